@@ -1,0 +1,17 @@
+/** Jest on @swc/jest: type checking is `tsc --noEmit`'s job, the transformer only strips types. */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j)sx?$': [
+      '@swc/jest',
+      { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/setup/node-version.ts'],
+  testTimeout: 30000,
+  // Two cores in CI: keep workers bounded so simulator-backed suites do not starve each other.
+  maxWorkers: 2,
+};

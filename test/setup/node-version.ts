@@ -1,0 +1,7 @@
+// Every test file runs on the Node the Lambda runtime uses; a stray system Node 20 must not pass silently.
+const major = Number(process.versions.node.split('.')[0]);
+if (major !== 22) {
+  throw new Error(
+    `tests must run on Node 22 (Lambda nodejs22.x), got ${process.versions.node}; run them with npm test`,
+  );
+}
