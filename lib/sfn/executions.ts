@@ -1,0 +1,95 @@
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ListExecutionsCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+
+export interface StartResult {
+  executionArn: string;
+  /** False when an execution with this name already existed: the same work was already started, which is fine. */
+  started: boolean;
+}
+
+/** Builds the ARN Step Functions gives an execution, so a duplicate start can still answer with it. */
+export function executionArnFor(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/**
+ * Starts an execution under its deterministic name. ExecutionAlreadyExists means this work was already started
+ * (by a duplicate webhook, the reconciler, or an earlier attempt of this very call) and counts as success.
+ */
+export async function startExecution(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  name: string,
+  input: unknown,
+): Promise<StartResult> {
+  try {
+    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name), started: true };
+  } catch (err) {
+    if (err instanceof ExecutionAlreadyExists || (err as { name?: string }).name === 'ExecutionAlreadyExists') {
+      return { executionArn: executionArnFor(stateMachineArn, name), started: false };
+    }
+    throw err;
+  }
+}
+
+export interface RunningExecution {
+  executionArn: string;
+  name: string;
+}
+
+/** Every RUNNING execution of a state machine whose name starts with `prefix`, following pagination. */
+export async function listRunningExecutions(
+  sfn: SFNClient,
+  stateMachineArn: string,
+  prefix: string,
+): Promise<RunningExecution[]> {
+  const found: RunningExecution[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(
+      new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }),
+    );
+    for (const e of page.executions ?? []) {
+      if (e.name?.startsWith(prefix) && e.executionArn) found.push({ executionArn: e.executionArn, name: e.name });
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** Stops the given executions; one that already ended in between is not an error. */
+export async function stopExecutions(
+  sfn: SFNClient,
+  executions: RunningExecution[],
+  error: string,
+  cause: string,
+): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const e of executions) {
+    try {
+      await sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error, cause }));
+      stopped.push(e.name);
+    } catch (err) {
+      const name = (err as { name?: string }).name;
+      if (name !== 'ExecutionDoesNotExist') throw err;
+    }
+  }
+  return stopped;
+}
+
+export async function describeExecutionStatus(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return out.status;
+  } catch (err) {
+    if ((err as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * How long to wait before the next look at an AAP job. Short at first so that quick jobs are seen quickly, then a
+ * fixed fraction of the time the job has already run, so the detection lag stays a bounded share of the job's
+ * duration while a long job costs few polls (and few state transitions). Pure; the poll task returns it and the
+ * state machine's Wait state reads it through SecondsPath.
+ */
+export interface PollSchedule {
+  /** Wait before the first poll and the floor of every wait after it. */
+  minSeconds: number;
+  /** No wait is longer than this, however long the job has run. */
+  maxSeconds: number;
+  /** The wait as a share of the time elapsed since launch. */
+  fraction: number;
+}
+
+export const DEFAULT_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 300, fraction: 0.1 };
+
+export function nextPollDelaySeconds(elapsedSeconds: number, schedule: PollSchedule = DEFAULT_POLL_SCHEDULE): number {
+  if (!Number.isFinite(elapsedSeconds) || elapsedSeconds < 0) elapsedSeconds = 0;
+  const proportional = Math.ceil(elapsedSeconds * schedule.fraction);
+  return Math.min(schedule.maxSeconds, Math.max(schedule.minSeconds, proportional));
+}
+
+/**
+ * An execution hands over to a fresh one after this many polls, so no execution's history gets anywhere near the
+ * 25,000-event limit (each poll round adds about 9 events: Wait, Task with its Lambda events, Choice).
+ */
+export const DEFAULT_POLLS_PER_EXECUTION = 400;
+
+export function shouldContinueAsNew(polls: number, limit: number = DEFAULT_POLLS_PER_EXECUTION): boolean {
+  return polls >= limit;
+}
