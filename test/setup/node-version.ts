@@ -5,3 +5,8 @@ if (major !== 22) {
     `tests must run on Node 22 (Lambda nodejs22.x), got ${process.versions.node}; run them with npm test`,
   );
 }
+
+// Lambda handlers log JSON lines through Powertools; keep test output readable unless asked for (LOG_LEVEL=DEBUG).
+process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'SILENT';
+process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'CloudkitProvisionerTest';
+process.env.POWERTOOLS_SERVICE_NAME ??= 'cloudkit-provisioner';

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+/**
+ * Every setting the task functions read, from the environment. Secrets are never environment values on AWS: the
+ * AAP token and the cluster registry come from Secrets Manager by NAME (`AAP_TOKEN_SECRET_NAME`,
+ * `CLUSTERS_SECRET_NAME`); `AAP_TOKEN` and `CLUSTERS_FILE` exist for the local stack and tests.
+ */
+export const Settings = z
+  .object({
+    AAP_URL: z.url({ message: 'AAP_URL must be the controller base URL, e.g. https://aap.example.com/api/controller' }),
+    AAP_TOKEN: optionalText,
+    AAP_TOKEN_SECRET_NAME: optionalText,
+    AAP_ORGANIZATION: optionalText,
+    AAP_PROVISION_TEMPLATE: z.string().min(1).default('osac-create-compute-instance'),
+    AAP_DEPROVISION_TEMPLATE: z.string().min(1).default('osac-delete-compute-instance'),
+    AAP_TIMEOUT_MS: positiveInt(30_000),
+    CLUSTERS_FILE: optionalText,
+    CLUSTERS_SECRET_NAME: optionalText,
+    SECRETS_MAX_AGE_SECONDS: positiveInt(300),
+    SFN_ENDPOINT: optionalText,
+    PROVISION_STATE_MACHINE_ARN: optionalText,
+    DEPROVISION_STATE_MACHINE_ARN: optionalText,
+    MAX_JOB_HISTORY: positiveInt(10),
+    POLL_MIN_SECONDS: positiveInt(5),
+    POLL_MAX_SECONDS: positiveInt(300),
+    POLL_FRACTION: z.coerce.number().positive().max(1).default(0.1),
+    POLLS_PER_EXECUTION: positiveInt(400),
+    CANCEL_POLL_SECONDS: positiveInt(5),
+    LAUNCH_INTENT_TTL_SECONDS: positiveInt(300),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.AAP_TOKEN && !s.AAP_TOKEN_SECRET_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AAP_TOKEN_SECRET_NAME'],
+        message: 'set AAP_TOKEN_SECRET_NAME (or AAP_TOKEN locally)',
+      });
+    }
+    if (!s.CLUSTERS_FILE && !s.CLUSTERS_SECRET_NAME) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLUSTERS_SECRET_NAME'],
+        message: 'set CLUSTERS_SECRET_NAME (or CLUSTERS_FILE locally)',
+      });
+    }
+    if (s.POLL_MIN_SECONDS > s.POLL_MAX_SECONDS) {
+      ctx.addIssue({ code: 'custom', path: ['POLL_MIN_SECONDS'], message: 'must not exceed POLL_MAX_SECONDS' });
+    }
+  });
+export type Settings = z.infer<typeof Settings>;
+
+export class InvalidSettings extends Error {
+  override readonly name = 'InvalidSettings';
+}
+
+/** Reads the settings, naming every variable that is wrong (never echoing values: some are secrets). */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = Settings.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new InvalidSettings(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,49 @@
+import { InvalidSettings, loadSettings } from '../../lib/config/settings';
+
+const base = {
+  AAP_URL: 'https://aap.example.com/api/controller',
+  AAP_TOKEN: 'tok-secret',
+  CLUSTERS_FILE: '/tmp/c.json',
+};
+
+describe('loadSettings', () => {
+  it('applies the defaults', () => {
+    const s = loadSettings(base);
+    expect(s).toMatchObject({
+      AAP_PROVISION_TEMPLATE: 'osac-create-compute-instance',
+      AAP_DEPROVISION_TEMPLATE: 'osac-delete-compute-instance',
+      MAX_JOB_HISTORY: 10,
+      POLL_MIN_SECONDS: 5,
+      POLL_MAX_SECONDS: 300,
+      POLLS_PER_EXECUTION: 400,
+    });
+  });
+
+  it('reads numbers from strings', () => {
+    expect(loadSettings({ ...base, MAX_JOB_HISTORY: '4', POLL_FRACTION: '0.2' })).toMatchObject({
+      MAX_JOB_HISTORY: 4,
+      POLL_FRACTION: 0.2,
+    });
+  });
+
+  it.each([
+    ['a missing AAP_URL', { ...base, AAP_URL: undefined }, /AAP_URL/],
+    ['a malformed AAP_URL', { ...base, AAP_URL: 'aap.example.com' }, /AAP_URL/],
+    ['no AAP token source', { ...base, AAP_TOKEN: '' }, /AAP_TOKEN_SECRET_NAME/],
+    ['no cluster registry', { ...base, CLUSTERS_FILE: undefined }, /CLUSTERS_SECRET_NAME/],
+    ['a negative history size', { ...base, MAX_JOB_HISTORY: '-1' }, /MAX_JOB_HISTORY/],
+    ['a poll floor above its cap', { ...base, POLL_MIN_SECONDS: '600' }, /POLL_MIN_SECONDS/],
+  ])('refuses %s, naming the variable', (_label, env, message) => {
+    expect(() => loadSettings(env)).toThrow(InvalidSettings);
+    expect(() => loadSettings(env)).toThrow(message);
+  });
+
+  it('never echoes a value in its error', () => {
+    try {
+      loadSettings({ ...base, AAP_URL: 'not a url tok-secret' });
+      throw new Error('expected a failure');
+    } catch (err) {
+      expect(String(err)).not.toContain('tok-secret');
+    }
+  });
+});
