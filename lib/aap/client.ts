@@ -1,0 +1,250 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { prettifyError, type z } from 'zod';
+import { InvalidResponse, JobNotFound, LaunchRejected, TemplateNotFound } from './errors';
+import { errorForStatus } from './failures';
+import { type AapJob, toAapJob } from './job';
+import { buildLaunchBody, type LaunchInput, type LaunchResult, parseLaunchInput, readLaunchCreated } from './launch';
+import {
+  type AapClientDeps,
+  type AapClientOptions,
+  type AapLogger,
+  resolveAapClientOptions,
+  SILENT_LOGGER,
+} from './options';
+import { type AapResponse, collectAapMessages, parseBody } from './response';
+import { AapCancelCheck, AapJobDetail, AapJobRef, AapListEnvelope, AapTemplateSummary } from './schemas';
+import {
+  type AapTemplateRef,
+  jobCollectionPath,
+  organizationFilter,
+  selectTemplate,
+  TEMPLATE_LOOKUP_ORDER,
+  templateCollectionPath,
+} from './templates';
+import { type AapRequest, AapTransport } from './transport';
+
+/** What a cancel request achieved. `accepted`: AAP will cancel, poll until terminal. `gone`: the job was purged. */
+export type CancelOutcome = 'accepted' | 'not-cancelable' | 'gone';
+
+/** AAP's MAX_PAGE_SIZE: the most ids one `id__in` request can return in one page. */
+export const JOBS_BATCH_SIZE = 200;
+// A list that keeps offering a `next` page beyond this is broken, not long.
+const MAX_PAGES = 100;
+
+/**
+ * Client for the AAP controller (AWX) API: template lookup, launch, job status and cancel. One instance per Lambda
+ * container: it caches template ids and keeps connections alive between invocations.
+ */
+export class AapClient {
+  private readonly transport: AapTransport;
+  private readonly logger: AapLogger;
+  private readonly organization: string | number | undefined;
+  private readonly templates = new Map<string, AapTemplateRef>();
+
+  constructor(options: AapClientOptions, deps: AapClientDeps = {}) {
+    const resolved = resolveAapClientOptions(options);
+    this.logger = resolved.logger ?? SILENT_LOGGER;
+    this.organization = resolved.organization;
+    this.transport = new AapTransport({
+      origin: resolved.baseUrl.origin,
+      apiRoot: resolved.baseUrl.apiRoot,
+      token: resolved.token,
+      timeoutMs: resolved.timeoutMs,
+      maxRetries: resolved.maxRetries,
+      retryBaseDelayMs: resolved.retryBaseDelayMs,
+      maxRetryAfterMs: resolved.maxRetryAfterMs,
+      logger: this.logger,
+      sleep: deps.sleep ?? ((ms) => delay(ms)),
+      random: deps.random ?? Math.random,
+      now: deps.now ?? Date.now,
+    });
+  }
+
+  /**
+   * Resolves a template name to its id: job templates first, then workflow job templates. Cached per instance;
+   * a launch that meets a 404 drops the entry.
+   */
+  async findTemplate(name: string): Promise<AapTemplateRef> {
+    assertTemplateName(name);
+    const cached = this.templates.get(name);
+    if (cached) return cached;
+
+    const searched: string[] = [];
+    for (const type of TEMPLATE_LOOKUP_ORDER) {
+      const { items, endpoint } = await this.listAll(
+        templateCollectionPath(type),
+        { name, ...organizationFilter(this.organization) },
+        AapTemplateSummary,
+      );
+      searched.push(endpoint);
+      const template = selectTemplate(name, type, items, {
+        endpoint,
+        organizationConfigured: this.organization !== undefined,
+      });
+      if (template) {
+        this.templates.set(name, template);
+        this.logger.debug('AAP template resolved', { template: name, id: template.id, type: template.type });
+        return template;
+      }
+    }
+    throw new TemplateNotFound(name, searched);
+  }
+
+  invalidateTemplate(name: string): void {
+    this.templates.delete(name);
+  }
+
+  /**
+   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } } } }`.
+   * Never retried: a launch is not idempotent. Errors that leave the job's existence open say so with
+   * `launchOutcomeUnknown`; a VariablesIgnored error carries the id of the job it nonetheless created.
+   */
+  async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
+    const { payload, extraEventKeys } = parseLaunchInput(input);
+    const template = await this.findTemplate(templateName);
+    const response = await this.transport.send({
+      method: 'POST',
+      path: `${templateCollectionPath(template.type)}${template.id}/launch/`,
+      data: buildLaunchBody(payload, extraEventKeys),
+      idempotent: false,
+    });
+    const { status } = response;
+    if (status >= 200 && status < 300) {
+      const launched = readLaunchCreated(response, template);
+      this.logger.info('AAP job launched', { template: templateName, ...launched });
+      return launched;
+    }
+    if (status === 400 || status === 415) {
+      throw new LaunchRejected(templateName, template.id, status, collectAapMessages(response.body));
+    }
+    if (status === 404) {
+      // The cached id went stale (template deleted or recreated): the next launch looks the name up again.
+      this.invalidateTemplate(templateName);
+      throw new TemplateNotFound(templateName, [response.endpoint], 404);
+    }
+    throw errorForStatus(response, { launch: true });
+  }
+
+  /** Reads one job. A purged job is JobNotFound, which callers treat as terminal with an unknown outcome. */
+  async getJob(ref: AapJobRef): Promise<AapJob> {
+    const { id, kind } = parseJobRef(ref);
+    const response = await this.jobRequest({ id, kind }, 'GET', '');
+    if (response.status === 404) throw new JobNotFound(id, kind, response.endpoint);
+    if (response.status !== 200) throw errorForStatus(response);
+    const detail = parseBody(AapJobDetail, response);
+    if (detail.id !== id) {
+      throw new InvalidResponse(`${response.endpoint} answered with ${kind} ${detail.id}, not ${id}`, 'INVALID_BODY', {
+        status: response.status,
+      });
+    }
+    return toAapJob(detail, kind);
+  }
+
+  /**
+   * Reads many jobs (not workflow jobs) with `id__in`, 200 ids per request. Ids AAP does not return (purged) are
+   * absent from the map. The list view has no `result_traceback`: `errorDetail` is the explanation alone.
+   */
+  async getJobs(ids: readonly number[]): Promise<Map<number, AapJob>> {
+    const wanted = [...new Set(ids.map((id) => parseJobRef({ id, kind: 'job' }).id))];
+    const jobs = new Map<number, AapJob>();
+    for (let start = 0; start < wanted.length; start += JOBS_BATCH_SIZE) {
+      const batch = wanted.slice(start, start + JOBS_BATCH_SIZE);
+      const { items } = await this.listAll(
+        jobCollectionPath('job'),
+        { id__in: batch.join(','), page_size: JOBS_BATCH_SIZE },
+        AapJobDetail,
+      );
+      const inBatch = new Set(batch);
+      for (const item of items) if (inBatch.has(item.id)) jobs.set(item.id, toAapJob(item, 'job'));
+    }
+    return jobs;
+  }
+
+  /**
+   * Requests cancellation. 202 → `accepted` (still active: poll until terminal); 405 → `not-cancelable` (already
+   * terminal); 404 → `gone`. A 403 is what a non-superuser gets for a job that is already terminal, so the job is
+   * read to tell that apart from a real permission problem.
+   */
+  async cancelJob(ref: AapJobRef): Promise<CancelOutcome> {
+    const job = parseJobRef(ref);
+    const response = await this.jobRequest(job, 'POST', 'cancel/');
+    const outcome = await this.cancelOutcome(job, response);
+    this.logger.info('AAP cancel requested', { jobId: job.id, kind: job.kind, outcome });
+    return outcome;
+  }
+
+  /** `can_cancel`: whether AAP still considers the job active. */
+  async canCancel(ref: AapJobRef): Promise<boolean> {
+    const job = parseJobRef(ref);
+    const response = await this.jobRequest(job, 'GET', 'cancel/');
+    if (response.status === 404) throw new JobNotFound(job.id, job.kind, response.endpoint);
+    if (response.status !== 200) throw errorForStatus(response);
+    return parseBody(AapCancelCheck, response).can_cancel;
+  }
+
+  /** Drops pooled connections (tests, shutdown). The client stays usable. */
+  close(): void {
+    this.transport.close();
+  }
+
+  private async cancelOutcome(job: AapJobRef, response: AapResponse): Promise<CancelOutcome> {
+    if (response.status >= 200 && response.status < 300) return 'accepted';
+    if (response.status === 405) return 'not-cancelable';
+    if (response.status === 404) return 'gone';
+    if (response.status !== 403) throw errorForStatus(response);
+    try {
+      const current = await this.getJob(job);
+      if (current.terminal) return 'not-cancelable';
+    } catch (error) {
+      if (error instanceof JobNotFound) return 'gone';
+      throw error;
+    }
+    throw errorForStatus(response);
+  }
+
+  /** GET/POST on a job or on its `cancel/` sub-resource. Cancel POSTs are idempotent: repeating one is harmless. */
+  private jobRequest(job: AapJobRef, method: AapRequest['method'], subPath: '' | 'cancel/'): Promise<AapResponse> {
+    return this.transport.send({
+      method,
+      path: `${jobCollectionPath(job.kind)}${job.id}/${subPath}`,
+      ...(method === 'POST' ? { data: {} } : {}),
+      idempotent: true,
+    });
+  }
+
+  /** Every item of a list, following `next` links (origin-relative, carrying the API prefix). */
+  private async listAll<T extends z.ZodType>(
+    path: string,
+    params: Record<string, string | number>,
+    item: T,
+  ): Promise<{ items: z.output<T>[]; endpoint: string }> {
+    const envelope = AapListEnvelope(item);
+    const items: z.output<T>[] = [];
+    let request: AapRequest = { method: 'GET', path, params, idempotent: true };
+    let firstEndpoint: string | undefined;
+    for (let page = 1; ; page++) {
+      const response = await this.transport.send(request);
+      firstEndpoint ??= response.endpoint;
+      if (response.status !== 200) throw errorForStatus(response);
+      const body = parseBody(envelope, response);
+      items.push(...body.results);
+      if (!body.next) return { items, endpoint: firstEndpoint };
+      if (page >= MAX_PAGES) {
+        throw new InvalidResponse(`${firstEndpoint} still had a next page after ${MAX_PAGES} pages`, 'INVALID_BODY');
+      }
+      request = { method: 'GET', path: body.next, idempotent: true };
+    }
+  }
+}
+
+function parseJobRef(ref: unknown): AapJobRef {
+  const parsed = AapJobRef.safeParse(ref);
+  if (!parsed.success) throw new TypeError(`Invalid AAP job reference:\n${prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function assertTemplateName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.trim().length === 0) {
+    throw new TypeError('AAP template name must be a non-empty string');
+  }
+}

@@ -1,0 +1,227 @@
+/**
+ * Typed failures of the AAP client. Step Functions branches on `name` (`errorType` of a failed Lambda), so every
+ * subclass sets it explicitly: constructor names do not survive minification.
+ *
+ * None of these errors ever carries a raw transport error as `cause`: axios errors hold the request headers, and
+ * with them the bearer token.
+ */
+
+export type AapErrorName =
+  | 'TemplateNotFound'
+  | 'AmbiguousTemplate'
+  | 'VariablesIgnored'
+  | 'LaunchRejected'
+  | 'JobNotFound'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'Transient'
+  | 'InvalidResponse';
+
+export type AapErrorCode =
+  | 'TEMPLATE_NOT_FOUND'
+  | 'AMBIGUOUS_TEMPLATE'
+  | 'VARIABLES_IGNORED'
+  | 'LAUNCH_REJECTED'
+  | 'JOB_NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'TOKEN_INVALID'
+  | 'FORBIDDEN'
+  | 'HTTP_STATUS'
+  | 'NETWORK'
+  | 'TIMEOUT'
+  | 'NON_JSON_BODY'
+  | 'TOKEN_UNAVAILABLE'
+  | 'INVALID_BODY'
+  | 'UNEXPECTED_STATUS';
+
+export type AapJobKind = 'job' | 'workflow_job';
+
+/** Appended wherever a launch may have created a job nobody knows the id of. */
+export const LAUNCH_OUTCOME_UNKNOWN_NOTE =
+  '; the job may or may not have been created: reconcile before launching again';
+
+/** ` after 3 attempts`, or nothing for a single attempt. */
+export function afterAttempts(attempts: number): string {
+  return attempts > 1 ? ` after ${attempts} attempts` : '';
+}
+export type AapTemplateType = 'job_template' | 'workflow_job_template';
+
+interface AapErrorInit {
+  status?: number;
+  retryable: boolean;
+  /** True when a launch POST may or may not have created a job: the caller must reconcile, never blindly relaunch. */
+  launchOutcomeUnknown?: boolean;
+}
+
+export abstract class AapError extends Error {
+  declare readonly name: AapErrorName;
+  readonly code: AapErrorCode;
+  readonly status: number | undefined;
+  readonly retryable: boolean;
+  readonly launchOutcomeUnknown: boolean;
+
+  protected constructor(name: AapErrorName, code: AapErrorCode, message: string, init: AapErrorInit) {
+    super(message);
+    // Read-only and explicit: the state machines match on it, so nothing may rename it later.
+    Object.defineProperty(this, 'name', { value: name, enumerable: true, configurable: false, writable: false });
+    this.code = code;
+    this.status = init.status;
+    this.retryable = init.retryable;
+    this.launchOutcomeUnknown = init.launchOutcomeUnknown ?? false;
+  }
+
+  /** What a Lambda error payload or a structured log line should show; deliberately no stack and no cause. */
+  toJSON(): Record<string, unknown> {
+    return { ...(this as object), name: this.name, message: this.message };
+  }
+}
+
+export class TemplateNotFound extends AapError {
+  declare readonly name: 'TemplateNotFound';
+  constructor(
+    readonly templateName: string,
+    readonly searched: readonly string[],
+    status?: number,
+  ) {
+    super('TemplateNotFound', 'TEMPLATE_NOT_FOUND', templateNotFoundMessage(templateName, searched, status), {
+      status,
+      retryable: false,
+    });
+  }
+}
+
+function templateNotFoundMessage(templateName: string, searched: readonly string[], status?: number): string {
+  if (status === 404) {
+    return `AAP template "${templateName}" no longer exists (${searched.join(', ')} answered 404); it was deleted or replaced after it was looked up`;
+  }
+  return `No AAP job template or workflow job template is named "${templateName}" (searched ${searched.join(' and ')})`;
+}
+
+export interface AmbiguousTemplateMatch {
+  id: number;
+  organization: number | null | undefined;
+}
+
+export class AmbiguousTemplate extends AapError {
+  declare readonly name: 'AmbiguousTemplate';
+  constructor(
+    readonly templateName: string,
+    readonly endpoint: string,
+    readonly matches: readonly AmbiguousTemplateMatch[],
+    organizationConfigured: boolean,
+  ) {
+    const which = matches.map((m) => `id ${m.id} (organization ${m.organization ?? 'none'})`).join(', ');
+    const advice = organizationConfigured
+      ? 'names should be unique per organization and template type'
+      : 'set the AapClient "organization" option to choose one';
+    super(
+      'AmbiguousTemplate',
+      'AMBIGUOUS_TEMPLATE',
+      `${matches.length} AAP templates are named "${templateName}" at ${endpoint}: ${which}; ${advice}`,
+      { retryable: false },
+    );
+  }
+}
+
+export class VariablesIgnored extends AapError {
+  declare readonly name: 'VariablesIgnored';
+  constructor(
+    readonly templateName: string,
+    readonly templateId: number,
+    readonly jobId: number,
+    readonly kind: AapJobKind,
+    /** Only the field names: the ignored values echo the launch payload, which may hold credentials. */
+    readonly ignoredFields: readonly string[],
+  ) {
+    super(
+      'VariablesIgnored',
+      'VARIABLES_IGNORED',
+      `AAP created ${kind} ${jobId} from template "${templateName}" (id ${templateId}) but ignored ${ignoredFields.join(', ')}: ` +
+        `enable "Prompt on launch" for Variables on template "${templateName}". ` +
+        `${kind} ${jobId} exists and runs without our variables; cancel or record it`,
+      { status: 201, retryable: false },
+    );
+  }
+}
+
+export class LaunchRejected extends AapError {
+  declare readonly name: 'LaunchRejected';
+  constructor(
+    readonly templateName: string,
+    readonly templateId: number,
+    status: number,
+    /** AAP's own validation messages, e.g. `variables_needed_to_start: 'app_version' value missing`. */
+    readonly messages: readonly string[],
+  ) {
+    const quoted = messages.length > 0 ? messages.join('; ') : 'no reason given';
+    super(
+      'LaunchRejected',
+      'LAUNCH_REJECTED',
+      `AAP rejected the launch of template "${templateName}" (id ${templateId}) with HTTP ${status}: ${quoted}`,
+      { status, retryable: false },
+    );
+  }
+}
+
+export class JobNotFound extends AapError {
+  declare readonly name: 'JobNotFound';
+  constructor(
+    readonly jobId: number,
+    readonly kind: AapJobKind,
+    endpoint: string,
+  ) {
+    super(
+      'JobNotFound',
+      'JOB_NOT_FOUND',
+      `AAP ${kind} ${jobId} does not exist (${endpoint} answered 404): it was purged or never existed`,
+      { status: 404, retryable: false },
+    );
+  }
+}
+
+export class Unauthorized extends AapError {
+  declare readonly name: 'Unauthorized';
+  constructor(message: string, code: 'UNAUTHORIZED' | 'TOKEN_INVALID' = 'UNAUTHORIZED', status?: number) {
+    super('Unauthorized', code, message, { status, retryable: false });
+  }
+}
+
+export class Forbidden extends AapError {
+  declare readonly name: 'Forbidden';
+  constructor(message: string) {
+    super('Forbidden', 'FORBIDDEN', message, { status: 403, retryable: false });
+  }
+}
+
+export class Transient extends AapError {
+  declare readonly name: 'Transient';
+  /** How many HTTP attempts were made before giving up. */
+  readonly attempts: number;
+  constructor(
+    message: string,
+    code: 'HTTP_STATUS' | 'NETWORK' | 'TIMEOUT' | 'NON_JSON_BODY' | 'TOKEN_UNAVAILABLE',
+    init: { status?: number; attempts?: number; launchOutcomeUnknown?: boolean },
+  ) {
+    super('Transient', code, message, {
+      status: init.status,
+      retryable: true,
+      launchOutcomeUnknown: init.launchOutcomeUnknown,
+    });
+    this.attempts = init.attempts ?? 1;
+  }
+}
+
+export class InvalidResponse extends AapError {
+  declare readonly name: 'InvalidResponse';
+  constructor(
+    message: string,
+    code: 'INVALID_BODY' | 'UNEXPECTED_STATUS',
+    init: { status?: number; launchOutcomeUnknown?: boolean } = {},
+  ) {
+    super('InvalidResponse', code, message, {
+      status: init.status,
+      retryable: false,
+      launchOutcomeUnknown: init.launchOutcomeUnknown,
+    });
+  }
+}

@@ -1,0 +1,23 @@
+export { AapClient, type CancelOutcome, JOBS_BATCH_SIZE } from './client';
+export {
+  AapError,
+  type AapErrorCode,
+  type AapErrorName,
+  type AapJobKind,
+  type AapTemplateType,
+  AmbiguousTemplate,
+  Forbidden,
+  InvalidResponse,
+  JobNotFound,
+  LaunchRejected,
+  TemplateNotFound,
+  Transient,
+  Unauthorized,
+  VariablesIgnored,
+} from './errors';
+export { type AapJob, parseExtraVars } from './job';
+export { buildErrorDetail, ERROR_DETAIL_MAX_LENGTH, mapAapStatus } from './job-status';
+export { buildLaunchBody, type LaunchInput, type LaunchResult } from './launch';
+export type { AapClientDeps, AapClientOptions, AapLogger, AapTokenProvider } from './options';
+export { AapJobRef } from './schemas';
+export type { AapTemplateRef } from './templates';
