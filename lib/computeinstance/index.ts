@@ -1,0 +1,77 @@
+/**
+ * The ComputeInstance model and the pure decisions about it: no I/O, `now` is always passed in.
+ */
+export { type NextAction, type NextActionInput, nextAction } from './actions';
+export { deprovisionBackoff, MAX_BACKOFF_MS, MIN_BACKOFF_MS, provisionBackoff, remainingBackoffMs } from './backoff';
+export {
+  ConditionType,
+  type ConditionUpdate,
+  findCondition,
+  initialConditions,
+  OWNED_CONDITION_TYPES,
+  REASON_PATTERN,
+  setCondition,
+} from './conditions';
+export { canonicalJson, desiredConfigVersion, fnv1a64Hex } from './config-version';
+export {
+  abandonIntent,
+  appendJob,
+  DEFAULT_MAX_JOB_HISTORY,
+  isLaunchIntent,
+  type JobPatch,
+  type JobsChange,
+  latestJob,
+  resolveIntent,
+  trimJobs,
+  updateJob,
+} from './jobs';
+export { hasFinalizer, isBeingDeleted, type ManagementState, managementState } from './metadata';
+export { isRestartPending, restartAfterSuccess } from './restart';
+export {
+  API_VERSION,
+  COMPUTE_INSTANCE_FINALIZER,
+  COMPUTE_INSTANCE_UUID_LABEL,
+  ComputeInstance,
+  ComputeInstanceSpec,
+  ComputeInstanceStatus,
+  Condition,
+  ConditionStatus,
+  formatIssuePath,
+  GROUP,
+  InvalidComputeInstanceError,
+  KIND,
+  LIST_KIND,
+  MANAGEMENT_STATE_ANNOTATION,
+  ObjectMeta,
+  Phase,
+  PLURAL,
+  ProvisioningJob,
+  parseComputeInstance,
+  RunStrategy,
+  SINGULAR,
+  SUBNET_TARGET_NAMESPACE_ANNOTATION,
+  TENANT_ANNOTATION,
+  VERSION,
+} from './schema';
+export {
+  applyStatusPatch,
+  type DeprovisionFinishedInput,
+  type DeprovisionStartedOptions,
+  type JobLaunchedInput,
+  JobMessage,
+  type JobProgressInput,
+  jobMessage,
+  type LaunchFailedInput,
+  MAX_JOB_MESSAGE_LENGTH,
+  onDeprovisionFinished,
+  onDeprovisionStarted,
+  onJobLaunched,
+  onJobProgress,
+  onLaunchFailed,
+  onProvisionFinished,
+  onProvisionLaunchIntent,
+  type ProvisionFinishedInput,
+  type ProvisionLaunchIntentInput,
+  type StatusPatch,
+} from './status';
+export { formatMetaTime } from './time';

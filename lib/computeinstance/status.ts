@@ -1,0 +1,456 @@
+import { isTerminalJobState, type JobState, type JobType } from '../domain/job-state';
+import { ConditionType, type ConditionUpdate, findCondition, initialConditions, setCondition } from './conditions';
+import { desiredConfigVersion } from './config-version';
+import {
+  abandonIntent,
+  appendJob,
+  DEFAULT_MAX_JOB_HISTORY,
+  isLaunchIntent,
+  latestJob,
+  resolveIntent,
+  updateJob,
+} from './jobs';
+import { isBeingDeleted } from './metadata';
+import { isRestartPending, restartAfterSuccess } from './restart';
+import type { ComputeInstance, ComputeInstanceStatus, Condition, Phase, ProvisioningJob } from './schema';
+import { boundText } from './text';
+import { formatMetaTime } from './time';
+
+/**
+ * The next status, as pure functions the workflows call at each step. Each returns a patch of only the status
+ * fields this project owns; the rest of the status (IP, references, `Ready`) belongs to others and is never sent.
+ * Arrays are returned whole: a merge patch replaces them.
+ */
+export type StatusPatch = Partial<
+  Pick<ComputeInstanceStatus, 'phase' | 'conditions' | 'desiredConfigVersion' | 'lastRestartedAt' | 'provisioningJobs'>
+>;
+
+/** Job messages carry AAP tracebacks; keep them short enough for a status write. */
+export const MAX_JOB_MESSAGE_LENGTH = 1024;
+
+export const JobMessage = {
+  provisionTriggered: 'Provisioning job triggered',
+  deprovisionTriggered: 'Deprovision job triggered',
+} as const;
+
+/** AAP's own status word for a terminal state, used when the caller has no AAP status string at hand. */
+const AAP_STATUS: Readonly<Record<TerminalJobState, string>> = {
+  Succeeded: 'successful',
+  Failed: 'failed',
+  Canceled: 'canceled',
+};
+
+type TerminalJobState = Extract<JobState, 'Succeeded' | 'Failed' | 'Canceled'>;
+
+/** `<AAP status>[: <error detail>]`, the detail only for a failure, bounded. */
+export function jobMessage(aapStatus: string, state: JobState, errorDetail?: string): string {
+  const text = state === 'Failed' && errorDetail ? `${aapStatus}: ${errorDetail}` : aapStatus;
+  return boundText(text, MAX_JOB_MESSAGE_LENGTH);
+}
+
+/** The instance with a patch applied, as the API server would return it after a merge patch of the status. */
+export function applyStatusPatch(instance: ComputeInstance, patch: StatusPatch): ComputeInstance {
+  return { ...instance, status: { ...instance.status, ...patch } };
+}
+
+function subject(instance: ComputeInstance): string {
+  return `${instance.metadata.namespace}/${instance.metadata.name}`;
+}
+
+function jobs(instance: ComputeInstance): readonly ProvisioningJob[] {
+  return instance.status?.provisioningJobs ?? [];
+}
+
+/** Deletion wins over every other phase. */
+function phaseFor(instance: ComputeInstance, phase: Phase | undefined): Phase | undefined {
+  return isBeingDeleted(instance.metadata) ? 'Deleting' : phase;
+}
+
+function conditionsOf(instance: ComputeInstance, now: Date): readonly Condition[] {
+  return initialConditions(instance.status?.conditions, now, instance.metadata.generation);
+}
+
+function restartInitiated(timestamp: string): ConditionUpdate {
+  return {
+    type: ConditionType.RestartInProgress,
+    status: 'True',
+    reason: 'RestartInProgress',
+    message: `Restart initiated at ${timestamp}`,
+  };
+}
+
+function assertNothingInFlight(instance: ComputeInstance, type: JobType): void {
+  const latest = latestJob(jobs(instance), type);
+  if (latest === undefined) return;
+  if (isLaunchIntent(latest)) {
+    throw new Error(`${subject(instance)}: a ${type} launch of ${latest.timestamp} is already in flight`);
+  }
+  if (!isTerminalJobState(latest.state)) {
+    throw new Error(`${subject(instance)}: ${type} job ${latest.jobID} is still ${latest.state}`);
+  }
+}
+
+function findJob(instance: ComputeInstance, jobID: string, type: JobType): ProvisioningJob {
+  const job = jobs(instance).findLast((entry) => entry.jobID === jobID);
+  if (job === undefined) {
+    throw new Error(`${subject(instance)}: ${type} job ${jobID} is not in status.provisioningJobs`);
+  }
+  if (job.type !== type) {
+    throw new Error(`${subject(instance)}: job ${jobID} is a ${job.type} job, not a ${type} job`);
+  }
+  return job;
+}
+
+function assertTerminal(state: JobState): asserts state is TerminalJobState {
+  if (!isTerminalJobState(state)) throw new Error(`expected a terminal job state, got ${state}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// provision
+
+export interface ProvisionLaunchIntentInput {
+  now: Date;
+  /** From the Trigger decision; must still be the spec's version, or the decision is stale. */
+  configVersion: string;
+  /** The Step Functions execution doing the launch, so a stuck intent can be traced to it. */
+  executionName: string;
+  maxHistory?: number;
+}
+
+/**
+ * Recorded BEFORE the AAP launch, written with a resourceVersion precondition: a deletion or a spec change that
+ * lands first makes that write fail, and deciding again on the fresh object aborts or redirects the launch.
+ */
+export function onProvisionLaunchIntent(
+  instance: ComputeInstance,
+  { now, configVersion, executionName, maxHistory = DEFAULT_MAX_JOB_HISTORY }: ProvisionLaunchIntentInput,
+): StatusPatch {
+  if (isBeingDeleted(instance.metadata)) {
+    throw new Error(`${subject(instance)} is being deleted: no provision job may be launched`);
+  }
+  const desired = desiredConfigVersion(instance.spec);
+  if (configVersion !== desired) {
+    throw new Error(
+      `${subject(instance)}: the spec is now at config version ${desired}, not ${configVersion}; decide again`,
+    );
+  }
+  assertNothingInFlight(instance, 'provision');
+  const timestamp = formatMetaTime(now);
+  const generation = instance.metadata.generation;
+  let conditions = setCondition(
+    conditionsOf(instance, now),
+    {
+      type: ConditionType.ConfigurationApplied,
+      status: 'False',
+      reason: 'ApplyingConfiguration',
+      message: `Applying configuration ${configVersion}`,
+    },
+    now,
+    generation,
+  );
+  conditions = setCondition(
+    conditions,
+    isRestartPending(instance.spec, instance.status)
+      ? restartInitiated(timestamp)
+      : { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' },
+    now,
+    generation,
+  );
+  const intent: ProvisioningJob = {
+    jobID: '',
+    type: 'provision',
+    timestamp,
+    state: 'Pending',
+    message: `Launching provision job (execution ${executionName})`,
+    configVersion,
+  };
+  return {
+    // Starting only for a new instance: a re-provision keeps the phase it has (Running, Stopped, or Failed).
+    phase: instance.status?.phase ?? 'Starting',
+    conditions: [...conditions],
+    desiredConfigVersion: configVersion,
+    provisioningJobs: [...appendJob(jobs(instance), intent, maxHistory)],
+  };
+}
+
+export interface ProvisionFinishedInput {
+  jobID: string;
+  /** Succeeded, Failed or Canceled. */
+  state: JobState;
+  /** The version the job was launched for; defaults to the one recorded on its entry. */
+  configVersion?: string;
+  /** AAP's `status` string; defaults to AAP's word for `state`. */
+  message?: string;
+  /** `result_traceback` (or `job_explanation`) of a failed job. */
+  errorDetail?: string;
+  now: Date;
+}
+
+/** Was this instance ever provisioned? Then a failed re-provision must not make it look like it never was. */
+function everProvisioned(instance: ComputeInstance): boolean {
+  const status = instance.status;
+  return (
+    status?.virtualMachineReference !== undefined ||
+    ['Running', 'Stopping', 'Stopped', 'Paused'].includes(status?.phase ?? '') ||
+    jobs(instance).some((job) => job.type === 'provision' && job.state === 'Succeeded')
+  );
+}
+
+function provisionFailed(
+  instance: ComputeInstance,
+  provisioningJobs: readonly ProvisioningJob[],
+  failed: ProvisioningJob,
+  now: Date,
+): StatusPatch {
+  const generation = instance.metadata.generation;
+  const what = failed.jobID === '' ? `Launch of provision job at ${failed.timestamp}` : `Provision job ${failed.jobID}`;
+  const outcome = `${what} ${failed.state === 'Canceled' ? 'was canceled' : 'failed'}`;
+  const message = failed.message ? `${outcome} (${failed.message})` : outcome;
+  let conditions = conditionsOf(instance, now);
+  for (const type of [ConditionType.ConfigurationApplied, ConditionType.Provisioned]) {
+    conditions = setCondition(
+      conditions,
+      { type, status: 'False', reason: 'ProvisioningFailed', message },
+      now,
+      generation,
+    );
+  }
+  // The restart has not happened: keep saying it is under way (it is retried with the provision job).
+  const restart = findCondition(conditions, ConditionType.RestartInProgress);
+  if (isRestartPending(instance.spec, instance.status) && restart?.status !== 'True') {
+    conditions = setCondition(conditions, restartInitiated(failed.timestamp), now, generation);
+  }
+  return {
+    phase: phaseFor(instance, everProvisioned(instance) ? (instance.status?.phase ?? 'Starting') : 'Failed'),
+    conditions: [...conditions],
+    desiredConfigVersion: desiredConfigVersion(instance.spec),
+    provisioningJobs: [...provisioningJobs],
+  };
+}
+
+function provisionSucceeded(
+  instance: ComputeInstance,
+  provisioningJobs: readonly ProvisioningJob[],
+  job: ProvisioningJob,
+  jobVersion: string,
+  now: Date,
+): StatusPatch {
+  const generation = instance.metadata.generation;
+  const desired = desiredConfigVersion(instance.spec);
+  const applied = jobVersion === desired;
+  let conditions = setCondition(
+    conditionsOf(instance, now),
+    applied
+      ? {
+          type: ConditionType.ConfigurationApplied,
+          status: 'True',
+          reason: 'AsExpected',
+          message: `Configuration ${desired} applied by provision job ${job.jobID}`,
+        }
+      : {
+          // The job applied an older spec; the newer one gets its own job, so do not claim it applied.
+          type: ConditionType.ConfigurationApplied,
+          status: 'False',
+          reason: 'ConfigurationChanged',
+          message: `Provision job ${job.jobID} applied configuration ${jobVersion}; the spec has changed since (now ${desired})`,
+        },
+    now,
+    generation,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: ConditionType.Provisioned,
+      status: 'True',
+      reason: 'InfrastructureReady',
+      message: `Provision job ${job.jobID} succeeded`,
+    },
+    now,
+    generation,
+  );
+  const patch: StatusPatch = {
+    // From the current spec even when the job applied an older one: the job for the current spec follows at once.
+    phase: phaseFor(instance, instance.spec.runStrategy === 'Halted' ? 'Stopped' : 'Running'),
+    desiredConfigVersion: desired,
+    provisioningJobs: [...provisioningJobs],
+  };
+  // Only a job for the current spec carried out the current restart request; otherwise the next job does it.
+  if (applied) {
+    conditions = setCondition(
+      conditions,
+      { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' },
+      now,
+      generation,
+    );
+    const lastRestartedAt = restartAfterSuccess(instance.spec, instance.status);
+    if (lastRestartedAt !== undefined) patch.lastRestartedAt = lastRestartedAt;
+  }
+  patch.conditions = [...conditions];
+  return patch;
+}
+
+export function onProvisionFinished(
+  instance: ComputeInstance,
+  { jobID, state, configVersion, message, errorDetail, now }: ProvisionFinishedInput,
+): StatusPatch {
+  assertTerminal(state);
+  findJob(instance, jobID, 'provision');
+  const { jobs: provisioningJobs, job: finished } = updateJob(jobs(instance), jobID, {
+    state,
+    message: jobMessage(message ?? AAP_STATUS[state], state, errorDetail),
+  });
+  if (state === 'Succeeded') {
+    return provisionSucceeded(instance, provisioningJobs, finished, configVersion ?? finished.configVersion ?? '', now);
+  }
+  return provisionFailed(instance, provisioningJobs, finished, now);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// both job types
+
+export interface JobLaunchedInput {
+  intentTimestamp: string;
+  jobID: string;
+  type: JobType;
+}
+
+/** AAP accepted the launch: the intent gets its job id. A retry after a lost write changes nothing. */
+export function onJobLaunched(
+  instance: ComputeInstance,
+  { intentTimestamp, jobID, type }: JobLaunchedInput,
+): StatusPatch {
+  const resolved = resolveIntent(jobs(instance), intentTimestamp, jobID, type);
+  if (!resolved.changed) return { provisioningJobs: [...resolved.jobs] };
+  const message = type === 'provision' ? JobMessage.provisionTriggered : JobMessage.deprovisionTriggered;
+  return { provisioningJobs: [...updateJob(resolved.jobs, jobID, { message }).jobs] };
+}
+
+export interface LaunchFailedInput {
+  intentTimestamp: string;
+  type: JobType;
+  /** Why the launch failed; must not carry credentials. */
+  errorDetail: string;
+  now: Date;
+}
+
+/** AAP refused the launch or it never answered: the intent becomes a Failed record, so the retry backs off. */
+export function onLaunchFailed(
+  instance: ComputeInstance,
+  { intentTimestamp, type, errorDetail, now }: LaunchFailedInput,
+): StatusPatch {
+  const { jobs: provisioningJobs, job: failed } = abandonIntent(
+    jobs(instance),
+    intentTimestamp,
+    type,
+    boundText(`launch failed: ${errorDetail}`, MAX_JOB_MESSAGE_LENGTH),
+  );
+  if (type === 'provision') return provisionFailed(instance, provisioningJobs, failed, now);
+  return { phase: phaseFor(instance, instance.status?.phase), provisioningJobs: [...provisioningJobs] };
+}
+
+export interface JobProgressInput {
+  jobID: string;
+  type: JobType;
+  state: JobState;
+  /** AAP's `status` string, e.g. `running`. */
+  message: string;
+  errorDetail?: string;
+  now: Date;
+}
+
+/**
+ * A poll result. A terminal state is handed on to onProvisionFinished / onDeprovisionFinished, so one call per poll
+ * keeps the job entry, the conditions and the phase consistent. An unchanged poll gives the same job array back.
+ */
+export function onJobProgress(
+  instance: ComputeInstance,
+  { jobID, type, state, message, errorDetail, now }: JobProgressInput,
+): StatusPatch {
+  if (isTerminalJobState(state)) {
+    const finished = { jobID, state, message, errorDetail, now };
+    return type === 'provision' ? onProvisionFinished(instance, finished) : onDeprovisionFinished(instance, finished);
+  }
+  findJob(instance, jobID, type);
+  const { jobs: provisioningJobs } = updateJob(jobs(instance), jobID, {
+    state,
+    message: jobMessage(message, state, errorDetail),
+  });
+  return { provisioningJobs: [...provisioningJobs] };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// deprovision
+
+export interface DeprovisionStartedOptions {
+  executionName?: string;
+  maxHistory?: number;
+}
+
+/**
+ * Deletion is being carried out: phase Deleting, and a deprovision launch intent (blocking deletion on failure),
+ * written before any provision job is cancelled so that no second deprovision starts meanwhile.
+ */
+export function onDeprovisionStarted(
+  instance: ComputeInstance,
+  now: Date,
+  { executionName, maxHistory = DEFAULT_MAX_JOB_HISTORY }: DeprovisionStartedOptions = {},
+): StatusPatch {
+  if (!isBeingDeleted(instance.metadata)) {
+    throw new Error(`${subject(instance)} is not being deleted: no deprovision job may be launched`);
+  }
+  assertNothingInFlight(instance, 'deprovision');
+  const intent: ProvisioningJob = {
+    jobID: '',
+    type: 'deprovision',
+    timestamp: formatMetaTime(now),
+    state: 'Pending',
+    message:
+      executionName === undefined
+        ? 'Launching deprovision job'
+        : `Launching deprovision job (execution ${executionName})`,
+    blockDeletionOnFailure: true,
+  };
+  return { phase: 'Deleting', provisioningJobs: [...appendJob(jobs(instance), intent, maxHistory)] };
+}
+
+export interface DeprovisionFinishedInput {
+  jobID: string;
+  /** Succeeded, Failed or Canceled. */
+  state: JobState;
+  message?: string;
+  errorDetail?: string;
+  now: Date;
+}
+
+/**
+ * Written before the finalizer goes, so the final state of the deprovision job is on record (the operator lost it
+ * by removing the finalizer with a full-object update).
+ */
+export function onDeprovisionFinished(
+  instance: ComputeInstance,
+  { jobID, state, message, errorDetail, now }: DeprovisionFinishedInput,
+): StatusPatch {
+  assertTerminal(state);
+  findJob(instance, jobID, 'deprovision');
+  const { jobs: provisioningJobs } = updateJob(jobs(instance), jobID, {
+    state,
+    message: jobMessage(message ?? AAP_STATUS[state], state, errorDetail),
+  });
+  const patch: StatusPatch = { phase: 'Deleting', provisioningJobs: [...provisioningJobs] };
+  if (state === 'Succeeded') {
+    patch.conditions = [
+      ...setCondition(
+        conditionsOf(instance, now),
+        {
+          type: ConditionType.Provisioned,
+          status: 'False',
+          reason: 'Deprovisioned',
+          message: `Deprovision job ${jobID} succeeded`,
+        },
+        now,
+        instance.metadata.generation,
+      ),
+    ];
+  }
+  return patch;
+}
