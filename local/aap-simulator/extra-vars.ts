@@ -1,0 +1,84 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { pythonJsonErrorMessage, pythonTypeName } from './wire-format';
+
+export type ExtraVars = Record<string, unknown>;
+export type ExtraVarsResult = { ok: true; vars: ExtraVars } | { ok: false; message: string };
+
+function isMapping(value: unknown): value is ExtraVars {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const notADictionary = (value: unknown) => `Input type \`${pythonTypeName(value)}\` is not a dictionary`;
+
+/**
+ * AWX `parse_yaml_or_json`: an object is taken as is; a string must hold a JSON or YAML mapping.
+ * Empty input means no variables. The error texts follow AWX's, with Python's JSON wording.
+ */
+export function parseExtraVars(raw: unknown): ExtraVarsResult {
+  if (raw === undefined || raw === null || raw === '' || raw === '""') return { ok: true, vars: {} };
+  if (isMapping(raw)) return { ok: true, vars: raw };
+  if (typeof raw !== 'string') {
+    const type = pythonTypeName(raw);
+    return {
+      ok: false,
+      message: `Cannot parse as JSON (error: the JSON object must be str, bytes or bytearray, not ${type}) or YAML (error: '${type}' object has no attribute 'read').`,
+    };
+  }
+  let jsonError: string;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (isMapping(parsed)) return { ok: true, vars: parsed };
+    jsonError = notADictionary(parsed);
+  } catch (error) {
+    jsonError = pythonJsonErrorMessage(raw, error);
+  }
+  let yamlError: string;
+  try {
+    const parsed: unknown = parseYaml(raw) ?? {};
+    if (isMapping(parsed)) return { ok: true, vars: parsed };
+    yamlError = notADictionary(parsed);
+  } catch (error) {
+    yamlError = (error instanceof Error ? error.message : String(error)).trim();
+  }
+  return { ok: false, message: `Cannot parse as JSON (error: ${jsonError}) or YAML (error: ${yamlError}).` };
+}
+
+/** The object a compute-instance playbook acts on: `extra_vars.ansible_eda.event.payload.metadata`. */
+const PayloadMetadata = z.object({
+  ansible_eda: z.object({
+    event: z.object({
+      payload: z.object({
+        metadata: z.object({
+          name: z.string().min(1),
+          namespace: z.string().min(1),
+          uid: z.string().optional(),
+        }),
+      }),
+    }),
+  }),
+});
+
+export interface VmTarget {
+  /** `namespace/name`: the VM a create/delete playbook touches. */
+  key: string;
+  namespace: string;
+  name: string;
+  /** The ComputeInstance uid; a re-created object with the same name has a new one. '' when not sent. */
+  uid: string;
+}
+
+export type VmTargetResult = { ok: true; target: VmTarget } | { ok: false; reason: string };
+
+export function readVmTarget(vars: ExtraVars): VmTargetResult {
+  const parsed = PayloadMetadata.safeParse(vars);
+  if (!parsed.success) {
+    const where = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
+    return {
+      ok: false,
+      reason: `extra_vars.ansible_eda.event.payload.metadata needs name and namespace strings (problem at: ${where})`,
+    };
+  }
+  const { name, namespace, uid } = parsed.data.ansible_eda.event.payload.metadata;
+  return { ok: true, target: { key: `${namespace}/${name}`, namespace, name, uid: uid ?? '' } };
+}

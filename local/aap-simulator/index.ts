@@ -1,0 +1,27 @@
+/**
+ * AWX-faithful AAP controller simulator: a real HTTP server with a simulated world behind it
+ * (jobs on timers, VMs made and removed by compute-instance jobs, ordering violations, injectable faults).
+ */
+export type { RequestLogEntry } from './admin';
+export { AWX_VERSION } from './api';
+export type {
+  Faults,
+  FaultsInput,
+  JobOutcome,
+  NotFoundStyle,
+  Organization,
+  SimulatorOptionsInput,
+  TemplateEffect,
+  TemplateKind,
+  TemplateSpecInput as TemplateSpec,
+} from './schemas';
+export {
+  type AapSimulator,
+  AapSimulatorListenError,
+  type SimulatorWorld,
+  startAapSimulator,
+  type TemplateInfo,
+} from './simulator';
+export { DEFAULT_TEMPLATE_SPECS } from './templates';
+export type { Violation, ViolationKind, VmRecord } from './violations';
+export type { AwxJobStatus, JobView } from './world';

@@ -1,0 +1,69 @@
+import { isDeepStrictEqual } from 'node:util';
+import { type ExtraVars, parseExtraVars } from './extra-vars';
+import type { Template } from './templates';
+
+/** Launch-time prompt fields other than extra_vars. The simulated templates prompt for none of them. */
+const JOB_TEMPLATE_PROMPTS = [
+  'inventory',
+  'credentials',
+  'limit',
+  'job_tags',
+  'skip_tags',
+  'scm_branch',
+  'job_type',
+  'verbosity',
+  'diff_mode',
+  'execution_environment',
+  'labels',
+  'instance_groups',
+  'forks',
+  'job_slice_count',
+  'timeout',
+] as const;
+const WORKFLOW_TEMPLATE_PROMPTS = ['inventory', 'limit', 'scm_branch', 'labels', 'job_tags', 'skip_tags'] as const;
+
+export type LaunchPlan =
+  | { ok: true; extraVars: ExtraVars; ignoredFields: Record<string, unknown> }
+  | { ok: false; errors: Record<string, string[]> };
+
+/**
+ * AWX's launch validation (`_accept_or_ignore_job_kwargs`), reduced to what the simulated templates have:
+ * a job template IGNORES what it does not prompt for (201 + ignored_fields), a workflow template REJECTS it (400).
+ * Submitted variables equal to the template's own count as neither accepted nor ignored.
+ */
+export function planLaunch(template: Template, body: Record<string, unknown>): LaunchPlan {
+  const errors: Record<string, string[]> = {};
+  const ignoredFields: Record<string, unknown> = {};
+  let extraVars: ExtraVars = { ...template.defaultVars };
+
+  if (body.extra_vars !== undefined) {
+    const runtime = parseExtraVars(body.extra_vars);
+    if (!runtime.ok) {
+      errors.extra_vars = [runtime.message];
+    } else {
+      const changed = Object.fromEntries(
+        Object.entries(runtime.vars).filter(([key, value]) => !isDeepStrictEqual(template.defaultVars[key], value)),
+      );
+      if (template.askVariablesOnLaunch) {
+        extraVars = { ...extraVars, ...runtime.vars };
+      } else if (Object.keys(changed).length > 0) {
+        if (template.kind === 'job') {
+          ignoredFields.extra_vars = changed;
+        } else {
+          errors.extra_vars = [
+            `Variables ${Object.keys(changed).join(', ')} are not allowed on launch. Check the Prompt on Launch setting on the Workflow Job Template to include Extra Variables.`,
+          ];
+        }
+      }
+    }
+  }
+
+  const prompts = template.kind === 'job' ? JOB_TEMPLATE_PROMPTS : WORKFLOW_TEMPLATE_PROMPTS;
+  for (const field of prompts) {
+    if (body[field] === undefined) continue;
+    if (template.kind === 'job') ignoredFields[field] = body[field];
+    else errors[field] = ['Field is not configured to prompt on launch.'];
+  }
+
+  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, extraVars, ignoredFields };
+}

@@ -1,0 +1,89 @@
+import type { FieldDef, ListResource } from './list-query';
+import type { Template } from './templates';
+import { elapsedSeconds } from './wire-format';
+import { isFailedStatus, type SimJob } from './world';
+
+/** The filterable fields of each list endpoint (a subset of the AWX model fields, enough for orchestration). */
+const templateFields: Record<string, FieldDef<Template>> = {
+  id: { kind: 'int', get: (t) => t.id },
+  name: { kind: 'string', get: (t) => t.name },
+  description: { kind: 'string', get: (t) => t.description },
+  organization: { kind: 'int', get: (t) => t.organization.id },
+  organization__id: { kind: 'int', get: (t) => t.organization.id },
+  organization__name: { kind: 'string', get: (t) => t.organization.name },
+  ask_variables_on_launch: { kind: 'bool', get: (t) => t.askVariablesOnLaunch },
+  allow_simultaneous: { kind: 'bool', get: (t) => t.allowSimultaneous },
+  created: { kind: 'datetime', get: (t) => new Date(t.created).toISOString() },
+  modified: { kind: 'datetime', get: (t) => new Date(t.created).toISOString() },
+};
+
+export const JOB_TEMPLATE_RESOURCE: ListResource<Template> = {
+  model: 'JobTemplate',
+  fields: { ...templateFields, playbook: { kind: 'string', get: (t) => t.playbook } },
+  searchFields: ['name', 'description'],
+  preventSearch: ['extra_vars', 'survey_spec'],
+  defaultOrder: ['name'],
+  id: (t) => t.id,
+};
+
+export const WORKFLOW_JOB_TEMPLATE_RESOURCE: ListResource<Template> = {
+  model: 'WorkflowJobTemplate',
+  fields: templateFields,
+  searchFields: ['name', 'description'],
+  preventSearch: ['extra_vars', 'survey_spec'],
+  defaultOrder: ['name'],
+  id: (t) => t.id,
+};
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const unifiedJobFields: Record<string, FieldDef<SimJob>> = {
+  id: { kind: 'int', get: (j) => j.id },
+  name: { kind: 'string', get: (j) => j.template.name },
+  description: { kind: 'string', get: (j) => j.template.description },
+  status: { kind: 'string', get: (j) => j.status },
+  failed: { kind: 'bool', get: (j) => isFailedStatus(j.status) },
+  launch_type: { kind: 'string', get: () => 'manual' },
+  unified_job_template: { kind: 'int', get: (j) => j.template.id },
+  organization: { kind: 'int', get: (j) => j.template.organization.id },
+  created: { kind: 'datetime', get: (j) => isoOrNull(j.created) },
+  modified: { kind: 'datetime', get: (j) => isoOrNull(j.modified) },
+  started: { kind: 'datetime', get: (j) => isoOrNull(j.started) },
+  finished: { kind: 'datetime', get: (j) => isoOrNull(j.finished) },
+  canceled_on: { kind: 'datetime', get: (j) => isoOrNull(j.canceledOn) },
+  // The stored value: AWX writes elapsed once the job finishes and computes the running figure only for display.
+  elapsed: {
+    kind: 'float',
+    get: (j) => (j.finished === null ? 0 : elapsedSeconds(j.started, j.finished, false)),
+  },
+  created_by: { kind: 'int', get: () => 1 },
+  launched_by: { kind: 'int', get: () => 1 },
+};
+
+const unifiedJobPreventSearch = ['extra_vars', 'job_env', 'job_args', 'start_args', 'survey_passwords'];
+
+export const JOB_RESOURCE: ListResource<SimJob> = {
+  model: 'Job',
+  fields: {
+    ...unifiedJobFields,
+    job_template: { kind: 'int', get: (j) => j.template.id },
+    job_template__name: { kind: 'string', get: (j) => j.template.name },
+  },
+  searchFields: ['name', 'description'],
+  preventSearch: unifiedJobPreventSearch,
+  defaultOrder: ['id'],
+  id: (j) => j.id,
+};
+
+export const WORKFLOW_JOB_RESOURCE: ListResource<SimJob> = {
+  model: 'WorkflowJob',
+  fields: {
+    ...unifiedJobFields,
+    workflow_job_template: { kind: 'int', get: (j) => j.template.id },
+    workflow_job_template__name: { kind: 'string', get: (j) => j.template.name },
+  },
+  searchFields: ['name', 'description'],
+  preventSearch: unifiedJobPreventSearch,
+  defaultOrder: ['id'],
+  id: (j) => j.id,
+};

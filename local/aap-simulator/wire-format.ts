@@ -1,0 +1,83 @@
+/**
+ * The small formatting habits that make responses byte-compatible with AWX (Django + DRF on Python):
+ * datetimes, elapsed seconds, `json.dumps` output, Python's JSON error text and `urlencode` quoting.
+ */
+
+/** DRF datetime: ISO-8601 UTC with microseconds and `Z`; the fraction is left out when it is zero. */
+export function awxDateTime(epochMs: number): string {
+  const micros = Math.round(epochMs * 1000);
+  const base = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
+  const fraction = ((micros % 1_000_000) + 1_000_000) % 1_000_000;
+  return fraction === 0 ? `${base}Z` : `${base}.${String(fraction).padStart(6, '0')}Z`;
+}
+
+export function awxDateTimeOrNull(epochMs: number | null): string | null {
+  return epochMs === null ? null : awxDateTime(epochMs);
+}
+
+/** `elapsed` is stored with 3 decimals once finished, but computed live (6 decimals) while running. */
+export function elapsedSeconds(startedMs: number | null, endMs: number | null, live: boolean): number {
+  if (startedMs === null || endMs === null) return 0;
+  const digits = live ? 1e6 : 1e3;
+  return Math.round(Math.max(0, endMs - startedMs) * (digits / 1000)) / digits;
+}
+
+function asciiOnly(jsonText: string): string {
+  return jsonText.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Python `json.dumps` with its defaults (", " / ": " separators, ASCII only): how AWX stores a job's extra_vars. */
+export function pythonJsonDumps(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return asciiOnly(JSON.stringify(value));
+  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    return `{${entries.map(([k, v]) => `${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+  }
+  return 'null';
+}
+
+/** V8's JSON.parse messages mapped to the wording of Python's json module (what AWX echoes back). */
+const PYTHON_JSON_REASONS: ReadonlyArray<[RegExp, string]> = [
+  [/Expected (property name or '}'|double-quoted property name)/, 'Expecting property name enclosed in double quotes'],
+  [/Expected ',' or '[}\]]' after/, "Expecting ',' delimiter"],
+  [/Expected ':' after property name/, "Expecting ':' delimiter"],
+  [/Unexpected non-whitespace character after JSON/, 'Extra data'],
+  [/Unterminated string/, 'Unterminated string starting at'],
+  [/Bad control character/, 'Invalid control character at'],
+];
+
+/** `<reason>: line L column C (char N)` as Python's json.JSONDecodeError prints it. */
+export function pythonJsonErrorMessage(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = PYTHON_JSON_REASONS.find(([pattern]) => pattern.test(message))?.[1] ?? 'Expecting value';
+  const positionMatch = /at position (\d+)/.exec(message);
+  let position: number;
+  if (positionMatch?.[1] !== undefined) position = Number(positionMatch[1]);
+  else if (/Unexpected end/.test(message)) position = text.length;
+  else position = Math.max(0, text.search(/\S/));
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  const column = before.includes('\n') ? position - before.lastIndexOf('\n') : position + 1;
+  return `${reason}: line ${line} column ${column} (char ${position})`;
+}
+
+/** Python `urllib.parse.quote_plus`: like encodeURIComponent, but also escapes !'()* and writes spaces as '+'. */
+export function quotePlus(value: string): string {
+  return encodeURIComponent(value)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, '+');
+}
+
+/** Python's type name for a JSON value, as AWX messages print it (`list`, `str`, `int`, …). */
+export function pythonTypeName(value: unknown): string {
+  if (value === null || value === undefined) return 'NoneType';
+  if (Array.isArray(value)) return 'list';
+  if (typeof value === 'string') return 'str';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
+  return 'dict';
+}
