@@ -34,6 +34,9 @@ export const Settings = z
     POLLS_PER_EXECUTION: positiveInt(400),
     CANCEL_POLL_SECONDS: positiveInt(5),
     LAUNCH_INTENT_TTL_SECONDS: positiveInt(300),
+    // Local stack only: run the clock TIME_SCALE times faster, counted from CLOCK_EPOCH_MS (shared by all parts).
+    TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+    CLOCK_EPOCH_MS: z.coerce.number().int().nonnegative().optional(),
   })
   .superRefine((s, ctx) => {
     if (!s.AAP_TOKEN && !s.AAP_TOKEN_SECRET_NAME) {

@@ -7,5 +7,14 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  * serverless.yml sets (service name, metrics namespace, log level). Outside Lambda the Tracer stays disabled.
  */
 export const logger = new Logger();
-export const metrics = new Metrics();
+
+// Metrics warns on every invocation that records no metric (most polls); that is expected here, so it goes to debug.
+const metricsLog = {
+  trace: (...args: unknown[]) => logger.debug(String(args[0]), { metricsLog: args.slice(1) }),
+  debug: (...args: unknown[]) => logger.debug(String(args[0]), { metricsLog: args.slice(1) }),
+  info: (...args: unknown[]) => logger.info(String(args[0]), { metricsLog: args.slice(1) }),
+  warn: (...args: unknown[]) => logger.debug(String(args[0]), { metricsLog: args.slice(1) }),
+  error: (...args: unknown[]) => logger.error(String(args[0]), { metricsLog: args.slice(1) }),
+};
+export const metrics = new Metrics({ logger: metricsLog });
 export const tracer = new Tracer();
