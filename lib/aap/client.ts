@@ -1,9 +1,17 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { prettifyError, type z } from 'zod';
-import { InvalidResponse, JobNotFound, LaunchRejected, TemplateNotFound } from './errors';
+import { InvalidResponse, JobNotFound, LaunchRejected, TemplateNotFound, TooManyCandidates } from './errors';
 import { errorForStatus } from './failures';
 import { type AapJob, toAapJob } from './job';
 import { buildLaunchBody, type LaunchInput, type LaunchResult, parseLaunchInput, readLaunchCreated } from './launch';
+import {
+  candidateQuery,
+  type FindLaunchedJobsInput,
+  isCandidate,
+  type LaunchSearch,
+  parseFindLaunchedJobsInput,
+  payloadUidOf,
+} from './launched-jobs';
 import {
   type AapClientDeps,
   type AapClientOptions,
@@ -12,10 +20,11 @@ import {
   SILENT_LOGGER,
 } from './options';
 import { type AapResponse, collectAapMessages, parseBody } from './response';
-import { AapCancelCheck, AapJobDetail, AapJobRef, AapListEnvelope, AapTemplateSummary } from './schemas';
+import { AapCancelCheck, AapJobDetail, AapJobRef, AapJobSummary, AapListEnvelope, AapTemplateSummary } from './schemas';
 import {
   type AapTemplateRef,
   jobCollectionPath,
+  jobKindOf,
   organizationFilter,
   selectTemplate,
   TEMPLATE_LOOKUP_ORDER,
@@ -26,8 +35,10 @@ import { type AapRequest, AapTransport } from './transport';
 /** What a cancel request achieved. `accepted`: AAP will cancel, poll until terminal. `gone`: the job was purged. */
 export type CancelOutcome = 'accepted' | 'not-cancelable' | 'gone';
 
-/** AAP's MAX_PAGE_SIZE: the most ids one `id__in` request can return in one page. */
-export const JOBS_BATCH_SIZE = 200;
+/** AAP's MAX_PAGE_SIZE: larger page sizes are silently capped to it. */
+const MAX_PAGE_SIZE = 200;
+/** The most ids one `id__in` request can return in one page. */
+export const JOBS_BATCH_SIZE = MAX_PAGE_SIZE;
 // A list that keeps offering a `next` page beyond this is broken, not long.
 const MAX_PAGES = 100;
 
@@ -182,6 +193,32 @@ export class AapClient {
     return parseBody(AapCancelCheck, response).can_cancel;
   }
 
+  /**
+   * The jobs AAP created from `templateName` since `since` for the object whose uid is `payloadUid`, oldest first:
+   * how a launch whose outcome is unknown (a lost response, a Lambda that died before recording the id) is settled.
+   * AAP cannot filter on extra_vars, so each candidate's detail is read and its payload compared; more than `limit`
+   * candidates is a TooManyCandidates error rather than an unbounded scan. Only reads: retried like any GET.
+   */
+  async findLaunchedJobs(input: FindLaunchedJobsInput): Promise<AapJob[]> {
+    const search = parseFindLaunchedJobsInput(input);
+    const template = await this.findTemplate(search.templateName);
+    const kind = jobKindOf(template.type);
+    const candidates = await this.listCandidates(template, search);
+    const launched: AapJob[] = [];
+    for (const id of candidates) {
+      const job = await this.getJobIfPresent({ id, kind });
+      // extraVars() throws on a payload it cannot read: a job skipped unread could be the one being looked for.
+      if (job && payloadUidOf(job.extraVars()) === search.payloadUid) launched.push(job);
+    }
+    this.logger.info('AAP launched jobs searched', {
+      template: search.templateName,
+      since: search.since.toISOString(),
+      candidates: candidates.length,
+      jobIds: launched.map((job) => job.id),
+    });
+    return launched;
+  }
+
   /** Drops pooled connections (tests, shutdown). The client stays usable. */
   close(): void {
     this.transport.close();
@@ -212,14 +249,54 @@ export class AapClient {
     });
   }
 
-  /** Every item of a list, following `next` links (origin-relative, carrying the API prefix). */
+  /** Ids of the jobs a launch search must read, checked against the bound before any detail is fetched. */
+  private async listCandidates(template: AapTemplateRef, search: LaunchSearch): Promise<number[]> {
+    const { templateName, since, limit } = search;
+    const path = jobCollectionPath(jobKindOf(template.type));
+    const ids: number[] = [];
+    for await (const page of this.listPages(path, candidateQuery(template, since, MAX_PAGE_SIZE), AapJobSummary)) {
+      for (const item of page.results) if (isCandidate(item, template, since)) ids.push(item.id);
+      const found = Math.max(page.count ?? 0, ids.length);
+      if (found > limit) throw new TooManyCandidates(templateName, since.toISOString(), limit, found, page.endpoint);
+    }
+    return ids;
+  }
+
+  /** A job listed a moment ago may have been purged since: it is then no longer anyone's concern. */
+  private async getJobIfPresent(ref: AapJobRef): Promise<AapJob | undefined> {
+    try {
+      return await this.getJob(ref);
+    } catch (error) {
+      if (error instanceof JobNotFound) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every item of a list. */
   private async listAll<T extends z.ZodType>(
     path: string,
     params: Record<string, string | number>,
     item: T,
   ): Promise<{ items: z.output<T>[]; endpoint: string }> {
-    const envelope = AapListEnvelope(item);
     const items: z.output<T>[] = [];
+    let endpoint = path;
+    for await (const page of this.listPages(path, params, item)) {
+      items.push(...page.results);
+      endpoint = page.endpoint;
+    }
+    return { items, endpoint };
+  }
+
+  /**
+   * A list page by page, following `next` links (origin-relative, carrying the API prefix), so a caller can stop
+   * early. `endpoint` is always the first page's, the one that names the query in messages.
+   */
+  private async *listPages<T extends z.ZodType>(
+    path: string,
+    params: Record<string, string | number>,
+    item: T,
+  ): AsyncGenerator<{ results: z.output<T>[]; count: number | undefined; endpoint: string }> {
+    const envelope = AapListEnvelope(item);
     let request: AapRequest = { method: 'GET', path, params, idempotent: true };
     let firstEndpoint: string | undefined;
     for (let page = 1; ; page++) {
@@ -227,8 +304,8 @@ export class AapClient {
       firstEndpoint ??= response.endpoint;
       if (response.status !== 200) throw errorForStatus(response);
       const body = parseBody(envelope, response);
-      items.push(...body.results);
-      if (!body.next) return { items, endpoint: firstEndpoint };
+      yield { results: body.results, count: body.count, endpoint: firstEndpoint };
+      if (!body.next) return;
       if (page >= MAX_PAGES) {
         throw new InvalidResponse(`${firstEndpoint} still had a next page after ${MAX_PAGES} pages`, 'INVALID_BODY');
       }

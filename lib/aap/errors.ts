@@ -15,7 +15,8 @@ export type AapErrorName =
   | 'Unauthorized'
   | 'Forbidden'
   | 'Transient'
-  | 'InvalidResponse';
+  | 'InvalidResponse'
+  | 'TooManyCandidates';
 
 export type AapErrorCode =
   | 'TEMPLATE_NOT_FOUND'
@@ -32,7 +33,8 @@ export type AapErrorCode =
   | 'NON_JSON_BODY'
   | 'TOKEN_UNAVAILABLE'
   | 'INVALID_BODY'
-  | 'UNEXPECTED_STATUS';
+  | 'UNEXPECTED_STATUS'
+  | 'TOO_MANY_CANDIDATES';
 
 export type AapJobKind = 'job' | 'workflow_job';
 
@@ -223,5 +225,30 @@ export class InvalidResponse extends AapError {
       retryable: false,
       launchOutcomeUnknown: init.launchOutcomeUnknown,
     });
+  }
+}
+
+/**
+ * `findLaunchedJobs` met more candidate jobs than it may read. Not retryable: the set only grows with time. The
+ * caller cannot tell whether its launch happened, so it must not launch again on the strength of this search.
+ */
+export class TooManyCandidates extends AapError {
+  declare readonly name: 'TooManyCandidates';
+  constructor(
+    readonly templateName: string,
+    /** ISO-8601 UTC: the lower bound on `created` the search used. */
+    readonly since: string,
+    readonly limit: number,
+    /** The controller's count when it gave one, otherwise how many had been seen when the bound was crossed. */
+    readonly found: number,
+    endpoint: string,
+  ) {
+    super(
+      'TooManyCandidates',
+      'TOO_MANY_CANDIDATES',
+      `More than ${limit} AAP jobs of template "${templateName}" were created since ${since} (${found} at ${endpoint}): ` +
+        `findLaunchedJobs reads at most limit=${limit} candidates; pass a later "since" or a higher "limit"`,
+      { retryable: false },
+    );
   }
 }

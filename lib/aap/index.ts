@@ -11,6 +11,7 @@ export {
   JobNotFound,
   LaunchRejected,
   TemplateNotFound,
+  TooManyCandidates,
   Transient,
   Unauthorized,
   VariablesIgnored,
@@ -18,6 +19,7 @@ export {
 export { type AapJob, parseExtraVars } from './job';
 export { buildErrorDetail, ERROR_DETAIL_MAX_LENGTH, mapAapStatus } from './job-status';
 export { buildLaunchBody, type LaunchInput, type LaunchResult } from './launch';
+export { DEFAULT_LAUNCH_SEARCH_LIMIT, type FindLaunchedJobsInput } from './launched-jobs';
 export type { AapClientDeps, AapClientOptions, AapLogger, AapTokenProvider } from './options';
 export { AapJobRef } from './schemas';
 export type { AapTemplateRef } from './templates';

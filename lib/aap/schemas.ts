@@ -56,6 +56,19 @@ export const AapJobDetail = z.looseObject({
 });
 export type AapJobDetail = z.infer<typeof AapJobDetail>;
 
+/**
+ * One item of `GET {B}/jobs/?job_template=…` or `GET {B}/workflow_jobs/?workflow_job_template=…`: only what picks
+ * the candidates of a launch search. `created` must be a datetime, because a candidate dropped for want of one
+ * could be the very job being looked for.
+ */
+export const AapJobSummary = z.looseObject({
+  id: Id,
+  created: z.iso.datetime({ offset: true }),
+  job_template: z.number().int().nullable().optional(),
+  workflow_job_template: z.number().int().nullable().optional(),
+});
+export type AapJobSummary = z.infer<typeof AapJobSummary>;
+
 /** `GET {B}/jobs/{id}/cancel/` and `GET {B}/workflow_jobs/{id}/cancel/`. */
 export const AapCancelCheck = z.looseObject({
   can_cancel: z.boolean(),

@@ -23,6 +23,13 @@ export function jobCollectionPath(kind: AapJobKind): string {
   return kind === 'job' ? 'v2/jobs/' : 'v2/workflow_jobs/';
 }
 
+/** The field of a job (`GET v2/jobs/`) or workflow job (`GET v2/workflow_jobs/`) that holds its template's id. */
+export type JobTemplateField = 'job_template' | 'workflow_job_template';
+
+export function jobTemplateField(type: AapTemplateType): JobTemplateField {
+  return type === 'job_template' ? 'job_template' : 'workflow_job_template';
+}
+
 /**
  * Query filter for the configured organization. AWX filters `organization` by id and `organization__name` by
  * name; a number, or a string of digits (as environment variables deliver ids), is taken as an id.

@@ -2,7 +2,7 @@
  * AWX list semantics, pure: django-ansible-base field lookups (`name=`, `id__in=`, `not__`/`or__` prefixes),
  * `order_by`, `search`, and AWX's page-number pagination with its relative, key-sorted next/previous links.
  */
-import { quotePlus } from './wire-format';
+import { type DjangoDateTime, parseDjangoDateTime, quotePlus } from './wire-format';
 
 export type FieldKind = 'int' | 'float' | 'string' | 'bool' | 'datetime';
 type FieldValue = number | string | boolean | null;
@@ -105,23 +105,36 @@ function convert(fieldName: string, kind: FieldKind, raw: string): number | stri
       throw new QueryError(400, `Unable to convert "${raw}" to boolean`);
     }
     case 'datetime': {
-      const value = Date.parse(raw);
-      if (Number.isNaN(value)) {
-        throw new QueryError(
-          400,
-          `“${raw}” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.`,
-        );
-      }
-      return value;
+      const parsed = parseDjangoDateTime(raw);
+      if (!parsed.ok) throw new QueryError(400, validationErrorDetail(DATETIME_ERRORS[parsed.problem](raw)));
+      return parsed.epochMs;
     }
     case 'string':
       return raw;
   }
 }
 
-/** Datetimes compare as epoch milliseconds; serializers hand them over as ISO strings. */
+/** Django `DateTimeField` error messages, by what was wrong with the value. */
+const DATETIME_ERRORS: Record<Extract<DjangoDateTime, { ok: false }>['problem'], (raw: string) => string> = {
+  format: (raw) => `“${raw}” value has an invalid format. It must be in YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ] format.`,
+  datetime: (raw) =>
+    `“${raw}” value has the correct format (YYYY-MM-DD HH:MM[:ss[.uuuuuu]][TZ]) but it is an invalid date/time.`,
+  date: (raw) => `“${raw}” value has the correct format (YYYY-MM-DD) but it is an invalid date.`,
+};
+
+/**
+ * A Django ValidationError raised while the filter is applied reaches the client as
+ * `ParseError(json.dumps(e.messages, ensure_ascii=False))`: the detail is a JSON list in a string.
+ */
+function validationErrorDetail(message: string): string {
+  return JSON.stringify([message]);
+}
+
+/** Datetimes compare as epoch milliseconds (microseconds kept); serializers hand them over as AWX datetimes. */
 function comparable(kind: FieldKind, value: FieldValue): FieldValue {
-  return kind === 'datetime' && typeof value === 'string' ? Date.parse(value) : value;
+  if (kind !== 'datetime' || typeof value !== 'string') return value;
+  const parsed = parseDjangoDateTime(value);
+  return parsed.ok ? parsed.epochMs : null;
 }
 
 function lookupPredicate<T>(fieldName: string, field: FieldDef<T>, lookup: string, raw: string): Predicate<T> {

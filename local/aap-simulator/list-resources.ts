@@ -1,6 +1,6 @@
 import type { FieldDef, ListResource } from './list-query';
 import type { Template } from './templates';
-import { elapsedSeconds } from './wire-format';
+import { awxDateTime, awxDateTimeOrNull, elapsedSeconds } from './wire-format';
 import { isFailedStatus, type SimJob } from './world';
 
 /** The filterable fields of each list endpoint (a subset of the AWX model fields, enough for orchestration). */
@@ -13,8 +13,8 @@ const templateFields: Record<string, FieldDef<Template>> = {
   organization__name: { kind: 'string', get: (t) => t.organization.name },
   ask_variables_on_launch: { kind: 'bool', get: (t) => t.askVariablesOnLaunch },
   allow_simultaneous: { kind: 'bool', get: (t) => t.allowSimultaneous },
-  created: { kind: 'datetime', get: (t) => new Date(t.created).toISOString() },
-  modified: { kind: 'datetime', get: (t) => new Date(t.created).toISOString() },
+  created: { kind: 'datetime', get: (t) => awxDateTime(t.created) },
+  modified: { kind: 'datetime', get: (t) => awxDateTime(t.created) },
 };
 
 export const JOB_TEMPLATE_RESOURCE: ListResource<Template> = {
@@ -35,8 +35,6 @@ export const WORKFLOW_JOB_TEMPLATE_RESOURCE: ListResource<Template> = {
   id: (t) => t.id,
 };
 
-const isoOrNull = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 const unifiedJobFields: Record<string, FieldDef<SimJob>> = {
   id: { kind: 'int', get: (j) => j.id },
   name: { kind: 'string', get: (j) => j.template.name },
@@ -46,11 +44,11 @@ const unifiedJobFields: Record<string, FieldDef<SimJob>> = {
   launch_type: { kind: 'string', get: () => 'manual' },
   unified_job_template: { kind: 'int', get: (j) => j.template.id },
   organization: { kind: 'int', get: (j) => j.template.organization.id },
-  created: { kind: 'datetime', get: (j) => isoOrNull(j.created) },
-  modified: { kind: 'datetime', get: (j) => isoOrNull(j.modified) },
-  started: { kind: 'datetime', get: (j) => isoOrNull(j.started) },
-  finished: { kind: 'datetime', get: (j) => isoOrNull(j.finished) },
-  canceled_on: { kind: 'datetime', get: (j) => isoOrNull(j.canceledOn) },
+  created: { kind: 'datetime', get: (j) => awxDateTime(j.created) },
+  modified: { kind: 'datetime', get: (j) => awxDateTimeOrNull(j.modified) },
+  started: { kind: 'datetime', get: (j) => awxDateTimeOrNull(j.started) },
+  finished: { kind: 'datetime', get: (j) => awxDateTimeOrNull(j.finished) },
+  canceled_on: { kind: 'datetime', get: (j) => awxDateTimeOrNull(j.canceledOn) },
   // The stored value: AWX writes elapsed once the job finishes and computes the running figure only for display.
   elapsed: {
     kind: 'float',
@@ -81,6 +79,8 @@ export const WORKFLOW_JOB_RESOURCE: ListResource<SimJob> = {
     ...unifiedJobFields,
     workflow_job_template: { kind: 'int', get: (j) => j.template.id },
     workflow_job_template__name: { kind: 'string', get: (j) => j.template.name },
+    // Set only on the workflow job of a sliced job template, which the simulator does not have.
+    job_template: { kind: 'int', get: () => null },
   },
   searchFields: ['name', 'description'],
   preventSearch: unifiedJobPreventSearch,

@@ -137,7 +137,11 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     now,
     timeScale: options.timeScale,
     faults,
-    templates: [...DEFAULT_TEMPLATE_SPECS, ...options.templates],
+    // A given template named like a preloaded one replaces it (e.g. the create template with longer durations).
+    templates: [
+      ...DEFAULT_TEMPLATE_SPECS.filter((preset) => !options.templates.some((given) => given.name === preset.name)),
+      ...options.templates,
+    ],
   });
   const requestLog: RequestLogEntry[] = [];
   const apiContext: ApiContext = {

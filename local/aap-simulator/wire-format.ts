@@ -81,3 +81,61 @@ export function pythonTypeName(value: unknown): string {
   if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'float';
   return 'dict';
 }
+
+export type DjangoDateTime =
+  | { ok: true; epochMs: number }
+  /** `format`: not a datetime at all; `datetime`/`date`: the right shape, but no such instant (Django's wording). */
+  | { ok: false; problem: 'format' | 'datetime' | 'date' };
+
+// Django's `datetime_re` and `date_re` (django/utils/dateparse.py): what `DateTimeField.to_python` accepts. Django
+// tries Python's `fromisoformat` first, which also takes rarer ISO forms (basic format, week dates, hour alone);
+// clients send the extended form, so those are left out.
+const DJANGO_DATETIME =
+  /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:[.,](\d{1,6})\d{0,6})?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+const DJANGO_DATE = /^(\d{4})-(\d{1,2})-(\d{1,2})$/;
+const MINUTES_PER_DAY = 24 * 60;
+
+/** The UTC instant of a wall-clock time, or undefined when Python's `datetime()` would refuse the fields. */
+function utcInstant(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number | undefined {
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter reads years 0–99 as 1900–1999.
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, 0);
+  return date.getUTCDate() === day ? date.getTime() : undefined;
+}
+
+/** `+05:30` → 330, `-08` → -480, `Z` or nothing → 0 (a naive value is in AWX's TIME_ZONE, which is UTC). */
+function offsetMinutes(tz: string | undefined): number {
+  if (tz === undefined || tz === 'Z') return 0;
+  const minutes = 60 * Number(tz.slice(1, 3)) + (tz.length > 3 ? Number(tz.slice(-2)) : 0);
+  return tz.startsWith('-') ? -minutes : minutes;
+}
+
+/**
+ * A filter value the way Django's `DateTimeField.to_python` reads it (AWX filters such as `created__gte=`), as epoch
+ * milliseconds with the microseconds kept as a fraction. A date alone means its midnight, UTC.
+ */
+export function parseDjangoDateTime(raw: string): DjangoDateTime {
+  const datetime = DJANGO_DATETIME.exec(raw);
+  if (datetime) {
+    const [, year, month, day, hour, minute, second = '0', fraction = '', tz] = datetime;
+    const offset = offsetMinutes(tz);
+    const wallClock = utcInstant(
+      Number(year),
+      Number(month),
+      Number(day),
+      Number(hour),
+      Number(minute),
+      Number(second),
+    );
+    if (wallClock === undefined || Math.abs(offset) >= MINUTES_PER_DAY) return { ok: false, problem: 'datetime' };
+    return { ok: true, epochMs: wallClock + Number(fraction.padEnd(6, '0')) / 1000 - offset * 60_000 };
+  }
+  const date = DJANGO_DATE.exec(raw);
+  if (date) {
+    const midnight = utcInstant(Number(date[1]), Number(date[2]), Number(date[3]));
+    return midnight === undefined ? { ok: false, problem: 'date' } : { ok: true, epochMs: midnight };
+  }
+  return { ok: false, problem: 'format' };
+}

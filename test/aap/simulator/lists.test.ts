@@ -267,3 +267,26 @@ describe('AAP simulator: job lists', () => {
     expect(jobs.json.count).toBe(0);
   });
 });
+
+describe('AAP simulator: preloaded templates given again', () => {
+  it('replaces the preloaded template of the same name instead of refusing it', async () => {
+    const { startAapSimulator } = await import('../../../local/aap-simulator');
+    const sim = await startAapSimulator({
+      timeScale: 0.01,
+      templates: [{ name: 'osac-create-compute-instance', effect: 'create-vm', durations: { running: 120 } }],
+    });
+    try {
+      const reply = await call<Envelope>(sim, '/api/v2/job_templates/?name=osac-create-compute-instance');
+      expect(reply.json.count).toBe(1);
+      await launchJob(sim, 'osac-create-compute-instance', {});
+      // The preset runs 20 s; the replacement 120 s (1.2 s here): after 0.5 s it is still running.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(sim.world.jobs().at(-1)).toMatchObject({
+        templateName: 'osac-create-compute-instance',
+        status: 'running',
+      });
+    } finally {
+      await sim.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { violationsAtLaunch } from '../../../local/aap-simulator/violations';
 import {
   awxDateTime,
   elapsedSeconds,
+  parseDjangoDateTime,
   pythonJsonDumps,
   pythonJsonErrorMessage,
   quotePlus,
@@ -58,6 +59,40 @@ describe('AAP simulator wire format', () => {
     ["a*b(c)!'~", 'a%2Ab%28c%29%21%27~'],
   ])('quotes %j like urllib quote_plus', (value, expected) => {
     expect(quotePlus(value)).toBe(expected);
+  });
+});
+
+describe('AAP simulator datetime filter values (Django DateTimeField.to_python)', () => {
+  const utc = (text: string) => new Date(text).getTime();
+
+  it.each([
+    ['2026-03-20T10:00:01Z', utc('2026-03-20T10:00:01Z')],
+    ['2026-03-20T10:00:01.250000Z', utc('2026-03-20T10:00:01.250Z')],
+    ['2026-03-20T10:00:01.000001Z', utc('2026-03-20T10:00:01Z') + 0.001],
+    ['2026-03-20T10:00:01,5Z', utc('2026-03-20T10:00:01.500Z')],
+    ['2026-03-20T10:00:01.1234567890Z', utc('2026-03-20T10:00:01Z') + 123.456],
+    ['2026-03-20 10:00:01', utc('2026-03-20T10:00:01Z')],
+    ['2026-03-20T10:00', utc('2026-03-20T10:00:00Z')],
+    ['2026-03-20T11:00:01+01:00', utc('2026-03-20T10:00:01Z')],
+    ['2026-03-20T04:30:01-0530', utc('2026-03-20T10:00:01Z')],
+    ['2026-03-20T12:00:01 +02', utc('2026-03-20T10:00:01Z')],
+    ['2026-3-5', utc('2026-03-05T00:00:00Z')],
+    ['0099-01-01', utc('0099-01-01T00:00:00Z')],
+  ])('reads %s as UTC epoch milliseconds, whatever the local time zone', (raw, expected) => {
+    expect(parseDjangoDateTime(raw)).toEqual({ ok: true, epochMs: expected });
+  });
+
+  it.each([
+    ['yesterday', 'format'],
+    ['Mar 20 2026', 'format'],
+    ['2026-03-20T10:00:01 01:00', 'format'],
+    ['2026-02-30T00:00:00Z', 'datetime'],
+    ['2026-03-20T24:00:00Z', 'datetime'],
+    ['2026-03-20T10:00:00+24:00', 'datetime'],
+    ['2026-02-30', 'date'],
+    ['0000-01-01', 'date'],
+  ])('refuses %s (%s)', (raw, problem) => {
+    expect(parseDjangoDateTime(raw)).toEqual({ ok: false, problem });
   });
 });
 
