@@ -9,4 +9,6 @@ if (major !== 22) {
 // Lambda handlers log JSON lines through Powertools; keep test output readable unless asked for (LOG_LEVEL=DEBUG).
 process.env.POWERTOOLS_LOG_LEVEL ??= process.env.LOG_LEVEL ?? 'SILENT';
 process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'CloudkitProvisionerTest';
+// Metrics are still recorded (addMetric runs); only the EMF lines on stdout are left out of test output.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 process.env.POWERTOOLS_SERVICE_NAME ??= 'cloudkit-provisioner';

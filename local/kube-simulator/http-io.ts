@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { JsonValue } from './json';
+import { mediaTypeOf } from './negotiation';
+import { ApiError, badRequest, type Status, unsupportedMediaType } from './status';
+
+/** Reading request bodies and writing responses the way kube-apiserver frames them. */
+
+// kube-apiserver's request body limit.
+const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+export async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      throw new ApiError({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `Request entity too large: limit is ${MAX_BODY_BYTES}`,
+        reason: 'RequestEntityTooLarge',
+        code: 413,
+      });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A create/update/delete-options body: JSON or YAML, as the API server accepts both. */
+export function parseObjectBody(text: string, contentType: string | undefined): JsonValue {
+  const mediaType = mediaTypeOf(contentType);
+  if (mediaType === 'application/yaml') {
+    try {
+      return (parseYaml(text) ?? null) as JsonValue;
+    } catch (error) {
+      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
+    }
+  }
+  if (mediaType !== '' && mediaType !== 'application/json' && mediaType !== '*/*') {
+    throw unsupportedMediaType(['application/json', 'application/yaml']);
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (error) {
+    throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}
+
+export function sendText(res: http.ServerResponse, code: number, text: string): void {
+  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export interface SendOptions {
+  /** `Warning` headers (`299 - "<text>"`), e.g. for pruned unknown fields. */
+  warnings?: string[];
+  contentType?: string;
+  yaml?: boolean;
+}
+
+export function sendJson(res: http.ServerResponse, code: number, body: unknown, options: SendOptions = {}): void {
+  const text = options.yaml ? stringifyYaml(body) : JSON.stringify(body);
+  const headers: http.OutgoingHttpHeaders = {
+    'Content-Type': options.yaml ? 'application/yaml' : (options.contentType ?? 'application/json'),
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-cache, private',
+    'Audit-Id': randomUUID(),
+  };
+  if (options.warnings && options.warnings.length > 0) {
+    headers.Warning = options.warnings.map((warning) => `299 - ${JSON.stringify(warning)}`);
+  }
+  res.writeHead(code, headers);
+  res.end(text);
+}
+
+export function sendStatus(res: http.ServerResponse, status: Status): void {
+  sendJson(res, status.code, status);
+}
