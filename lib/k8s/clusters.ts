@@ -1,0 +1,285 @@
+import { readFile } from 'node:fs/promises';
+import { inspect } from 'node:util';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
+import { describeIssues } from './issues';
+
+/**
+ * The clusters this deployment provisions for: where each API server is, how to authenticate to it, and the
+ * secrets its webhooks are signed with. Loaded from a JSON file (local stack, tests) or from one Secrets Manager
+ * secret (deployed), both shaped `{ "clusters": [ ClusterConfig, … ] }`.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL_MESSAGE =
+  'must be a DNS label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit';
+// Kubernetes only accepts domain-qualified finalizer names (`example.com/name`).
+const QUALIFIED_FINALIZER = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+const DnsLabel = z.string().max(63, DNS_LABEL_MESSAGE).regex(DNS_LABEL, DNS_LABEL_MESSAGE);
+
+const ServerUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  // Credentials in the URL would be printed wherever the server address is (it is not treated as a secret).
+  .refine(
+    (url) => {
+      const parsed = URL.parse(url); // null: already reported as not a URL
+      return parsed === null || (parsed.username === '' && parsed.password === '');
+    },
+    { message: 'must not carry credentials; use token' },
+  );
+
+function isBase64Pem(value: string): boolean {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value.replace(/\s+/g, ''))) return false;
+  return Buffer.from(value, 'base64').toString('utf8').includes('-----BEGIN CERTIFICATE-----');
+}
+
+const ClusterConfigFields = z
+  .strictObject({
+    id: DnsLabel,
+    server: ServerUrl,
+    /** Base64 of the PEM CA bundle, like kubeconfig's `certificate-authority-data`. */
+    caData: z
+      .string()
+      .refine(isBase64Pem, { message: 'must be base64 of a PEM certificate bundle (-----BEGIN CERTIFICATE-----)' })
+      .optional(),
+    insecureSkipTLSVerify: z.boolean().optional(),
+    /** Bearer token of the service account the store acts as. */
+    token: z.string().min(1, 'must not be empty'),
+    /** HMAC keys webhooks from this cluster are signed with; two while a key is being rotated. */
+    webhookSecrets: z
+      .array(z.string().min(1, 'must not be empty'))
+      .min(1, 'needs at least one secret')
+      .max(2, 'holds at most two secrets (the current one and the one being rotated out)'),
+    /** For senders that cannot sign their body: a static bearer token the webhook accepts instead. */
+    webhookBearerToken: z.string().min(1, 'must not be empty').optional(),
+    /** When set, only these namespaces may be read or written. */
+    namespaces: z
+      .array(DnsLabel)
+      .min(1, 'must list at least one namespace when present')
+      .refine((list) => new Set(list).size === list.length, { message: 'must not list a namespace twice' })
+      .optional(),
+    finalizer: z
+      .string()
+      .regex(QUALIFIED_FINALIZER, 'must be a domain-qualified name such as osac.openshift.io/computeinstance')
+      .default(COMPUTE_INSTANCE_FINALIZER),
+    aapOrganization: z.string().min(1, 'must not be empty').optional(),
+  })
+  .superRefine((cluster, ctx) => {
+    // kubectl refuses the same combination: a CA to verify against and "do not verify" contradict each other.
+    if (cluster.caData !== undefined && cluster.insecureSkipTLSVerify === true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['insecureSkipTLSVerify'],
+        message: 'cannot be true together with caData',
+      });
+    }
+  });
+export type ClusterConfig = z.infer<typeof ClusterConfigFields>;
+/** The shape a registry source holds, before defaults are applied. */
+export type ClusterConfigInput = z.input<typeof ClusterConfigFields>;
+// Every parsed cluster, wherever it came from, prints redacted.
+export const ClusterConfig = ClusterConfigFields.transform(seal);
+
+export const ClusterRegistryDocument = z
+  .strictObject({ clusters: z.array(ClusterConfig) })
+  .superRefine((document, ctx) => {
+    const seen = new Set<string>();
+    document.clusters.forEach((cluster, index) => {
+      if (seen.has(cluster.id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['clusters', index, 'id'],
+          message: `duplicate cluster id "${cluster.id}"`,
+        });
+      }
+      seen.add(cluster.id);
+    });
+  });
+
+export interface ClusterRegistry {
+  get(id: string): Promise<ClusterConfig | undefined>;
+  list(): Promise<ClusterConfig[]>;
+}
+
+/** A registry source that cannot be read or does not hold a valid document; the message never holds a secret. */
+export class ClusterRegistryError extends Error {
+  override readonly name = 'ClusterRegistryError';
+}
+
+export const REDACTED = '[REDACTED]';
+
+export type RedactedClusterConfig = Omit<ClusterConfig, 'token' | 'webhookSecrets' | 'webhookBearerToken'> & {
+  token: typeof REDACTED;
+  webhookSecrets: Array<typeof REDACTED>;
+  webhookBearerToken?: typeof REDACTED;
+};
+
+/** A copy safe to log: the token, webhook secrets and webhook bearer token are replaced by `[REDACTED]`. */
+export function redactCluster(cluster: ClusterConfig): RedactedClusterConfig {
+  const { token: _token, webhookSecrets, webhookBearerToken, ...rest } = cluster;
+  return {
+    ...rest,
+    token: REDACTED,
+    webhookSecrets: webhookSecrets.map(() => REDACTED),
+    ...(webhookBearerToken === undefined ? {} : { webhookBearerToken: REDACTED }),
+  };
+}
+
+/**
+ * Makes a parsed cluster safe to hand around: frozen, and JSON.stringify / util.inspect (which loggers use) print
+ * the redacted copy. The helpers are non-enumerable, so spreading the object does not carry them along.
+ */
+function seal(cluster: ClusterConfig): ClusterConfig {
+  Object.defineProperties(cluster, {
+    toJSON: { value: () => redactCluster(cluster) },
+    [inspect.custom]: { value: () => redactCluster(cluster) },
+  });
+  Object.freeze(cluster.webhookSecrets);
+  if (cluster.namespaces) Object.freeze(cluster.namespaces);
+  return Object.freeze(cluster);
+}
+
+/**
+ * Validates a registry document read from `source` (e.g. `clusters file /etc/clusters.json`). Errors list every
+ * failing path with the schema's message, never the value found there.
+ */
+export function parseClusterRegistryDocument(value: unknown, source: string): ClusterConfig[] {
+  const result = ClusterRegistryDocument.safeParse(value);
+  if (!result.success) {
+    throw new ClusterRegistryError(`${source}: ${describeIssues(result.error)}`);
+  }
+  return result.data.clusters;
+}
+
+/** JSON.parse messages quote the input around the error, which may be a token: keep only where it failed. */
+function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const where = /position \d+( \(line \d+ column \d+\))?/.exec(String((error as Error).message))?.[0];
+    throw new ClusterRegistryError(`${source}: not valid JSON${where ? ` (at ${where})` : ''}`);
+  }
+}
+
+abstract class CachedClusterRegistry implements ClusterRegistry {
+  protected abstract load(): Promise<ClusterConfig[]>;
+
+  async get(id: string): Promise<ClusterConfig | undefined> {
+    return (await this.load()).find((cluster) => cluster.id === id);
+  }
+
+  async list(): Promise<ClusterConfig[]> {
+    return [...(await this.load())];
+  }
+}
+
+/** Reads `{ "clusters": [ … ] }` from a JSON file once, on first use; a failed read is retried on the next call. */
+export class FileClusterRegistry extends CachedClusterRegistry {
+  readonly #path: string;
+  #clusters: Promise<ClusterConfig[]> | undefined;
+
+  constructor(path: string) {
+    super();
+    this.#path = path;
+  }
+
+  protected load(): Promise<ClusterConfig[]> {
+    if (this.#clusters === undefined) {
+      const loading = this.#read();
+      this.#clusters = loading;
+      loading.catch(() => {
+        if (this.#clusters === loading) this.#clusters = undefined;
+      });
+    }
+    return this.#clusters;
+  }
+
+  async #read(): Promise<ClusterConfig[]> {
+    const source = `clusters file ${this.#path}`;
+    let text: string;
+    try {
+      text = await readFile(this.#path, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      throw new ClusterRegistryError(`${source}: cannot be read${typeof code === 'string' ? ` (${code})` : ''}`);
+    }
+    return parseClusterRegistryDocument(parseJsonText(text, source), source);
+  }
+
+  toJSON(): { source: 'file'; path: string } {
+    return { source: 'file', path: this.#path };
+  }
+
+  [inspect.custom](): string {
+    return `FileClusterRegistry(${this.#path})`;
+  }
+}
+
+export interface SecretsManagerClusterRegistryOptions {
+  /** Name or ARN of the secret whose SecretString is the registry document. */
+  readonly secretName: string;
+  /** How long a fetched document is reused before Secrets Manager is asked again; 0 disables caching. */
+  readonly maxAgeSeconds: number;
+  /** Injected for tests and for a client configured by the caller (region, endpoint). */
+  readonly client?: SecretsManagerClient;
+}
+
+/**
+ * Reads the registry document from Secrets Manager through Powertools' SecretsProvider, which caches the parsed
+ * value for `maxAgeSeconds`; a rotated token is therefore picked up within that time without a redeploy.
+ */
+export class SecretsManagerClusterRegistry extends CachedClusterRegistry {
+  readonly #secretName: string;
+  readonly #maxAgeSeconds: number;
+  readonly #provider: SecretsProvider;
+  // The provider hands back the same object while its cache is fresh: validate each fetched document only once.
+  #validated: { raw: unknown; clusters: ClusterConfig[] } | undefined;
+
+  constructor(options: SecretsManagerClusterRegistryOptions) {
+    super();
+    if (options.secretName === '') throw new ClusterRegistryError('SecretsManagerClusterRegistry: secretName is empty');
+    if (!Number.isInteger(options.maxAgeSeconds) || options.maxAgeSeconds < 0) {
+      throw new ClusterRegistryError('SecretsManagerClusterRegistry: maxAgeSeconds must be a whole number >= 0');
+    }
+    this.#secretName = options.secretName;
+    this.#maxAgeSeconds = options.maxAgeSeconds;
+    this.#provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
+  }
+
+  protected async load(): Promise<ClusterConfig[]> {
+    const source = `secret ${this.#secretName}`;
+    let raw: unknown;
+    try {
+      raw = await this.#provider.get(this.#secretName, { transform: 'json', maxAge: this.#maxAgeSeconds });
+    } catch (error) {
+      // The JSON transform's message quotes the secret text; only say that it was not JSON.
+      if ((error as { name?: unknown }).name === 'TransformParameterError') {
+        throw new ClusterRegistryError(`${source}: SecretString is not valid JSON`);
+      }
+      throw new ClusterRegistryError(`${source}: cannot be read: ${describeAwsError(error)}`);
+    }
+    if (raw === undefined) throw new ClusterRegistryError(`${source}: has no SecretString`);
+    if (this.#validated?.raw !== raw) {
+      this.#validated = { raw, clusters: parseClusterRegistryDocument(raw, source) };
+    }
+    return this.#validated.clusters;
+  }
+
+  toJSON(): { source: 'secretsmanager'; secretName: string; maxAgeSeconds: number } {
+    return { source: 'secretsmanager', secretName: this.#secretName, maxAgeSeconds: this.#maxAgeSeconds };
+  }
+
+  [inspect.custom](): string {
+    return `SecretsManagerClusterRegistry(${this.#secretName}, maxAge ${this.#maxAgeSeconds}s)`;
+  }
+}
+
+/** `ResourceNotFoundException: Secrets Manager can't find the specified secret.` — AWS errors hold no secret value. */
+function describeAwsError(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown };
+  return [name, message].filter((part) => typeof part === 'string' && part !== '').join(': ') || 'unknown error';
+}

@@ -1,0 +1,449 @@
+import type {
+  CustomObjectsApi,
+  KubeConfig,
+  Middleware,
+  RequestContext,
+  SecurityAuthentication,
+} from '@kubernetes/client-node';
+import { z } from 'zod';
+import {
+  API_VERSION,
+  type ComputeInstance,
+  GROUP,
+  InvalidComputeInstanceError,
+  KIND,
+  PLURAL,
+  parseComputeInstance,
+  type StatusPatch,
+  VERSION,
+} from '../computeinstance';
+import { toStoreError } from './api-errors';
+import { clientNode } from './client-node';
+import type { ClusterConfig } from './clusters';
+import {
+  type ComputeInstanceStoreError,
+  ConflictError,
+  DeletingError,
+  ForbiddenError,
+  InstanceGoneError,
+  InvalidError,
+  isStoreError,
+} from './errors';
+import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
+import { describeIssues } from './issues';
+import { kubeConfigFor } from './kube-config';
+import { backoffDelayMs, CONFLICT_RETRY, checkRetryPolicy, type RetryPolicy, sleep, TRANSIENT_RETRY } from './retry';
+import { changedStatusFields, parseStatusPatch, statusMergePatch } from './status-patch';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The contract workflows depend on; any implementation (this one, an in-memory one in a test) must honour it.
+
+export const ComputeInstanceRef = z.strictObject({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  /** When given, an object under the same name with another uid counts as gone: ours was deleted and recreated. */
+  uid: z.string().min(1).optional(),
+});
+export type ComputeInstanceRef = z.infer<typeof ComputeInstanceRef>;
+
+export const ListOptions = z.strictObject({
+  /** Omitted: every namespace (refused when the cluster restricts namespaces). */
+  namespace: z.string().min(1).optional(),
+  limit: z.int().min(1),
+  continueToken: z.string().min(1).optional(),
+  labelSelector: z.string().min(1).optional(),
+});
+export type ListOptions = z.infer<typeof ListOptions>;
+
+export interface ListPage {
+  items: ComputeInstance[];
+  /** Present while more pages remain; pass it back as `continueToken`. */
+  continueToken?: string;
+  resourceVersion: string;
+}
+
+/**
+ * Computes the status fields to set from the freshly read object. It must be pure: it runs again on every retry,
+ * against the newer object. `undefined` means "nothing to write".
+ */
+export type StatusMutation = (current: ComputeInstance) => StatusPatch | undefined;
+
+export interface WriteOptions {
+  /** Tries before giving up with `Conflict`; default 8. */
+  maxAttempts?: number;
+}
+
+export interface WriteResult {
+  /** The object after the write, or as read when nothing needed writing. */
+  instance: ComputeInstance;
+  changed: boolean;
+}
+
+export interface RemoveFinalizerResult {
+  /** Undefined when the object is gone (for instance because ours was its last finalizer). */
+  instance: ComputeInstance | undefined;
+  changed: boolean;
+}
+
+export interface ComputeInstanceStore {
+  /** The object, or undefined when it does not exist or exists under another uid than `ref.uid`. */
+  get(ref: ComputeInstanceRef): Promise<ComputeInstance | undefined>;
+  list(options: ListOptions): Promise<ListPage>;
+  /** Read, mutate, conditional merge patch of `/status`, retried on conflict. Throws InstanceGone, Conflict, … */
+  updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation, options?: WriteOptions): Promise<WriteResult>;
+  /** Adds `finalizer` unless present. Throws `Deleting` once the object is being deleted. */
+  addFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<WriteResult>;
+  /** Removes `finalizer` and only it; done when it is already absent or the object is gone. */
+  removeFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<RemoveFinalizerResult>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The API-server implementation.
+
+export interface KubeComputeInstanceStoreOptions {
+  /** Optimistic-concurrency retries of the writes; `attempts` is the default of `WriteOptions.maxAttempts`. */
+  conflictRetry?: RetryPolicy;
+  /** Retries of one request on 5xx / 429 / network failure, before `Transient` is thrown. */
+  transientRetry?: RetryPolicy;
+  /** Per request; default 10 s. */
+  requestTimeoutMs?: number;
+  /** Recorded in managedFields for our writes. */
+  fieldManager?: string;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_FIELD_MANAGER = 'cloudkit-provisioner';
+
+const ListResponse = z.looseObject({
+  metadata: z.looseObject({ resourceVersion: z.string(), continue: z.string().optional() }),
+  items: z.array(z.unknown()),
+});
+
+/** One step of an optimistic write: either the goal already holds, or here is the conditional request to send. */
+type WriteStep<R> = { done: R } | { send: () => Promise<R> };
+
+export class KubeComputeInstanceStore implements ComputeInstanceStore {
+  readonly #cluster: ClusterConfig;
+  // client-node sends every patch as a JSON patch unless a middleware sets another Content-Type; one client per
+  // patch type keeps that decision out of each call: JSON patch for finalizers, merge patch for status.
+  readonly #api: CustomObjectsApi;
+  readonly #mergePatchApi: CustomObjectsApi;
+  readonly #conflictRetry: RetryPolicy;
+  readonly #transientRetry: RetryPolicy;
+  readonly #fieldManager: string;
+
+  constructor(cluster: ClusterConfig, options: KubeComputeInstanceStoreOptions = {}) {
+    this.#cluster = cluster;
+    this.#conflictRetry = checkRetryPolicy(options.conflictRetry ?? CONFLICT_RETRY, 'conflictRetry');
+    this.#transientRetry = checkRetryPolicy(options.transientRetry ?? TRANSIENT_RETRY, 'transientRetry');
+    this.#fieldManager = options.fieldManager ?? DEFAULT_FIELD_MANAGER;
+    const timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    const kubeConfig = kubeConfigFor(cluster);
+    const auth = reusingConnections(kubeConfig);
+    this.#api = makeApi(kubeConfig, auth, [timeoutMiddleware(timeoutMs)]);
+    this.#mergePatchApi = makeApi(kubeConfig, auth, [
+      timeoutMiddleware(timeoutMs),
+      contentTypeMiddleware(clientNode().PatchStrategy.MergePatch),
+    ]);
+  }
+
+  async get(ref: ComputeInstanceRef): Promise<ComputeInstance | undefined> {
+    const target = this.#ref(ref, 'get');
+    try {
+      return await this.#read(target, `get ${this.#describe(target)}`);
+    } catch (error) {
+      if (isStoreError(error, 'InstanceGone')) return undefined;
+      throw error;
+    }
+  }
+
+  async list(options: ListOptions): Promise<ListPage> {
+    const parsed = ListOptions.safeParse(options);
+    if (!parsed.success) throw new InvalidError(`list on cluster ${this.#cluster.id}: ${describeIssues(parsed.error)}`);
+    const { namespace, limit, continueToken, labelSelector } = parsed.data;
+    const what = `list ${namespace ?? '(all namespaces)'} on cluster ${this.#cluster.id}`;
+    if (namespace === undefined && this.#cluster.namespaces !== undefined) {
+      throw new ForbiddenError(
+        `${what}: the cluster is restricted to namespaces ${this.#cluster.namespaces.join(', ')}; list one of them`,
+      );
+    }
+    if (namespace !== undefined) this.#checkNamespace(namespace, what);
+    const query = { group: GROUP, version: VERSION, plural: PLURAL, limit, _continue: continueToken, labelSelector };
+    const raw = await this.#call(what, () =>
+      namespace === undefined
+        ? this.#api.listClusterCustomObject(query)
+        : this.#api.listNamespacedCustomObject({ ...query, namespace }),
+    );
+    const response = ListResponse.safeParse(raw);
+    if (!response.success) {
+      throw new InvalidError(`${what}: the server returned an unexpected list: ${describeIssues(response.error)}`);
+    }
+    // Items of a CR list carry apiVersion/kind, but the list envelope is what guarantees them: fill them in.
+    const items = response.data.items.map((item) =>
+      this.#parse({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }, what),
+    );
+    const next = response.data.metadata.continue;
+    return {
+      items,
+      resourceVersion: response.data.metadata.resourceVersion,
+      ...(next ? { continueToken: next } : {}),
+    };
+  }
+
+  async updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation, options?: WriteOptions): Promise<WriteResult> {
+    const target = this.#ref(ref, 'updateStatus');
+    const what = `updateStatus ${this.#describe(target)}`;
+    return this.#optimisticWrite(what, target, options, (current): WriteStep<WriteResult> => {
+      const proposed = mutate(current);
+      if (proposed === undefined) return { done: { instance: current, changed: false } };
+      const changes = changedStatusFields(current, parseStatusPatch(proposed, what));
+      if (changes === undefined) return { done: { instance: current, changed: false } };
+      const body = statusMergePatch(current, changes);
+      return {
+        send: async () => {
+          const raw = await this.#call(what, () =>
+            this.#mergePatchApi.patchNamespacedCustomObjectStatus({
+              group: GROUP,
+              version: VERSION,
+              plural: PLURAL,
+              namespace: target.namespace,
+              name: target.name,
+              body,
+              fieldManager: this.#fieldManager,
+            }),
+          );
+          return { instance: this.#parse(raw, what), changed: true };
+        },
+      };
+    });
+  }
+
+  async addFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<WriteResult> {
+    const target = this.#ref(ref, 'addFinalizer');
+    const what = `addFinalizer ${finalizer} to ${this.#describe(target)}`;
+    return this.#optimisticWrite(what, target, options, (current): WriteStep<WriteResult> => {
+      const plan = planAddFinalizer(current, finalizer);
+      if (plan.action === 'none') return { done: { instance: current, changed: false } };
+      if (plan.action === 'deleting') {
+        throw new DeletingError(
+          `${what}: the object is being deleted (deletionTimestamp ${current.metadata.deletionTimestamp}); ` +
+            'no finalizer may be added and no job may be launched for it',
+        );
+      }
+      return { send: async () => ({ instance: await this.#jsonPatch(target, plan.operations, what), changed: true }) };
+    });
+  }
+
+  async removeFinalizer(
+    ref: ComputeInstanceRef,
+    finalizer: string,
+    options?: WriteOptions,
+  ): Promise<RemoveFinalizerResult> {
+    const target = this.#ref(ref, 'removeFinalizer');
+    const what = `removeFinalizer ${finalizer} from ${this.#describe(target)}`;
+    try {
+      return await this.#optimisticWrite(what, target, options, (current): WriteStep<RemoveFinalizerResult> => {
+        const plan = planRemoveFinalizer(current, finalizer);
+        if (plan.action !== 'patch') return { done: { instance: current, changed: false } };
+        return {
+          send: async () => ({ instance: await this.#jsonPatch(target, plan.operations, what), changed: true }),
+        };
+      });
+    } catch (error) {
+      // Gone is the goal state: nothing is left to hold the finalizer.
+      if (isStoreError(error, 'InstanceGone')) return { instance: undefined, changed: false };
+      throw error;
+    }
+  }
+
+  /**
+   * Read → decide → conditional write, until the write lands or the decision is "nothing to do".
+   * - 409 (stale resourceVersion) or 422 (a JSON-patch `test` failed): the object changed since our read; wait
+   *   a jittered moment, read again and decide again, at most `maxAttempts` writes, then `Conflict`.
+   * - 422 while the object has NOT changed since the refused write: the server refuses the content itself, so
+   *   that `Invalid` is final.
+   * The goal holding on a re-read ends the loop successfully even after the attempts are spent.
+   */
+  async #optimisticWrite<R>(
+    what: string,
+    ref: ComputeInstanceRef,
+    options: WriteOptions | undefined,
+    decide: (current: ComputeInstance) => WriteStep<R>,
+  ): Promise<R> {
+    const maxAttempts = options?.maxAttempts ?? this.#conflictRetry.attempts;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new InvalidError(`${what}: maxAttempts must be a whole number >= 1, got ${maxAttempts}`);
+    }
+    let lastFailure: { error: ComputeInstanceStoreError; resourceVersion: string | undefined } | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.#read(ref, what);
+      if (lastFailure?.error.name === 'Invalid' && lastFailure.resourceVersion === current.metadata.resourceVersion) {
+        throw lastFailure.error;
+      }
+      const step = decide(current);
+      if ('done' in step) return step.done;
+      if (attempt > maxAttempts) {
+        throw new ConflictError(
+          `${what}: the object kept changing; gave up after ${maxAttempts} attempts (last: ${lastFailure?.error.message})`,
+          { statusCode: lastFailure?.error.statusCode ?? 409, reason: lastFailure?.error.reason },
+        );
+      }
+      try {
+        return await step.send();
+      } catch (error) {
+        const precondition =
+          isStoreError(error, 'Conflict') || (isStoreError(error, 'Invalid') && error.statusCode === 422);
+        if (!precondition) throw error;
+        lastFailure = { error, resourceVersion: current.metadata.resourceVersion };
+        await sleep(backoffDelayMs(this.#conflictRetry, attempt));
+      }
+    }
+  }
+
+  /** GET that throws InstanceGone for a missing object or one recreated under another uid. */
+  async #read(ref: ComputeInstanceRef, what: string): Promise<ComputeInstance> {
+    const raw = await this.#call(what, () =>
+      this.#api.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: ref.namespace,
+        name: ref.name,
+      }),
+    );
+    const instance = this.#parse(raw, what);
+    if (ref.uid !== undefined && instance.metadata.uid !== ref.uid) {
+      throw new InstanceGoneError(
+        `${what}: the object now has uid ${instance.metadata.uid}; the one with uid ${ref.uid} was deleted`,
+      );
+    }
+    return instance;
+  }
+
+  async #jsonPatch(ref: ComputeInstanceRef, operations: unknown[], what: string): Promise<ComputeInstance> {
+    const raw = await this.#call(what, () =>
+      this.#api.patchNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: ref.namespace,
+        name: ref.name,
+        body: operations,
+        fieldManager: this.#fieldManager,
+      }),
+    );
+    return this.#parse(raw, what);
+  }
+
+  /**
+   * One request, retried on Transient failures. Retrying writes is safe because every write we send is
+   * conditional (resourceVersion or `test` operations): a retry of a write that did land is refused, not doubled.
+   */
+  async #call<T>(what: string, request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request();
+      } catch (thrown) {
+        const error = toStoreError(thrown, { what, secrets: [this.#cluster.token] });
+        if (error.name !== 'Transient' || attempt >= this.#transientRetry.attempts) throw error;
+        await sleep(backoffDelayMs(this.#transientRetry, attempt));
+      }
+    }
+  }
+
+  #parse(raw: unknown, what: string): ComputeInstance {
+    try {
+      return parseComputeInstance(raw);
+    } catch (error) {
+      if (error instanceof InvalidComputeInstanceError) {
+        throw new InvalidError(`${what}: the server returned ${error.message}`);
+      }
+      throw error;
+    }
+  }
+
+  #ref(ref: ComputeInstanceRef, operation: string): ComputeInstanceRef {
+    const parsed = ComputeInstanceRef.safeParse(ref);
+    if (!parsed.success) {
+      throw new InvalidError(
+        `${operation} on cluster ${this.#cluster.id}: bad reference: ${describeIssues(parsed.error)}`,
+      );
+    }
+    this.#checkNamespace(parsed.data.namespace, `${operation} ${this.#describe(parsed.data)}`);
+    return parsed.data;
+  }
+
+  #checkNamespace(namespace: string, what: string): void {
+    const allowed = this.#cluster.namespaces;
+    if (allowed !== undefined && !allowed.includes(namespace)) {
+      throw new ForbiddenError(`${what}: namespace ${namespace} is not one the cluster configuration allows`);
+    }
+  }
+
+  #describe(ref: ComputeInstanceRef): string {
+    return `${ref.namespace}/${ref.name} on cluster ${this.#cluster.id}`;
+  }
+
+  toJSON(): { store: 'kubernetes'; cluster: string; server: string } {
+    return { store: 'kubernetes', cluster: this.#cluster.id, server: this.#cluster.server };
+  }
+}
+
+function makeApi(kubeConfig: KubeConfig, auth: SecurityAuthentication, middleware: Middleware[]): CustomObjectsApi {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (cluster === null) throw new Error('kubeConfigFor produced no current cluster');
+  const { CustomObjectsApi, createConfiguration, ServerConfiguration } = clientNode();
+  return new CustomObjectsApi(
+    createConfiguration({
+      baseServer: new ServerConfiguration(cluster.server, {}),
+      authMethods: { default: auth },
+      promiseMiddleware: middleware,
+    }),
+  );
+}
+
+/**
+ * The KubeConfig's authentication, with its connection pool kept. client-node builds a new undici Agent on every
+ * request whenever TLS options are set (a CA, skipTLSVerify, or plain http, which requires skipTLSVerify): each
+ * request would then open a fresh connection and TLS handshake, and leave the old agent's idle sockets behind.
+ * The first agent it builds is kept and handed to every later request instead.
+ */
+function reusingConnections(kubeConfig: KubeConfig): SecurityAuthentication {
+  let dispatcher: ReturnType<RequestContext['getDispatcher']>;
+  return {
+    getName: () => kubeConfig.getName(),
+    applySecurityAuthentication: async (context) => {
+      await kubeConfig.applySecurityAuthentication(context);
+      dispatcher ??= context.getDispatcher();
+      if (dispatcher !== undefined) context.setDispatcher(dispatcher);
+    },
+  };
+}
+
+function timeoutMiddleware(timeoutMs: number): Middleware {
+  return {
+    pre: async (context) => {
+      context.setSignal(AbortSignal.timeout(timeoutMs));
+      return context;
+    },
+    post: async (response) => response,
+  };
+}
+
+function contentTypeMiddleware(contentType: string): Middleware {
+  return {
+    pre: async (context) => {
+      context.setHeaderParam('Content-Type', contentType);
+      return context;
+    },
+    post: async (response) => response,
+  };
+}
+
+/** The store for one cluster, talking to its API server with the cluster's token. */
+export function createComputeInstanceStore(
+  cluster: ClusterConfig,
+  options?: KubeComputeInstanceStoreOptions,
+): ComputeInstanceStore {
+  return new KubeComputeInstanceStore(cluster, options);
+}

@@ -1,0 +1,47 @@
+/**
+ * Cluster access and safe writes to ComputeInstances: the cluster registry, and a store whose every write is
+ * conditional and touches only what it owns (status fields through `/status`, one finalizer through a JSON patch).
+ */
+export {
+  ClusterConfig,
+  type ClusterConfigInput,
+  type ClusterRegistry,
+  ClusterRegistryDocument,
+  ClusterRegistryError,
+  FileClusterRegistry,
+  parseClusterRegistryDocument,
+  REDACTED,
+  type RedactedClusterConfig,
+  redactCluster,
+  SecretsManagerClusterRegistry,
+  type SecretsManagerClusterRegistryOptions,
+} from './clusters';
+export {
+  ComputeInstanceRef,
+  type ComputeInstanceStore,
+  createComputeInstanceStore,
+  KubeComputeInstanceStore,
+  type KubeComputeInstanceStoreOptions,
+  ListOptions,
+  type ListPage,
+  type RemoveFinalizerResult,
+  type StatusMutation,
+  type WriteOptions,
+  type WriteResult,
+} from './compute-instances';
+export {
+  ComputeInstanceStoreError,
+  ConflictError,
+  DeletingError,
+  ForbiddenError,
+  InstanceGoneError,
+  InvalidError,
+  isStoreError,
+  STORE_ERROR_NAMES,
+  type StoreErrorName,
+  TransientError,
+} from './errors';
+export { type FinalizerPlan, type JsonPatchOperation, planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
+export { kubeConfigFor } from './kube-config';
+export { CONFLICT_RETRY, type RetryPolicy, TRANSIENT_RETRY } from './retry';
+export { changedStatusFields, OwnedStatusPatch, statusMergePatch } from './status-patch';
