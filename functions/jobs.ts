@@ -1,0 +1,19 @@
+import { taskHandler } from '../lib/runtime/task-handler';
+import { workflowContext } from '../lib/workflow/context';
+import {
+  CancelInput,
+  cancelProvision as cancel,
+  LaunchInput,
+  launch as launchJob,
+  PollInput,
+  poll as pollJob,
+} from '../lib/workflow/tasks';
+
+/** LaunchProvisionJob / LaunchDeprovisionJob: intent, launch, job ID on record before returning. */
+export const launch = taskHandler(LaunchInput, (input) => launchJob(workflowContext(), input));
+
+/** PollProvisionJob / PollDeprovisionJob: one look at the job, its progress written to status. */
+export const poll = taskHandler(PollInput, (input) => pollJob(workflowContext(), input));
+
+/** CancelRunningProvisionJob: cancel once, report when AAP says the job is terminal. */
+export const cancelProvision = taskHandler(CancelInput, (input) => cancel(workflowContext(), input));

@@ -1,0 +1,107 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { AapClient } from '../aap';
+import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
+import { loadSettings, type Settings } from '../config/settings';
+import {
+  type ClusterConfig,
+  type ClusterRegistry,
+  type ComputeInstanceStore,
+  createComputeInstanceStore,
+  FileClusterRegistry,
+  SecretsManagerClusterRegistry,
+} from '../k8s';
+import { scaledClock } from '../runtime/clock';
+import { logger } from '../runtime/powertools';
+
+export interface ClusterAccess {
+  cluster: ClusterConfig;
+  store: ComputeInstanceStore;
+  finalizer: string;
+}
+
+/** What the workflow tasks need from the outside world; tests and the local stack build it the same way. */
+export interface WorkflowContext {
+  settings: Settings;
+  clusters: ClusterRegistry;
+  aap: AapClient;
+  sfn: SFNClient;
+  cluster(id: string): Promise<ClusterAccess>;
+  now(): Date;
+}
+
+export class UnknownCluster extends Error {
+  override readonly name = 'UnknownCluster';
+}
+
+export interface WorkflowContextOverrides {
+  clusters?: ClusterRegistry;
+  aap?: AapClient;
+  sfn?: SFNClient;
+  now?: () => Date;
+}
+
+export function createWorkflowContext(settings: Settings, overrides: WorkflowContextOverrides = {}): WorkflowContext {
+  const clusters =
+    overrides.clusters ??
+    (settings.CLUSTERS_FILE
+      ? new FileClusterRegistry(settings.CLUSTERS_FILE)
+      : new SecretsManagerClusterRegistry({
+          secretName: settings.CLUSTERS_SECRET_NAME as string,
+          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+        }));
+  const secretName = settings.AAP_TOKEN_SECRET_NAME;
+  const token =
+    settings.AAP_TOKEN ??
+    (async () => {
+      // Cached by Powertools for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
+      const value = await getSecret<string>(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
+      if (typeof value !== 'string' || value === '') throw new Error(`secret ${secretName} holds no AAP token`);
+      return value;
+    });
+  const aap =
+    overrides.aap ??
+    new AapClient({
+      baseUrl: settings.AAP_URL,
+      token,
+      organization: settings.AAP_ORGANIZATION,
+      timeoutMs: settings.AAP_TIMEOUT_MS,
+      logger,
+    });
+  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  // One store per cluster per container: it keeps the Kubernetes client (and its connections) between invocations.
+  const stores = new Map<string, ClusterAccess>();
+  return {
+    settings,
+    clusters,
+    aap,
+    sfn,
+    now: overrides.now ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
+    async cluster(id) {
+      const known = stores.get(id);
+      if (known) return known;
+      const cluster = await clusters.get(id);
+      if (!cluster) throw new UnknownCluster(`cluster ${id} is not registered`);
+      const access = {
+        cluster,
+        store: createComputeInstanceStore(cluster),
+        finalizer: cluster.finalizer ?? COMPUTE_INSTANCE_FINALIZER,
+      };
+      stores.set(id, access);
+      return access;
+    },
+  };
+}
+
+let shared: WorkflowContext | undefined;
+
+/** The container-wide context, built on first use from the environment (so a bad setting fails the invocation). */
+export function workflowContext(): WorkflowContext {
+  shared ??= createWorkflowContext(loadSettings());
+  return shared;
+}
+
+/** For the local stack and tests that change the environment between runs. */
+export function resetWorkflowContext(): void {
+  shared = undefined;
+}

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { scaledClock } from '../lib/runtime/clock';
+import { resetWorkflowContext } from '../lib/workflow/context';
+import { type AapSimulator, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
+import { type SfnEngine, startSfnEngine } from './sfn-engine';
+
+export const LOCAL_CLUSTER_ID = 'local';
+export const DEFAULT_NAMESPACE = 'osac-computeinstance';
+const PROJECT_ROOT = path.resolve(__dirname, '..');
+
+export interface LocalStackOptions {
+  timeScale?: number;
+  aapPort?: number;
+  kubePort?: number;
+  sfnPort?: number;
+  aapToken?: string;
+  kubeToken?: string;
+  webhookSecret?: string;
+  namespaces?: string[];
+  templates?: TemplateSpec[];
+  /** Extra settings for the task functions (POLL_MIN_SECONDS, MAX_JOB_HISTORY, …). */
+  env?: Record<string, string>;
+}
+
+export interface LocalStack {
+  kube: KubeSimulator;
+  aap: AapSimulator;
+  sfn: SfnEngine;
+  /** The settings the task functions run with (already applied to process.env). */
+  env: Record<string, string>;
+  provisionArn: string;
+  deprovisionArn: string;
+  now(): Date;
+  close(): Promise<void>;
+}
+
+/**
+ * The embedded stack: an API-server simulator holding one cluster, the AAP simulator, and the local Step Functions
+ * engine running the project's own state machines and task functions in this process. All share one clock.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const timeScale = options.timeScale ?? 1;
+  const epochMs = Date.now();
+  const clock = scaledClock(timeScale, epochMs);
+  const workdir = mkdtempSync(path.join(tmpdir(), 'cloudkit-local-'));
+  const started: Array<{ close(): Promise<void> }> = [];
+  const previousEnv = { ...process.env };
+  try {
+    const kube = await startKubeSimulator({
+      port: options.kubePort ?? 0,
+      token: options.kubeToken,
+      namespaces: options.namespaces ?? [DEFAULT_NAMESPACE],
+      now: clock,
+    });
+    started.push(kube);
+    const aap = await startAapSimulator({
+      port: options.aapPort ?? 0,
+      token: options.aapToken,
+      timeScale,
+      templates: options.templates,
+      now: () => clock().getTime(),
+    });
+    started.push(aap);
+
+    const clustersFile = path.join(workdir, 'clusters.json');
+    const cluster = {
+      id: LOCAL_CLUSTER_ID,
+      server: kube.url,
+      token: kube.token,
+      insecureSkipTLSVerify: true,
+      webhookSecrets: [options.webhookSecret ?? 'local-webhook-secret'],
+    };
+    writeFileSync(clustersFile, JSON.stringify({ clusters: [cluster] }, null, 2), { mode: 0o600 });
+
+    const env: Record<string, string> = {
+      AAP_URL: `${aap.url}/api/controller`,
+      AAP_TOKEN: aap.token,
+      CLUSTERS_FILE: clustersFile,
+      TIME_SCALE: String(timeScale),
+      CLOCK_EPOCH_MS: String(epochMs),
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      // The local engine accepts any credentials; the SDK insists on having some.
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      ...options.env,
+    };
+    Object.assign(process.env, env);
+
+    const sfn = await startSfnEngine({
+      projectRoot: PROJECT_ROOT,
+      stage: 'local',
+      port: options.sfnPort ?? 0,
+      timeScale,
+    });
+    started.push(sfn);
+    const arnOf = (suffix: string) => {
+      const machine = sfn.stateMachines().find((m) => m.name.endsWith(`-${suffix}`));
+      if (!machine) throw new Error(`serverless.yml declares no state machine named *-${suffix}`);
+      return machine.arn;
+    };
+    const provisionArn = arnOf('provision');
+    const deprovisionArn = arnOf('deprovision');
+    Object.assign(env, {
+      SFN_ENDPOINT: sfn.endpoint,
+      PROVISION_STATE_MACHINE_ARN: provisionArn,
+      DEPROVISION_STATE_MACHINE_ARN: deprovisionArn,
+    });
+    Object.assign(process.env, env);
+    // Task functions build their clients from the environment on first use: make them see this stack.
+    resetWorkflowContext();
+
+    return {
+      kube,
+      aap,
+      sfn,
+      env,
+      provisionArn,
+      deprovisionArn,
+      now: clock,
+      async close() {
+        for (const part of started.reverse()) await part.close();
+        rmSync(workdir, { recursive: true, force: true });
+        for (const key of Object.keys(env)) {
+          if (previousEnv[key] === undefined) delete process.env[key];
+          else process.env[key] = previousEnv[key];
+        }
+        resetWorkflowContext();
+      },
+    };
+  } catch (err) {
+    for (const part of started.reverse()) await part.close().catch(() => undefined);
+    rmSync(workdir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,115 @@
+import { formatMetaTime } from '../../lib/computeinstance';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import {
+  aapJobsFor,
+  ClusterClient,
+  deletionInvariants,
+  NAMESPACE,
+  sfnClient,
+  startDeprovision,
+  startProvision,
+  waitUntilGone,
+} from './harness';
+
+/**
+ * A launcher that died between writing its launch intent and recording the job ID leaves an intent nobody will
+ * resolve. After the TTL the workflows ask AAP what happened, instead of waiting forever or guessing.
+ */
+describe('launch intents whose launcher never came back', () => {
+  let stack: LocalStack;
+  let cluster: ClusterClient;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      timeScale: 0.01,
+      templates: [
+        {
+          name: 'osac-create-compute-instance',
+          effect: 'create-vm',
+          durations: { pending: 2, waiting: 2, running: 120 },
+        },
+      ],
+    });
+    cluster = new ClusterClient(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  async function request(url: string, method: string, body: unknown, contentType: string, token: string) {
+    const res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Record<string, unknown>>;
+  }
+
+  /** What a launcher leaves behind when it dies: our finalizer, and a provision intent from `ageSeconds` ago. */
+  async function strandIntent(name: string, ageSeconds: number) {
+    const created = await cluster.create(name);
+    const base = `${stack.kube.url}/apis/osac.openshift.io/v1alpha1/namespaces/${NAMESPACE}/computeinstances/${name}`;
+    const merge = 'application/merge-patch+json';
+    await request(
+      base,
+      'PATCH',
+      { metadata: { finalizers: ['osac.openshift.io/computeinstance'] } },
+      merge,
+      stack.kube.token,
+    );
+    const timestamp = formatMetaTime(new Date(stack.now().getTime() - ageSeconds * 1000));
+    const intent = { jobID: '', type: 'provision', state: 'Pending', timestamp, message: 'Launching provision job' };
+    await request(`${base}/status`, 'PATCH', { status: { provisioningJobs: [intent] } }, merge, stack.kube.token);
+    return created;
+  }
+
+  it('no job in AAP: the intent becomes a failed launch and provisioning goes ahead', async () => {
+    const created = await strandIntent('vm-lost-launch', 600);
+    const { executionArn } = await startProvision(stack, sfnClient(stack), created);
+    expect((await stack.sfn.settled(executionArn)).status).toBe('SUCCEEDED');
+    const instance = await cluster.get('vm-lost-launch');
+    const jobs = instance?.status?.provisioningJobs ?? [];
+    expect(jobs.map((j) => [j.jobID === '' ? 'intent' : 'job', j.state])).toEqual([
+      ['intent', 'Failed'],
+      ['job', 'Succeeded'],
+    ]);
+    expect(jobs[0]?.message).toMatch(/AAP holds no job for it/);
+    expect(aapJobsFor(stack, 'vm-lost-launch').provision).toHaveLength(1);
+  });
+
+  it('a job AAP did create is found, cancelled and waited for before the deprovision', async () => {
+    const created = await strandIntent('vm-orphan-job', 400);
+    // The dead launcher's POST reached AAP: a create job for this instance is running, unrecorded.
+    const templates = await request(
+      `${stack.aap.url}/api/v2/job_templates/?name=osac-create-compute-instance`,
+      'GET',
+      undefined,
+      'application/json',
+      stack.aap.token,
+    );
+    const templateId = (templates.results as Array<{ id: number }>)[0]?.id;
+    await request(
+      `${stack.aap.url}/api/v2/job_templates/${templateId}/launch/`,
+      'POST',
+      { extra_vars: { ansible_eda: { event: { payload: created } } } },
+      'application/json',
+      stack.aap.token,
+    );
+
+    await cluster.delete('vm-orphan-job');
+    const current = await cluster.get('vm-orphan-job');
+    const { executionArn } = await startDeprovision(stack, sfnClient(stack), current ?? created);
+    expect((await stack.sfn.settled(executionArn)).status).toBe('SUCCEEDED');
+    await waitUntilGone(cluster, 'vm-orphan-job');
+    const outcome = deletionInvariants(stack, 'vm-orphan-job');
+    expect(outcome).toEqual({
+      provisionJobs: 1,
+      deprovisionJobs: 1,
+      provisionEndedFirst: true,
+      violations: [],
+      vmsLeft: 0,
+    });
+    expect(aapJobsFor(stack, 'vm-orphan-job').provision[0]?.status).toBe('canceled');
+  });
+});
