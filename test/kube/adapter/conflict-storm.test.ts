@@ -1,4 +1,3 @@
-
 import { type ComputeInstanceStore, createComputeInstanceStore } from '../../../lib/k8s';
 import type { KubeSimulator } from '../../../local/kube-simulator';
 import {

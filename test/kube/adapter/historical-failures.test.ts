@@ -1,4 +1,3 @@
-
 import type { ComputeInstance } from '../../../lib/computeinstance';
 import { createComputeInstanceStore } from '../../../lib/k8s';
 import type { KubeSimulator } from '../../../local/kube-simulator';
