@@ -51,13 +51,14 @@ const cases: Case[] = [
     ready: (stack, name) => provisionStatus(stack, name) === 'running',
   },
   {
-    // Deleted shortly before the VM-creating task (60 s into the 120 s run) would be reached: the cancel lands, but
-    // the task is dispatched during the slow cancel and still creates the VM.
+    // Deleted a minute into the run, well before the VM-creating task (5 min in): the cancel lands first, but it
+    // takes AAP 4 min to stop the job, so the task is dispatched during the cancel and still creates the VM.
+    // The margins leave our pipeline about 2 s of real time to get the cancel in, even on a loaded machine.
     moment: 'slow cancel',
-    cancelDelaySeconds: 15,
+    cancelDelaySeconds: 240,
     ready: (stack, name) => {
       const job = aapJobsFor(stack, name).provision[0];
-      return job?.status === 'running' && job.startedAt !== null && stack.now().getTime() - job.startedAt > 50_000;
+      return job?.status === 'running' && job.startedAt !== null && stack.now().getTime() - job.startedAt > 60_000;
     },
   },
 ];
@@ -67,14 +68,15 @@ describe('delete during provision', () => {
   let cluster: ClusterClient;
 
   beforeAll(async () => {
-    // A create job long enough (2 min) that every moment below falls inside it, even on a slow machine.
+    // A create job long enough (10 min, its VM created 5 min in) that every moment below falls inside it, even on
+    // a slow machine.
     stack = await startLocalStack({
       timeScale: 0.01,
       templates: [
         {
           name: 'osac-create-compute-instance',
           effect: 'create-vm',
-          durations: { pending: 2, waiting: 2, running: 120 },
+          durations: { pending: 2, waiting: 2, running: 600 },
         },
       ],
     });
