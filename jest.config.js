@@ -10,14 +10,10 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  // middy 7 ships ESM only. Node 22 can require() it, but jest's resolver only follows "require" export
-  // conditions, so point it at the ESM entry and let swc turn it into CommonJS like our own code.
   moduleNameMapper: {
-    '^@middy/(core|util)$': '<rootDir>/node_modules/@middy/$1/index.js',
     // ESM-only with ESM-only dependencies: loaded natively by the test environment instead.
     '^@kubernetes/client-node$': '<rootDir>/test/setup/native/client-node.js',
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
   setupFiles: ['<rootDir>/test/setup/node-version.ts'],
   testTimeout: 30000,
   // Two cores in CI: keep workers bounded so simulator-backed suites do not starve each other.

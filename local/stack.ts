@@ -85,6 +85,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // The local engine accepts any credentials; the SDK insists on having some.
       AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
       AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+      // Powertools as on Lambda, but quieter: warnings and errors only, and no EMF lines unless asked for.
+      POWERTOOLS_SERVICE_NAME: process.env.POWERTOOLS_SERVICE_NAME ?? 'cloudkit-provisioner',
+      POWERTOOLS_METRICS_NAMESPACE: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'CloudkitProvisionerLocal',
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...options.env,
     };
     Object.assign(process.env, env);
