@@ -1,0 +1,26 @@
+/**
+ * Scheduled reconciliation: repairs what a lost webhook or a dead execution left behind, by starting (or
+ * restarting) the deterministic executions the instances need. Pure decisions in `plan`, I/O in `run`.
+ */
+export { forEachLimited } from './limit';
+export {
+  afterJobCheck,
+  ExecutionStatus,
+  type InstanceNeed,
+  type JobObservation,
+  nextProbe,
+  type PlanOptions,
+  type ProbeLimits,
+  type ProbeStep,
+  planInstance,
+  type Work,
+} from './plan';
+export { emptyReport, type MetricSink, publishReport, type ReconcileReport, reportMetrics } from './report';
+export { type ReconcileContext, type ReconcileLogger, reconcile } from './run';
+export {
+  InvalidReconcileSettings,
+  loadReconcileLimits,
+  parseReconcileLimits,
+  ReconcileLimits,
+  type ReconcileLimitsInput,
+} from './settings';

@@ -1,0 +1,293 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { type AapClient, JOBS_BATCH_SIZE } from '../aap';
+import type { ComputeInstance } from '../computeinstance';
+import type { ClusterConfig, ClusterRegistry, ComputeInstanceStore } from '../k8s';
+import { logger as powertoolsLogger } from '../runtime/powertools';
+import { describeExecutionStatus, executionArnFor, InstanceRef } from '../sfn';
+import { type StateMachines, startWorkflow } from '../workflow/start';
+import { forEachLimited } from './limit';
+import {
+  afterJobCheck,
+  ExecutionStatus,
+  type InstanceNeed,
+  type JobObservation,
+  nextProbe,
+  planInstance,
+  type Work,
+} from './plan';
+import { emptyReport, type ReconcileReport } from './report';
+import { parseReconcileLimits, type ReconcileLimits, type ReconcileLimitsInput } from './settings';
+
+/** The part of Powertools' Logger a run uses; every line carries structured attributes. */
+export interface ReconcileLogger {
+  debug(message: string, attributes: Record<string, unknown>): void;
+  info(message: string, attributes: Record<string, unknown>): void;
+  error(message: string, attributes: Record<string, unknown>): void;
+}
+
+/** Everything a run touches, injected: the handler builds it from the workflow context, tests from the local stack. */
+export interface ReconcileContext {
+  registry: ClusterRegistry;
+  storeFor(cluster: ClusterConfig): ComputeInstanceStore | Promise<ComputeInstanceStore>;
+  aap: Pick<AapClient, 'getJobs'>;
+  sfn: SFNClient;
+  machines: StateMachines;
+  /** The instant every decision of the run is made at (the shared, possibly scaled, clock). */
+  now: Date;
+  limits?: ReconcileLimitsInput;
+  logger?: ReconcileLogger;
+}
+
+type ExecutionNeed = Extract<InstanceNeed, { need: 'execution' }>;
+type JobCheckNeed = Extract<InstanceNeed, { need: 'job-check' }>;
+
+interface Pending<N extends InstanceNeed> {
+  ref: InstanceRef;
+  need: N;
+}
+
+/** Name and message only: causes and request objects of client errors may carry headers. */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+function instanceRefOf(cluster: ClusterConfig, instance: ComputeInstance): InstanceRef {
+  const { namespace, name, uid } = instance.metadata;
+  const parsed = InstanceRef.safeParse({ cluster: cluster.id, namespace, name, uid });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`${cluster.id}/${namespace}/${name} cannot be referenced by an execution: ${problems}`);
+  }
+  return parsed.data;
+}
+
+function where(ref: InstanceRef): Record<string, string> {
+  return { cluster: ref.cluster, namespace: ref.namespace, name: ref.name };
+}
+
+/**
+ * One reconciliation pass over every registered cluster: list the ComputeInstances page by page, decide what each
+ * needs (`plan.ts`), ask AAP about the jobs status still calls running (200 per request), then make sure each piece
+ * of work that needs an execution has a live one, starting the first or the next retry under its deterministic name
+ * when none runs. A cluster that cannot be listed is counted and skipped; the others go on.
+ */
+export async function reconcile(ctx: ReconcileContext): Promise<ReconcileReport> {
+  const limits = parseReconcileLimits(ctx.limits);
+  const run = new ReconcileRun(ctx, limits, ctx.logger ?? powertoolsLogger);
+  return run.execute();
+}
+
+class ReconcileRun {
+  private readonly report = emptyReport();
+  private readonly executionNeeds: Array<Pending<ExecutionNeed>> = [];
+  private readonly jobChecks: Array<Pending<JobCheckNeed>> = [];
+  private startsLeft: number;
+
+  constructor(
+    private readonly ctx: ReconcileContext,
+    private readonly limits: ReconcileLimits,
+    private readonly log: ReconcileLogger,
+  ) {
+    this.startsLeft = limits.maxStarts;
+  }
+
+  async execute(): Promise<ReconcileReport> {
+    const clusters = await this.ctx.registry.list();
+    await forEachLimited(clusters, this.limits.concurrency, (cluster) => this.listCluster(cluster));
+    await this.checkJobs();
+    await forEachLimited(this.executionNeeds, this.limits.concurrency, (pending) => this.ensureExecution(pending));
+    if (this.report.capped > 0) {
+      this.log.info('reconciliation left work for the next run', {
+        capped: this.report.capped,
+        maxStarts: this.limits.maxStarts,
+      });
+    }
+    this.log.info('reconciliation finished', { ...this.report });
+    return this.report;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 1. List every instance and decide what it needs from the object.
+
+  private async listCluster(cluster: ClusterConfig): Promise<void> {
+    try {
+      const store = await this.ctx.storeFor(cluster);
+      // A cluster restricted to namespaces refuses a cluster-wide list: list each of them instead.
+      for (const namespace of cluster.namespaces ?? [undefined]) {
+        let continueToken: string | undefined;
+        do {
+          const page = await store.list({
+            limit: this.limits.pageSize,
+            ...(namespace === undefined ? {} : { namespace }),
+            ...(continueToken === undefined ? {} : { continueToken }),
+          });
+          for (const instance of page.items) this.plan(cluster, instance);
+          continueToken = page.continueToken;
+        } while (continueToken !== undefined);
+      }
+      this.report.clusters++;
+    } catch (error) {
+      this.report.errors++;
+      this.report.failedClusters.push(cluster.id);
+      this.log.error('cluster could not be listed; the other clusters are reconciled', {
+        cluster: cluster.id,
+        error: describeError(error),
+      });
+    }
+  }
+
+  private plan(cluster: ClusterConfig, instance: ComputeInstance): void {
+    this.report.instances++;
+    try {
+      const need = planInstance(instance, this.ctx.now, {
+        finalizer: cluster.finalizer,
+        launchIntentTtlMs: this.limits.launchIntentTtlMs,
+      });
+      if (need.need === 'nothing') {
+        this.report.ignored++;
+        return;
+      }
+      const ref = instanceRefOf(cluster, instance);
+      if (need.need === 'job-check') this.jobChecks.push({ ref, need });
+      else this.executionNeeds.push({ ref, need });
+    } catch (error) {
+      this.report.errors++;
+      this.log.error('instance could not be planned', {
+        cluster: cluster.id,
+        namespace: instance.metadata.namespace,
+        name: instance.metadata.name,
+        error: describeError(error),
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 2. Ask AAP, in batches, about the jobs status calls running.
+
+  private async checkJobs(): Promise<void> {
+    const ids = [...new Set(this.jobChecks.map((pending) => pending.need.jobID))];
+    const batches: number[][] = [];
+    for (let start = 0; start < ids.length; start += JOBS_BATCH_SIZE) {
+      batches.push(ids.slice(start, start + JOBS_BATCH_SIZE));
+    }
+    const observed = new Map<number, JobObservation>();
+    await forEachLimited(batches, this.limits.concurrency, async (batch) => {
+      this.report.aapCalls++;
+      try {
+        // One batch of at most JOBS_BATCH_SIZE ids is one `jobs/?id__in=…` request.
+        const jobs = await this.ctx.aap.getJobs(batch);
+        for (const id of batch) {
+          const job = jobs.get(id);
+          observed.set(id, job === undefined ? 'purged' : { state: job.state, terminal: job.terminal });
+        }
+      } catch (error) {
+        this.log.error('AAP jobs could not be read; their instances are looked at again next run', {
+          jobs: batch.length,
+          error: describeError(error),
+        });
+      }
+    });
+    for (const pending of this.jobChecks) {
+      const job = observed.get(pending.need.jobID);
+      if (job === undefined) {
+        this.report.errors++;
+        continue;
+      }
+      const need = afterJobCheck(pending.need, job);
+      if (need.need === 'execution') this.executionNeeds.push({ ref: pending.ref, need });
+      else this.report.ignored++;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // 3. Make sure each piece of work has a live execution.
+
+  private outOfBudget(): boolean {
+    const deadline = this.limits.deadlineMs;
+    return this.startsLeft <= 0 || (deadline !== undefined && Date.now() >= deadline);
+  }
+
+  private async ensureExecution({ ref, need }: Pending<ExecutionNeed>): Promise<void> {
+    try {
+      const observed = new Map<string, ExecutionStatus>();
+      for (;;) {
+        // Checked before every request: once nothing more may be started, looking further only costs API calls.
+        if (this.outOfBudget()) {
+          this.report.capped++;
+          return;
+        }
+        const step = nextProbe(need.work, ref, observed, this.limits);
+        switch (step.step) {
+          case 'describe':
+            observed.set(step.name, await this.describe(need.work, step.name));
+            continue;
+          case 'running':
+            this.report.alreadyRunning++;
+            this.log.debug('work already has a live execution', { ...where(ref), execution: step.name });
+            return;
+          case 'exhausted':
+            this.report.errors++;
+            this.log.error('work still needed after every allowed retry ended; it needs a person', {
+              ...where(ref),
+              reason: need.reason,
+              lastExecution: step.name,
+              lastStatus: step.status,
+              maxRetries: this.limits.maxRetries,
+            });
+            return;
+          case 'start':
+            await this.start(ref, need, step.retry, step.previous);
+            return;
+        }
+      }
+    } catch (error) {
+      this.report.errors++;
+      this.log.error('instance could not be reconciled', { ...where(ref), error: describeError(error) });
+    }
+  }
+
+  private machineFor(work: Work): string {
+    return work.kind === 'provision' ? this.ctx.machines.provisionArn : this.ctx.machines.deprovisionArn;
+  }
+
+  private async describe(work: Work, name: string): Promise<ExecutionStatus> {
+    const status =
+      (await describeExecutionStatus(this.ctx.sfn, executionArnFor(this.machineFor(work), name))) ?? 'ABSENT';
+    const parsed = ExecutionStatus.safeParse(status);
+    if (!parsed.success) throw new Error(`execution ${name} has status ${status}, which the reconciler does not know`);
+    return parsed.data;
+  }
+
+  private async start(
+    ref: InstanceRef,
+    need: ExecutionNeed,
+    retry: number,
+    previous: { name: string; status: ExecutionStatus } | undefined,
+  ): Promise<void> {
+    // Taken before the request, so concurrent starts never overshoot the cap.
+    this.startsLeft--;
+    const work =
+      need.work.kind === 'provision'
+        ? { kind: 'provision' as const, generation: need.work.generation, reason: need.reason }
+        : { kind: 'deprovision' as const, reason: need.reason };
+    const result = await startWorkflow(this.ctx.sfn, this.ctx.machines, ref, work, retry);
+    const attributes = { ...where(ref), execution: result.executionName, reason: need.reason };
+    if (!result.started) {
+      // A webhook (or a parallel run) started this very name in the meantime: the deterministic name kept it one.
+      this.startsLeft++;
+      this.report.alreadyRunning++;
+      this.log.debug('execution was started by someone else meanwhile', attributes);
+    } else if (retry === 0) {
+      this.report.started[need.work.kind]++;
+      this.log.info('started the execution a lost webhook would have started', attributes);
+    } else {
+      this.report.restarted++;
+      this.log.info('started a retry: the earlier execution of this work ended', {
+        ...attributes,
+        previousExecution: previous?.name,
+        previousStatus: previous?.status,
+      });
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/**
+ * The reconciler's own knobs. Every one has a default, so the scheduled function needs none of them set; the
+ * deployed function may tune four through RECONCILE_* environment variables, read next to the shared settings.
+ */
+
+const Concurrency = z.int().min(1).max(64);
+const MaxStarts = z.int().min(0);
+const MaxRetries = z.int().min(1).max(1000);
+const PageSize = z.int().min(1).max(5000);
+
+export const ReconcileLimits = z.strictObject({
+  /** Requests in flight at once (Kubernetes lists, AAP job lists, DescribeExecution, StartExecution). */
+  concurrency: Concurrency.default(8),
+  /** Executions started per run at most; the rest wait for the next run (0: only report). */
+  maxStarts: MaxStarts.default(100),
+  /** Highest retry (`-r<n>`) started for one piece of work; beyond it the work is reported as an error. */
+  maxRetries: MaxRetries.default(20),
+  /** Continue-as-new hand-overs followed per execution chain. */
+  maxContinuations: z.int().min(0).max(100_000).default(100),
+  /** ComputeInstances per list request. */
+  pageSize: PageSize.default(500),
+  /** A launch intent older than this lost its launcher (the shared LAUNCH_INTENT_TTL_SECONDS). */
+  launchIntentTtlMs: z.int().min(0).default(300_000),
+  /** Wall-clock epoch ms after which no further instance is examined (the Lambda's timeout, less a margin). */
+  deadlineMs: z.number().optional(),
+});
+export type ReconcileLimits = z.output<typeof ReconcileLimits>;
+export type ReconcileLimitsInput = z.input<typeof ReconcileLimits>;
+
+export class InvalidReconcileSettings extends Error {
+  override readonly name = 'InvalidReconcileSettings';
+}
+
+function describeIssues(error: z.ZodError, fallback: string): string {
+  return error.issues.map((i) => `${i.path.join('.') || fallback}: ${i.message}`).join('; ');
+}
+
+/** Validates limits given in code (handler, tests, bench), naming every bad one. */
+export function parseReconcileLimits(input: ReconcileLimitsInput = {}): ReconcileLimits {
+  const parsed = ReconcileLimits.safeParse(input);
+  if (!parsed.success) {
+    throw new InvalidReconcileSettings(`invalid reconcile limits: ${describeIssues(parsed.error, '(limits)')}`);
+  }
+  return parsed.data;
+}
+
+const fromEnv = (schema: z.ZodInt, fallback: number) => z.coerce.number().pipe(schema).default(fallback);
+
+const ReconcileEnvironment = z.object({
+  RECONCILE_CONCURRENCY: fromEnv(Concurrency, 8),
+  RECONCILE_MAX_STARTS: fromEnv(MaxStarts, 100),
+  RECONCILE_MAX_RETRIES: fromEnv(MaxRetries, 20),
+  RECONCILE_PAGE_SIZE: fromEnv(PageSize, 500),
+});
+
+/** RECONCILE_CONCURRENCY, RECONCILE_MAX_STARTS, RECONCILE_MAX_RETRIES and RECONCILE_PAGE_SIZE, with defaults. */
+export function loadReconcileLimits(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<ReconcileLimits, 'concurrency' | 'maxStarts' | 'maxRetries' | 'pageSize'> {
+  const parsed = ReconcileEnvironment.safeParse(env);
+  if (!parsed.success) {
+    throw new InvalidReconcileSettings(`invalid reconcile settings: ${describeIssues(parsed.error, '(environment)')}`);
+  }
+  return {
+    concurrency: parsed.data.RECONCILE_CONCURRENCY,
+    maxStarts: parsed.data.RECONCILE_MAX_STARTS,
+    maxRetries: parsed.data.RECONCILE_MAX_RETRIES,
+    pageSize: parsed.data.RECONCILE_PAGE_SIZE,
+  };
+}

@@ -1,0 +1,234 @@
+import { desiredConfigVersion } from '../../lib/computeinstance';
+import type { JobState } from '../../lib/domain/job-state';
+import {
+  afterJobCheck,
+  type ExecutionStatus,
+  type InstanceNeed,
+  nextProbe,
+  planInstance,
+  type Work,
+} from '../../lib/reconcile';
+import { executionName, type InstanceRef } from '../../lib/sfn';
+import { baseSpec, job, makeInstance, minutesAgo, NOW } from '../computeinstance/fixtures';
+
+const FINALIZER = 'osac.openshift.io/computeinstance';
+const options = { finalizer: FINALIZER, launchIntentTtlMs: 5 * 60_000 };
+const applied = desiredConfigVersion(baseSpec());
+const older = desiredConfigVersion(baseSpec({ runStrategy: 'Halted' }));
+
+describe('planInstance: what an instance needs, from the object', () => {
+  it.each<[string, ReturnType<typeof makeInstance>, Partial<InstanceNeed>]>([
+    [
+      'a new instance',
+      makeInstance({ generation: 1 }),
+      { need: 'execution', work: { kind: 'provision', generation: 1 } },
+    ],
+    [
+      'a spec change after a successful job',
+      makeInstance({ generation: 4, jobs: [job('provision', 'Succeeded', { configVersion: older })] }),
+      { need: 'execution', work: { kind: 'provision', generation: 4 } },
+    ],
+    [
+      'the current spec applied',
+      makeInstance({ jobs: [job('provision', 'Succeeded', { configVersion: applied })] }),
+      { need: 'nothing' },
+    ],
+    [
+      'a running provision job',
+      makeInstance({ generation: 3, jobs: [job('provision', 'Running', { jobID: '4242', configVersion: applied })] }),
+      { need: 'job-check', jobType: 'provision', jobID: 4242, work: { kind: 'provision', generation: 3 } },
+    ],
+    [
+      'a pending provision job of an older spec (the new generation takes over from it)',
+      makeInstance({ generation: 5, jobs: [job('provision', 'Pending', { jobID: '77', configVersion: older })] }),
+      { need: 'job-check', jobID: 77, work: { kind: 'provision', generation: 5 } },
+    ],
+    [
+      'a running job whose id AAP cannot be asked about',
+      makeInstance({ jobs: [job('provision', 'Running', { jobID: '12x', configVersion: applied })] }),
+      { need: 'execution', work: { kind: 'provision', generation: 1 }, reason: expect.stringMatching(/"12x"/) },
+    ],
+    [
+      'a launch in flight',
+      makeInstance({ jobs: [job('provision', 'Pending', { jobID: '', at: minutesAgo(1), configVersion: applied })] }),
+      { need: 'nothing' },
+    ],
+    [
+      'a launch intent older than its TTL (its launcher died)',
+      makeInstance({ jobs: [job('provision', 'Pending', { jobID: '', at: minutesAgo(6), configVersion: applied })] }),
+      {
+        need: 'execution',
+        work: { kind: 'provision', generation: 1 },
+        reason: expect.stringMatching(/never recorded/),
+      },
+    ],
+    [
+      'a failed job in its backoff',
+      makeInstance({ jobs: [job('provision', 'Failed', { configVersion: applied, at: minutesAgo(1) })] }),
+      { need: 'nothing', reason: expect.stringMatching(/retrying in/) },
+    ],
+    [
+      'a failed job whose backoff elapsed',
+      makeInstance({
+        generation: 2,
+        jobs: [job('provision', 'Failed', { configVersion: applied, at: minutesAgo(5) })],
+      }),
+      { need: 'execution', work: { kind: 'provision', generation: 2 } },
+    ],
+    ['an unmanaged instance', makeInstance({ managementState: 'unmanaged' }), { need: 'nothing' }],
+    ['a deletion', makeInstance({ deleting: true }), { need: 'execution', work: { kind: 'deprovision' } }],
+    [
+      'a deletion while the provision job runs',
+      makeInstance({ deleting: true, jobs: [job('provision', 'Running', { configVersion: applied })] }),
+      { need: 'execution', work: { kind: 'deprovision' } },
+    ],
+    [
+      'a deletion whose deprovision job runs',
+      makeInstance({ deleting: true, jobs: [job('deprovision', 'Running', { jobID: '9001' })] }),
+      { need: 'job-check', jobType: 'deprovision', jobID: 9001, work: { kind: 'deprovision' } },
+    ],
+    [
+      'a deletion waiting for a provision launch whose launcher died',
+      makeInstance({ deleting: true, jobs: [job('provision', 'Pending', { jobID: '', at: minutesAgo(30) })] }),
+      { need: 'execution', work: { kind: 'deprovision' } },
+    ],
+    ['a deletion after our finalizer went', makeInstance({ deleting: true, finalizers: [] }), { need: 'nothing' }],
+  ])('%s', (_label, instance, expected) => {
+    expect(planInstance(instance, NOW, options)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['holds only the default one: not ours to deprovision', [FINALIZER], 'nothing'],
+    ['holds the cluster one: deprovision', ['example.com/other'], 'execution'],
+  ])('reads the cluster finalizer: a deletion that %s', (_label, finalizers, need) => {
+    const instance = makeInstance({ deleting: true, finalizers });
+    expect(planInstance(instance, NOW, { ...options, finalizer: 'example.com/other' }).need).toBe(need);
+  });
+});
+
+describe('afterJobCheck: what AAP says about a job status calls running', () => {
+  const check = {
+    need: 'job-check',
+    work: { kind: 'provision', generation: 2 },
+    jobType: 'provision',
+    jobID: 31,
+    reason: 'provision job 31 is running',
+  } as const;
+
+  it.each<[string, { state: JobState; terminal: boolean } | 'purged', InstanceNeed['need'], RegExp]>([
+    ['still running', { state: 'Running', terminal: false }, 'nothing', /Running in AAP/],
+    ['pending', { state: 'Pending', terminal: false }, 'nothing', /Pending/],
+    ['unknown to the mapping (kept being polled)', { state: 'Unknown', terminal: false }, 'nothing', /Unknown/],
+    ['succeeded unrecorded', { state: 'Succeeded', terminal: true }, 'execution', /ended Succeeded/],
+    ['failed unrecorded', { state: 'Failed', terminal: true }, 'execution', /ended Failed/],
+    ['canceled unrecorded', { state: 'Canceled', terminal: true }, 'execution', /ended Canceled/],
+    ['purged', 'purged', 'execution', /purged/],
+  ])('%s', (_label, job, need, reason) => {
+    const decided = afterJobCheck(check, job);
+    expect(decided).toMatchObject({ need, reason: expect.stringMatching(reason) });
+    if (decided.need === 'execution') expect(decided.work).toEqual(check.work);
+  });
+});
+
+describe('nextProbe: which execution to describe or start', () => {
+  const ref: InstanceRef = { cluster: 'east', namespace: 'osac', name: 'vm-1', uid: 'uid-1' };
+  const provision: Work = { kind: 'provision', generation: 3 };
+  const limits = { maxRetries: 3, maxContinuations: 5 };
+  const n = (retry = 0, continuation = 0, work: Work = provision) =>
+    executionName({ ...work, ref, retry, continuation });
+  const seen = (entries: Array<[string, ExecutionStatus]>) => new Map(entries);
+
+  it.each<[string, Array<[string, ExecutionStatus]>, ReturnType<typeof nextProbe>]>([
+    ['nothing known yet: the first name', [], { step: 'describe', name: n() }],
+    ['never started: start retry 0', [[n(), 'ABSENT']], { step: 'start', retry: 0, name: n() }],
+    ['running', [[n(), 'RUNNING']], { step: 'running', name: n() }],
+    ['about to be redriven counts as alive', [[n(), 'PENDING_REDRIVE']], { step: 'running', name: n() }],
+    ['failed: look at retry 1', [[n(), 'FAILED']], { step: 'describe', name: n(1) }],
+    [
+      'failed and no retry yet: start retry 1',
+      [
+        [n(), 'FAILED'],
+        [n(1), 'ABSENT'],
+      ],
+      { step: 'start', retry: 1, name: n(1), previous: { name: n(), status: 'FAILED' } },
+    ],
+    [
+      'aborted, then timed out: start retry 2',
+      [
+        [n(), 'ABORTED'],
+        [n(1), 'TIMED_OUT'],
+        [n(2), 'ABSENT'],
+      ],
+      { step: 'start', retry: 2, name: n(2), previous: { name: n(1), status: 'TIMED_OUT' } },
+    ],
+    [
+      'a retry that runs',
+      [
+        [n(), 'ABORTED'],
+        [n(1), 'RUNNING'],
+      ],
+      { step: 'running', name: n(1) },
+    ],
+    ['succeeded: it may have handed over', [[n(), 'SUCCEEDED']], { step: 'describe', name: n(0, 1) }],
+    [
+      'its continuation runs',
+      [
+        [n(), 'SUCCEEDED'],
+        [n(0, 1), 'RUNNING'],
+      ],
+      { step: 'running', name: n(0, 1) },
+    ],
+    [
+      'succeeded without hand-over while the work is still needed: start retry 1',
+      [
+        [n(), 'SUCCEEDED'],
+        [n(0, 1), 'ABSENT'],
+        [n(1), 'ABSENT'],
+      ],
+      { step: 'start', retry: 1, name: n(1), previous: { name: n(), status: 'SUCCEEDED' } },
+    ],
+    [
+      'a continuation that was aborted ends its chain',
+      [
+        [n(), 'SUCCEEDED'],
+        [n(0, 1), 'SUCCEEDED'],
+        [n(0, 2), 'ABORTED'],
+        [n(1), 'ABSENT'],
+      ],
+      { step: 'start', retry: 1, name: n(1), previous: { name: n(0, 2), status: 'ABORTED' } },
+    ],
+    [
+      'every allowed retry ended',
+      [
+        [n(), 'FAILED'],
+        [n(1), 'FAILED'],
+        [n(2), 'ABORTED'],
+        [n(3), 'FAILED'],
+      ],
+      { step: 'exhausted', name: n(3), status: 'FAILED' },
+    ],
+  ])('%s', (_label, entries, expected) => {
+    expect(nextProbe(provision, ref, seen(entries), limits)).toEqual(expected);
+  });
+
+  it('follows at most maxContinuations hand-overs of one chain', () => {
+    const observed = seen([
+      [n(), 'SUCCEEDED'],
+      [n(0, 1), 'SUCCEEDED'],
+    ]);
+    expect(nextProbe(provision, ref, observed, { maxRetries: 3, maxContinuations: 1 })).toEqual({
+      step: 'describe',
+      name: n(1),
+    });
+  });
+
+  it.each<[string, Work]>([
+    ['provision names carry the generation', { kind: 'provision', generation: 9 }],
+    ['deprovision names carry none', { kind: 'deprovision' }],
+  ])('uses the deterministic names: %s', (_label, work) => {
+    const observed = seen([[n(0, 0, work), 'ABSENT']]);
+    const step = nextProbe(work, ref, observed, limits);
+    expect(step).toEqual({ step: 'start', retry: 0, name: n(0, 0, work) });
+    expect(step.name).toMatch(work.kind === 'provision' ? /^provision-osac-vm-1-[0-9a-f]{8}-g9$/ : /^deprovision-/);
+  });
+});

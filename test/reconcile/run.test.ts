@@ -1,0 +1,233 @@
+import { desiredConfigVersion } from '../../lib/computeinstance';
+import type { ClusterConfig, ComputeInstanceStore } from '../../lib/k8s';
+import { type ReconcileContext, type ReconcileLimitsInput, reconcile } from '../../lib/reconcile';
+import { executionName, type InstanceRef } from '../../lib/sfn';
+import { baseSpec, job, makeInstance, NOW } from '../computeinstance/fixtures';
+import { cluster, FakeAap, MemoryStore, named, registryOf } from './support/fakes';
+import { type SfnStub, startSfnStub } from './support/sfn-stub';
+
+const machines = {
+  provisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ckp-ci-provision',
+  deprovisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ckp-ci-deprovision',
+};
+const applied = desiredConfigVersion(baseSpec());
+const NS = 'osac-computeinstance';
+
+const refOf = (clusterId: string, name: string, namespace = NS): InstanceRef => ({
+  cluster: clusterId,
+  namespace,
+  name,
+  uid: `uid-${namespace}-${name}`,
+});
+const provisionName = (ref: InstanceRef, retry = 0, generation = 1) =>
+  executionName({ kind: 'provision', ref, generation, retry });
+const deprovisionName = (ref: InstanceRef, retry = 0) => executionName({ kind: 'deprovision', ref, retry });
+
+const fresh = (name: string) => named(makeInstance(), name);
+const runningJob = (name: string, jobID: number) =>
+  named(makeInstance({ jobs: [job('provision', 'Running', { jobID: String(jobID), configVersion: applied })] }), name);
+
+describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', () => {
+  let stub: SfnStub;
+  beforeAll(async () => {
+    stub = await startSfnStub();
+  });
+  afterEach(() => stub.reset());
+  afterAll(async () => {
+    await stub.close();
+  });
+
+  function contextFor(
+    stores: Array<[ClusterConfig, ComputeInstanceStore | Error]>,
+    aap = new FakeAap(),
+    limits: ReconcileLimitsInput = {},
+  ): ReconcileContext {
+    return {
+      registry: registryOf(stores.map(([c]) => c)),
+      storeFor: (c) => {
+        const store = stores.find(([known]) => known.id === c.id)?.[1];
+        if (store === undefined || store instanceof Error) throw store ?? new Error(`no store for ${c.id}`);
+        return store;
+      },
+      aap,
+      sfn: stub.client(),
+      machines,
+      now: NOW,
+      limits,
+    };
+  }
+
+  it('counts every kind of action and starts each execution under its deterministic name', async () => {
+    const east = cluster('east');
+    const instances = [
+      fresh('vm-new'),
+      named(makeInstance({ deleting: true }), 'vm-deleted'),
+      named(makeInstance({ jobs: [job('provision', 'Succeeded', { configVersion: applied })] }), 'vm-applied'),
+      named(makeInstance({ managementState: 'unmanaged' }), 'vm-unmanaged'),
+      runningJob('vm-job-running', 101),
+      runningJob('vm-job-done-followed', 102),
+      runningJob('vm-job-purged-dead', 103),
+      fresh('vm-webhook-worked'),
+    ];
+    stub.setStatus(provisionName(refOf('east', 'vm-job-done-followed')), 'RUNNING');
+    stub.setStatus(provisionName(refOf('east', 'vm-job-purged-dead')), 'ABORTED');
+    stub.setStatus(provisionName(refOf('east', 'vm-webhook-worked')), 'RUNNING');
+    const aap = new FakeAap(
+      new Map([
+        [101, 'Running'],
+        [102, 'Succeeded'],
+      ]),
+    );
+
+    const report = await reconcile(contextFor([[east, new MemoryStore(instances)]], aap));
+
+    expect(report).toEqual({
+      started: { provision: 1, deprovision: 1 },
+      restarted: 1,
+      alreadyRunning: 2,
+      ignored: 3,
+      errors: 0,
+      aapCalls: 1,
+      instances: 8,
+      clusters: 1,
+      capped: 0,
+      failedClusters: [],
+    });
+    expect(stub.started()).toEqual(
+      expect.arrayContaining([
+        {
+          stateMachineArn: machines.provisionArn,
+          name: provisionName(refOf('east', 'vm-new')),
+          input: { ref: refOf('east', 'vm-new'), generation: 1 },
+        },
+        {
+          stateMachineArn: machines.deprovisionArn,
+          name: deprovisionName(refOf('east', 'vm-deleted')),
+          input: { ref: refOf('east', 'vm-deleted') },
+        },
+        {
+          stateMachineArn: machines.provisionArn,
+          name: provisionName(refOf('east', 'vm-job-purged-dead'), 1),
+          input: { ref: refOf('east', 'vm-job-purged-dead'), generation: 1 },
+        },
+      ]),
+    );
+    expect(stub.started()).toHaveLength(3);
+    expect(aap.calls).toEqual([[101, 102, 103]]);
+  });
+
+  it('a second run over the same objects starts nothing new', async () => {
+    const store = new MemoryStore([fresh('vm-a'), fresh('vm-b'), named(makeInstance({ deleting: true }), 'vm-c')]);
+    const first = await reconcile(contextFor([[cluster('east'), store]]));
+    expect(first.started).toEqual({ provision: 2, deprovision: 1 });
+    const second = await reconcile(contextFor([[cluster('east'), store]]));
+    expect(second).toMatchObject({ started: { provision: 0, deprovision: 0 }, restarted: 0, alreadyRunning: 3 });
+    expect(stub.calls().StartExecution).toBe(3);
+  });
+
+  it('a webhook that starts the same name between describe and start yields one execution', async () => {
+    // The "webhook" starts the name right after the reconciler saw it absent.
+    stub.onDescribe((name) => stub.setStatus(name, 'RUNNING'));
+    const report = await reconcile(contextFor([[cluster('east'), new MemoryStore([fresh('vm-race')])]]));
+    expect(report).toMatchObject({ started: { provision: 0, deprovision: 0 }, alreadyRunning: 1, errors: 0 });
+    expect(stub.calls()).toEqual({ DescribeExecution: 1, StartExecution: 1 });
+    expect(stub.started()).toEqual([]);
+  });
+
+  it.each([
+    ['the cap stops starts and leaves the rest', { maxStarts: 2 }, { started: 2, capped: 3, describes: 2 }],
+    [
+      'a zero cap only reports, without any Step Functions call',
+      { maxStarts: 0 },
+      { started: 0, capped: 5, describes: 0 },
+    ],
+    ['a past deadline examines nothing more', { deadlineMs: Date.now() - 1 }, { started: 0, capped: 5, describes: 0 }],
+  ])('%s', async (_label, limits, expected) => {
+    const store = new MemoryStore(['a', 'b', 'c', 'd', 'e'].map((n) => fresh(`vm-${n}`)));
+    const report = await reconcile(
+      contextFor([[cluster('east'), store]], new FakeAap(), { concurrency: 1, ...limits }),
+    );
+    expect(report.started.provision).toBe(expected.started);
+    expect(report.capped).toBe(expected.capped);
+    expect(report.instances).toBe(5);
+    expect(stub.calls().DescribeExecution ?? 0).toBe(expected.describes);
+    expect(stub.calls().StartExecution ?? 0).toBe(expected.started);
+  });
+
+  it('lists each allowed namespace of a restricted cluster, page by page', async () => {
+    const restricted = cluster('west', { namespaces: ['team-a', 'team-b'] });
+    const instances = [
+      ...['1', '2', '3'].map((n) => named(makeInstance(), `vm-${n}`, 'team-a')),
+      ...['4', '5'].map((n) => named(makeInstance(), `vm-${n}`, 'team-b')),
+    ];
+    const store = new MemoryStore(instances);
+    const report = await reconcile(contextFor([[restricted, store]], new FakeAap(), { pageSize: 2 }));
+    expect(store.lists).toEqual([
+      { namespace: 'team-a', limit: 2 },
+      { namespace: 'team-a', limit: 2, continueToken: '2' },
+      { namespace: 'team-b', limit: 2 },
+    ]);
+    expect(report).toMatchObject({ instances: 5, clusters: 1, started: { provision: 5 } });
+  });
+
+  it.each([
+    ['its store cannot be built', new Error('kubeconfig for down: bad CA')],
+    [
+      'its API server refuses the list',
+      Object.assign(new MemoryStore([]), {
+        list: async () => {
+          throw new Error('list (all namespaces) on cluster down: connect ECONNREFUSED');
+        },
+      }),
+    ],
+  ])('a cluster whose %s is counted and the others are still reconciled', async (_label, broken) => {
+    const report = await reconcile(
+      contextFor([
+        [cluster('down'), broken],
+        [cluster('east'), new MemoryStore([fresh('vm-1')])],
+      ]),
+    );
+    expect(report).toMatchObject({ clusters: 1, failedClusters: ['down'], errors: 1, started: { provision: 1 } });
+  });
+
+  it.each([
+    [1, 1],
+    [200, 1],
+    [201, 2],
+    [450, 3],
+  ])('%i running jobs are read from AAP in %i batched calls', async (jobs, calls) => {
+    const instances = Array.from({ length: jobs }, (_, i) => runningJob(`vm-${i}`, 1000 + i));
+    // The same job recorded on two objects is asked about once.
+    instances.push(runningJob('vm-duplicate', 1000));
+    const aap = new FakeAap(new Map(instances.map((_, i) => [1000 + i, 'Running'] as const)));
+    const report = await reconcile(contextFor([[cluster('east'), new MemoryStore(instances)]], aap));
+    expect(report.aapCalls).toBe(calls);
+    expect(aap.calls).toHaveLength(calls);
+    expect(Math.max(...aap.calls.map((batch) => batch.length))).toBeLessThanOrEqual(200);
+    expect(new Set(aap.calls.flat()).size).toBe(jobs);
+    expect(report).toMatchObject({ ignored: jobs + 1, errors: 0 });
+  });
+
+  it('an AAP outage counts the instances it could not check and starts nothing for them', async () => {
+    const aap = new FakeAap();
+    aap.failWith = new Error('AAP answered 503');
+    const store = new MemoryStore([runningJob('vm-1', 1), runningJob('vm-2', 2), fresh('vm-3')]);
+    const report = await reconcile(contextFor([[cluster('east'), store]], aap));
+    expect(report).toMatchObject({ errors: 2, aapCalls: 1, started: { provision: 1 } });
+  });
+
+  it('gives up with an error once every allowed retry has ended', async () => {
+    const ref = refOf('east', 'vm-doomed');
+    for (const retry of [0, 1, 2]) stub.setStatus(provisionName(ref, retry), 'FAILED');
+    const store = new MemoryStore([fresh('vm-doomed')]);
+    const report = await reconcile(contextFor([[cluster('east'), store]], new FakeAap(), { maxRetries: 2 }));
+    expect(report).toMatchObject({ errors: 1, restarted: 0, started: { provision: 0 } });
+    expect(stub.calls().StartExecution).toBeUndefined();
+  });
+
+  it('refuses invalid limits, naming them', async () => {
+    await expect(
+      reconcile(contextFor([[cluster('east'), new MemoryStore([])]], new FakeAap(), { concurrency: 0 })),
+    ).rejects.toThrow(/concurrency: /);
+  });
+});

@@ -1,0 +1,97 @@
+import type { AapJob } from '../../../lib/aap';
+import type { ComputeInstance } from '../../../lib/computeinstance';
+import { isTerminalJobState, type JobState } from '../../../lib/domain/job-state';
+import {
+  ClusterConfig,
+  type ClusterConfigInput,
+  type ClusterRegistry,
+  type ComputeInstanceStore,
+  type ListOptions,
+  type ListPage,
+} from '../../../lib/k8s';
+
+/** A parsed cluster entry; the server is never contacted by the in-memory store. */
+export function cluster(id: string, extra: Partial<ClusterConfigInput> = {}): ClusterConfig {
+  return ClusterConfig.parse({
+    id,
+    server: `https://${id}.example.test:6443`,
+    token: `token-of-${id}`,
+    webhookSecrets: [`hmac-of-${id}`],
+    ...extra,
+  });
+}
+
+export function registryOf(clusters: ClusterConfig[]): ClusterRegistry {
+  return {
+    get: async (id) => clusters.find((c) => c.id === id),
+    list: async () => [...clusters],
+  };
+}
+
+/** Serves `list` from memory with real paging (continue tokens are offsets); every other method is refused. */
+export class MemoryStore implements ComputeInstanceStore {
+  readonly lists: ListOptions[] = [];
+
+  constructor(private readonly instances: ComputeInstance[]) {}
+
+  async list(options: ListOptions): Promise<ListPage> {
+    this.lists.push(options);
+    const matching = this.instances.filter(
+      (i) => options.namespace === undefined || i.metadata.namespace === options.namespace,
+    );
+    const from = Number(options.continueToken ?? 0);
+    const items = matching.slice(from, from + options.limit);
+    const next = from + items.length;
+    return { items, resourceVersion: '1', ...(next < matching.length ? { continueToken: String(next) } : {}) };
+  }
+
+  get(): never {
+    throw new Error('the reconciler must not read single instances');
+  }
+  updateStatus(): never {
+    throw new Error('the reconciler must not write status');
+  }
+  addFinalizer(): never {
+    throw new Error('the reconciler must not touch finalizers');
+  }
+  removeFinalizer(): never {
+    throw new Error('the reconciler must not touch finalizers');
+  }
+}
+
+/** Renames a fixture instance so several can live side by side. */
+export function named(instance: ComputeInstance, name: string, namespace = instance.metadata.namespace) {
+  return { ...instance, metadata: { ...instance.metadata, name, namespace, uid: `uid-${namespace}-${name}` } };
+}
+
+/** An AAP stand-in for `getJobs`: answers from a table of job states and records every call's ids. */
+export class FakeAap {
+  readonly calls: number[][] = [];
+  failWith: Error | undefined;
+
+  constructor(private readonly states: Map<number, JobState> = new Map()) {}
+
+  async getJobs(ids: readonly number[]): Promise<Map<number, AapJob>> {
+    this.calls.push([...ids]);
+    if (this.failWith) throw this.failWith;
+    const jobs = new Map<number, AapJob>();
+    for (const id of ids) {
+      const state = this.states.get(id);
+      if (state === undefined) continue;
+      jobs.set(id, {
+        id,
+        kind: 'job',
+        status: state.toLowerCase(),
+        state,
+        terminal: isTerminalJobState(state),
+        started: null,
+        finished: null,
+        failed: state === 'Failed',
+        elapsed: 0,
+        name: 'osac-create-compute-instance',
+        extraVars: () => ({}),
+      });
+    }
+    return jobs;
+  }
+}
