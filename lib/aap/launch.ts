@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type AapJobKind, InvalidResponse, LAUNCH_OUTCOME_UNKNOWN_NOTE, VariablesIgnored } from './errors';
 import { type AapResponse, parseBody } from './response';
 import { AapLaunchCreated } from './schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AapJobSummary } from './schemas';
 import { type AapTemplateRef, jobTemplateField } from './templates';
 

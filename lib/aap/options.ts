@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Structured logging; the powertools Logger fits as is. The client passes one attributes object per call and logs

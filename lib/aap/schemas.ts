@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The parts of AAP controller responses this client reads. Objects are loose: AAP adds fields between releases and

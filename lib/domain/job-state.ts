@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The state of one AAP job as recorded in `status.provisioningJobs[].state`.

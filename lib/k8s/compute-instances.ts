@@ -5,7 +5,7 @@ import type {
   RequestContext,
   SecurityAuthentication,
 } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   API_VERSION,
   type ComputeInstance,
@@ -55,8 +55,16 @@ export const ListOptions = z.strictObject({
 });
 export type ListOptions = z.infer<typeof ListOptions>;
 
+export interface InvalidListItem {
+  namespace: string | undefined;
+  name: string | undefined;
+  message: string;
+}
+
 export interface ListPage {
   items: ComputeInstance[];
+  /** Items the API server holds but our schema refuses; skipped, named here so callers can report them. */
+  invalid: InvalidListItem[];
   /** Present while more pages remain; pass it back as `continueToken`. */
   continueToken?: string;
   resourceVersion: string;
@@ -179,12 +187,26 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
       throw new InvalidError(`${what}: the server returned an unexpected list: ${describeIssues(response.error)}`);
     }
     // Items of a CR list carry apiVersion/kind, but the list envelope is what guarantees them: fill them in.
-    const items = response.data.items.map((item) =>
-      this.#parse({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }, what),
-    );
+    // The API server validated every item against the CRD, so one our schema refuses (a newer CRD, a field we are
+    // stricter about) is reported and skipped: it must not hide the rest of the page from the reconciler.
+    const items: ComputeInstance[] = [];
+    const invalid: InvalidListItem[] = [];
+    for (const item of response.data.items) {
+      try {
+        items.push(this.#parse({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }, what));
+      } catch (err) {
+        const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown } }).metadata;
+        invalid.push({
+          namespace: typeof metadata?.namespace === 'string' ? metadata.namespace : undefined,
+          name: typeof metadata?.name === 'string' ? metadata.name : undefined,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
     const next = response.data.metadata.continue;
     return {
       items,
+      invalid,
       resourceVersion: response.data.metadata.resourceVersion,
       ...(next ? { continueToken: next } : {}),
     };

@@ -20,6 +20,7 @@ export {
   ComputeInstanceRef,
   type ComputeInstanceStore,
   createComputeInstanceStore,
+  type InvalidListItem,
   KubeComputeInstanceStore,
   type KubeComputeInstanceStoreOptions,
   ListOptions,

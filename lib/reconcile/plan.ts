@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ComputeInstance, isBeingDeleted, nextAction } from '../computeinstance';
 import type { JobState, JobType } from '../domain/job-state';
 import { executionName, type InstanceRef } from '../sfn';

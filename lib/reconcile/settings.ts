@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The reconciler's own knobs. Every one has a default, so the scheduled function needs none of them set; the

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * What every execution is about: one ComputeInstance on one cluster. Executions carry this reference, never the

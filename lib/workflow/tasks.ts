@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AapError, type AapJob, type AapJobKind, JobNotFound, VariablesIgnored } from '../aap';
 import {
   type ComputeInstance,

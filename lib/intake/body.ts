@@ -1,0 +1,158 @@
+import * as z from 'zod';
+import {
+  API_VERSION,
+  type ComputeInstance,
+  formatIssuePath,
+  GROUP,
+  InvalidComputeInstanceError,
+  KIND,
+  parseComputeInstance,
+  VERSION,
+} from '../computeinstance';
+import { InstanceRef } from '../sfn/names';
+import type { WebhookRoute } from './routes';
+
+/** Larger bodies are refused before anything else is done with them (a ComputeInstance is a few KiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type RawBody = { ok: true; bytes: Buffer } | { ok: false; tooLarge: true };
+
+/**
+ * The body as the sender's bytes, which is what the signature covers: API Gateway passes text bodies as they are
+ * and other media types base64-encoded. The size is checked before anything is decoded.
+ */
+export function readRawBody(body: string | undefined, isBase64Encoded: boolean, limit = MAX_BODY_BYTES): RawBody {
+  const text = body ?? '';
+  if (isBase64Encoded) {
+    // Every 4 characters carry 3 bytes: a longer text cannot decode to `limit` bytes or fewer.
+    if (text.length > Math.ceil(limit / 3) * 4) return { ok: false, tooLarge: true };
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length > limit ? { ok: false, tooLarge: true } : { ok: true, bytes };
+  }
+  if (Buffer.byteLength(text, 'utf8') > limit) return { ok: false, tooLarge: true };
+  return { ok: true, bytes: Buffer.from(text, 'utf8') };
+}
+
+export const WatchEventType = z.enum(['ADDED', 'MODIFIED', 'DELETED']);
+export type WatchEventType = z.infer<typeof WatchEventType>;
+
+/** `upsert`: the object as it now is, decide what it needs. `delete`: it is going away, deprovision if still ours. */
+export type ChangeKind = 'upsert' | 'delete';
+
+export interface WebhookChange {
+  kind: ChangeKind;
+  /** The watch event type; undefined on the EDA routes. */
+  eventType?: WatchEventType;
+  instance: ComputeInstance;
+  ref: InstanceRef;
+}
+
+export interface BodyIssue {
+  path: string;
+  message: string;
+}
+
+export type ParsedBody =
+  | { ok: true; change: WebhookChange }
+  | { ok: false; reason: 'malformed_json' | 'invalid_body'; message: string; issues: BodyIssue[] };
+
+const WatchEvent = z.looseObject(
+  {
+    type: z.enum(WatchEventType.options, { error: 'expected ADDED, MODIFIED or DELETED' }),
+    // Checked as the ComputeInstance it must be, next.
+    object: z.unknown().optional(),
+  },
+  { error: 'expected a watch event: {"type": …, "object": …}' },
+);
+
+const text = (what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? 'required' : `expected ${what} as a string`) })
+    .min(1, 'must not be empty');
+
+/**
+ * What must hold before the object is worth validating in full: it is OUR kind (a message naming the field, not a
+ * generic literal mismatch) and it names an instance we can reference.
+ */
+const Identity = z.looseObject(
+  {
+    apiVersion: text('the API version').superRefine((apiVersion, ctx) => {
+      const slash = apiVersion.indexOf('/');
+      const group = slash === -1 ? '' : apiVersion.slice(0, slash);
+      if (group !== GROUP) ctx.addIssue({ code: 'custom', message: `expected group ${GROUP} (${API_VERSION})` });
+      else if (apiVersion.slice(slash + 1) !== VERSION) {
+        ctx.addIssue({ code: 'custom', message: `expected version ${VERSION} (${API_VERSION})` });
+      }
+    }),
+    kind: z.literal(KIND, { error: `expected ${KIND}` }),
+    metadata: z.looseObject(
+      { namespace: text('the namespace'), name: text('the name'), uid: text('the uid') },
+      { error: 'required' },
+    ),
+  },
+  { error: `expected a ${KIND} object` },
+);
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+function invalid(prefix: readonly string[], issues: readonly BodyIssue[]): ParsedBody {
+  const message = `invalid ${prefix.length === 0 ? 'body' : 'event'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+  return { ok: false, reason: 'invalid_body', message, issues: [...issues] };
+}
+
+function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[]): BodyIssue[] {
+  return error.issues.map((issue) => ({ path: formatIssuePath([...prefix, ...issue.path]), message: issue.message }));
+}
+
+/** parseComputeInstance names paths from the object's root; put them under where the object sits in the body. */
+function prefixed(prefix: readonly string[], path: string): string {
+  if (prefix.length === 0) return path;
+  const base = formatIssuePath(prefix);
+  if (path === '(root)') return base;
+  return path.startsWith('[') ? `${base}${path}` : `${base}.${path}`;
+}
+
+/**
+ * Parses a webhook body: UTF-8 JSON, a watch event (`events`) or a bare ComputeInstance (`create`, `delete`), the
+ * object validated in full. Every failure names the fields at fault and never echoes the body.
+ */
+export function parseWebhookBody(route: WebhookRoute, bytes: Uint8Array, cluster: string): ParsedBody {
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return { ok: false, reason: 'malformed_json', message: 'body is not valid UTF-8 JSON', issues: [] };
+  }
+
+  let object: unknown = json;
+  let eventType: WatchEventType | undefined;
+  const prefix = route === 'events' ? ['object'] : [];
+  if (route === 'events') {
+    const event = WatchEvent.safeParse(json);
+    if (!event.success) return invalid(prefix, zodIssues(event.error, []));
+    object = event.data.object;
+    eventType = event.data.type;
+  }
+
+  const identity = Identity.safeParse(object);
+  if (!identity.success) return invalid(prefix, zodIssues(identity.error, prefix));
+
+  let instance: ComputeInstance;
+  try {
+    instance = parseComputeInstance(object);
+  } catch (error) {
+    if (!(error instanceof InvalidComputeInstanceError)) throw error;
+    return invalid(
+      prefix,
+      error.issues.map((issue) => ({ path: prefixed(prefix, issue.path), message: issue.message })),
+    );
+  }
+
+  const { namespace, name, uid } = identity.data.metadata;
+  // Execution names and inputs carry this reference: its bounds are the API server's (name 253, namespace 63).
+  const ref = InstanceRef.safeParse({ cluster, namespace, name, uid });
+  if (!ref.success) return invalid(prefix, zodIssues(ref.error, [...prefix, 'metadata']));
+
+  const kind: ChangeKind = route === 'delete' || eventType === 'DELETED' ? 'delete' : 'upsert';
+  return { ok: true, change: { kind, ...(eventType === undefined ? {} : { eventType }), instance, ref: ref.data } };
+}

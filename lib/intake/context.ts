@@ -1,0 +1,32 @@
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
+import { scaledClock } from '../runtime/clock';
+import type { IntakeContext } from './process';
+import type { WebhookSettings } from './settings';
+
+/**
+ * The webhook's clients, built from its settings. The registry caches the clusters document (a file once; a
+ * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client
+ * keeps its connections: build this once per container, not per request.
+ */
+export function createIntakeContext(settings: WebhookSettings, overrides: Partial<IntakeContext> = {}): IntakeContext {
+  const clusters =
+    overrides.clusters ??
+    (settings.CLUSTERS_FILE
+      ? new FileClusterRegistry(settings.CLUSTERS_FILE)
+      : new SecretsManagerClusterRegistry({
+          secretName: settings.CLUSTERS_SECRET_NAME as string,
+          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+        }));
+  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  return {
+    clusters,
+    sfn,
+    machines: overrides.machines ?? {
+      provisionArn: settings.PROVISION_STATE_MACHINE_ARN,
+      deprovisionArn: settings.DEPROVISION_STATE_MACHINE_ARN,
+    },
+    now: overrides.now ?? (() => new Date()),
+    decisionNow: overrides.decisionNow ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
+  };
+}

@@ -1,0 +1,315 @@
+import { createHash } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { desiredConfigVersion } from '../../lib/computeinstance';
+import { MAX_BODY_BYTES } from '../../lib/intake';
+import { baseSpec, job } from '../computeinstance/fixtures';
+import { DEPROVISION_ARN, EAST, LEGACY, PROVISION_ARN, TENANT, useWebhookEnvironment } from './support/environment';
+import {
+  apiEvent,
+  bodyOf,
+  instance,
+  lambdaContext,
+  type Route,
+  routePath,
+  signatureHeaders,
+  signedEvent,
+  watchEventBody,
+} from './support/requests';
+import { type SfnStub, startSfnStub } from './support/sfn-stub';
+
+type Handler = typeof import('../../functions/webhook')['handler'];
+
+describe('the webhook handler (real handler, Step Functions stubbed)', () => {
+  let sfn: SfnStub;
+  let restoreEnvironment: () => void;
+  let handler: Handler;
+  const invoke = async (event: APIGatewayProxyEventV2) => {
+    const response = await handler(event, lambdaContext);
+    return { ...response, json: bodyOf(response) };
+  };
+  const [SECRET, PREVIOUS_SECRET] = EAST.secrets;
+  const applied = desiredConfigVersion(baseSpec());
+  // Every instance gets its own uid, so execution names never collide between tests.
+  let serial = 0;
+  const fresh = (options: Parameters<typeof instance>[0] = {}) => {
+    const object = instance(options);
+    serial += 1;
+    object.metadata.uid = `00000000-0000-4000-8000-${String(serial).padStart(12, '0')}`;
+    return object;
+  };
+  const instanceHash = (uid: string, cluster = EAST.id) =>
+    createHash('sha256').update(`${cluster}\0osac-computeinstance\0vm-7fk2p\0${uid}`).digest('hex').slice(0, 8);
+
+  beforeAll(async () => {
+    sfn = await startSfnStub();
+    restoreEnvironment = useWebhookEnvironment(sfn.endpoint);
+    ({ handler } = await import('../../functions/webhook'));
+  });
+  afterAll(async () => {
+    restoreEnvironment?.();
+    await sfn?.close();
+  });
+  beforeEach(() => {
+    sfn.starts.length = 0;
+    sfn.setUnavailable(false);
+  });
+
+  describe('each route starts what the object needs', () => {
+    it.each<[string, Route, (object: ReturnType<typeof fresh>) => string, 'provision' | 'deprovision']>([
+      ['an ADDED event', 'events', (o) => watchEventBody('ADDED', o), 'provision'],
+      ['a MODIFIED event of a changed spec', 'events', (o) => watchEventBody('MODIFIED', o), 'provision'],
+      ['the EDA create route', 'create-compute-instance', (o) => JSON.stringify(o), 'provision'],
+    ])('%s → 202 provision, under the name for its generation', async (_label, route, body, action) => {
+      const object = fresh({ generation: 4 });
+      const uid = object.metadata.uid as string;
+      const response = await invoke(signedEvent(EAST.id, route, body(object), SECRET));
+      const executionName = `provision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}-g4`;
+      expect(response.statusCode).toBe(202);
+      expect(response.json).toEqual({
+        action,
+        executionName,
+        executionArn: `arn:aws:states:us-east-1:000000000000:execution:cloudkit-provisioner-test-provision:${executionName}`,
+        duplicate: false,
+      });
+      expect(sfn.starts).toEqual([
+        {
+          stateMachineArn: PROVISION_ARN,
+          name: executionName,
+          input: { ref: { cluster: EAST.id, namespace: 'osac-computeinstance', name: 'vm-7fk2p', uid }, generation: 4 },
+        },
+      ]);
+    });
+
+    it.each<[string, Route, (object: ReturnType<typeof fresh>) => string]>([
+      ['a DELETED event while our finalizer is on', 'events', (o) => watchEventBody('DELETED', o)],
+      ['a MODIFIED event of an object being deleted', 'events', (o) => watchEventBody('MODIFIED', o)],
+      ['the EDA delete route', 'delete-compute-instance', (o) => JSON.stringify(o)],
+    ])('%s → 202 deprovision', async (_label, route, body) => {
+      const object = fresh({ deleting: true });
+      const uid = object.metadata.uid as string;
+      const response = await invoke(signedEvent(EAST.id, route, body(object), SECRET));
+      expect(response.statusCode).toBe(202);
+      expect(response.json).toMatchObject({
+        action: 'deprovision',
+        executionName: `deprovision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}`,
+        duplicate: false,
+      });
+      expect(sfn.starts).toEqual([
+        expect.objectContaining({ stateMachineArn: DEPROVISION_ARN, input: { ref: expect.objectContaining({ uid }) } }),
+      ]);
+    });
+
+    it.each<[string, Route, () => string, RegExp]>([
+      [
+        'a MODIFIED event carrying our own status write (job Running)',
+        'events',
+        () => watchEventBody('MODIFIED', fresh({ jobs: [job('provision', 'Running', { configVersion: applied })] })),
+        /provision job \S+ is running/,
+      ],
+      [
+        'a DELETED event after our finalizer went',
+        'events',
+        () => watchEventBody('DELETED', fresh({ deleting: true, finalizers: [] })),
+        /is not on the object/,
+      ],
+      [
+        'the EDA delete route after our finalizer went',
+        'delete-compute-instance',
+        () => JSON.stringify(fresh({ deleting: true, finalizers: [] })),
+        /is not on the object/,
+      ],
+      [
+        'the EDA create route for an unmanaged instance',
+        'create-compute-instance',
+        () => JSON.stringify(fresh({ managementState: 'unmanaged' })),
+        /management-state is unmanaged/,
+      ],
+    ])('%s → 200 ignored, nothing started', async (_label, route, body, reason) => {
+      const response = await invoke(signedEvent(EAST.id, route, body(), SECRET));
+      expect(response.statusCode).toBe(200);
+      expect(response.json).toEqual({ action: 'ignored', reason: expect.stringMatching(reason) });
+      expect(sfn.starts).toEqual([]);
+    });
+  });
+
+  it('answers a repeated event with the same execution, marked duplicate once Step Functions refuses the name', async () => {
+    const event = signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh()), SECRET);
+    const first = await invoke(event);
+    const second = await invoke(event);
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    expect(second.json).toEqual({ ...first.json, duplicate: true });
+  });
+
+  it('accepts the second secret while it is being rotated', async () => {
+    const response = await invoke(signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh()), PREVIOUS_SECRET));
+    expect(response.statusCode).toBe(202);
+  });
+
+  it('checks the signature over the raw bytes of a base64-encoded body', async () => {
+    const raw = Buffer.from(watchEventBody('ADDED', fresh()), 'utf8');
+    const event = apiEvent({
+      path: routePath(EAST.id, 'events'),
+      body: raw.toString('base64'),
+      isBase64Encoded: true,
+      headers: { 'content-type': 'application/octet-stream', ...signatureHeaders(SECRET, raw) },
+    });
+    expect((await invoke(event)).statusCode).toBe(202);
+  });
+
+  it('serves the routes under a named stage', async () => {
+    const body = watchEventBody('ADDED', fresh());
+    const event = apiEvent({
+      path: routePath(EAST.id, 'events'),
+      stage: 'prod',
+      body,
+      headers: signatureHeaders(SECRET, body),
+    });
+    expect((await invoke(event)).statusCode).toBe(202);
+  });
+
+  it('accepts a body of exactly 1 MiB', async () => {
+    const json = watchEventBody('ADDED', fresh());
+    const body = json + ' '.repeat(MAX_BODY_BYTES - Buffer.byteLength(json));
+    expect((await invoke(signedEvent(EAST.id, 'events', body, SECRET))).statusCode).toBe(202);
+  });
+
+  describe('bearer mode', () => {
+    const body = () => JSON.stringify(fresh());
+    it.each([
+      ['the configured token, on a cluster that has one', 202, LEGACY.id, `Bearer ${LEGACY.bearer}`],
+      ['a wrong token', 401, LEGACY.id, 'Bearer legacy-bearer-tokeX'],
+      ["another cluster's token", 401, EAST.id, `Bearer ${LEGACY.bearer}`],
+      ['no credentials at all (what the EDA-era operator sent)', 401, LEGACY.id, undefined],
+    ])('%s → %s', async (_label, status, cluster, authorization) => {
+      const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
+      const event = apiEvent({ path: routePath(cluster, 'create-compute-instance'), body: body(), headers });
+      expect((await invoke(event)).statusCode).toBe(status);
+    });
+  });
+
+  describe('refusals: a 4xx and nothing started', () => {
+    const object = () => fresh();
+    const signed = (body: string, cluster = EAST.id, route: Route = 'events') =>
+      signedEvent(cluster, route, body, SECRET);
+    const tooBig = () => 'x'.repeat(MAX_BODY_BYTES + 1);
+    const generic401 = { message: 'invalid or missing signature' };
+
+    const refusals: Array<[string, () => APIGatewayProxyEventV2, number, unknown]> = [
+      [
+        'an unknown cluster',
+        () => signed(watchEventBody('ADDED', object()), 'west'),
+        404,
+        { message: 'cluster west is not registered' },
+      ],
+      ['an unknown route', () => apiEvent({ path: '/v1/clusters/east/restart' }), 404, { message: 'no such route' }],
+      ['a path outside the API', () => apiEvent({ path: '/admin' }), 404, { message: 'no such route' }],
+      [
+        'GET on a route',
+        () => apiEvent({ method: 'GET', path: routePath(EAST.id, 'events') }),
+        405,
+        { message: 'method not allowed; use POST' },
+      ],
+      ['a body over 1 MiB', () => signed(tooBig()), 413, { message: 'body is larger than 1 MiB' }],
+      [
+        'a body over 1 MiB, unsigned',
+        () => apiEvent({ path: routePath(EAST.id, 'events'), body: tooBig() }),
+        413,
+        { message: 'body is larger than 1 MiB' },
+      ],
+      ['a missing signature', () => apiEvent({ path: routePath(EAST.id, 'events'), body: '{}' }), 401, generic401],
+      [
+        'a wrong secret',
+        () => signedEvent(EAST.id, 'events', watchEventBody('ADDED', object()), TENANT.secret),
+        401,
+        generic401,
+      ],
+      [
+        'an expired signature',
+        () => {
+          const body = watchEventBody('ADDED', object());
+          const old = Math.floor(Date.now() / 1000) - 301;
+          return apiEvent({ path: routePath(EAST.id, 'events'), body, headers: signatureHeaders(SECRET, body, old) });
+        },
+        401,
+        generic401,
+      ],
+      [
+        'a malformed signature',
+        () => apiEvent({ path: routePath(EAST.id, 'events'), body: '{}', headers: { 'x-signature-256': 'v1=zz' } }),
+        401,
+        generic401,
+      ],
+      [
+        'malformed JSON',
+        () => signed('{"type": "ADDED", "object": {'),
+        400,
+        { message: 'body is not valid UTF-8 JSON' },
+      ],
+      [
+        'a wrong kind',
+        () => signed(watchEventBody('ADDED', { ...object(), kind: 'VirtualMachine' })),
+        400,
+        {
+          message: 'invalid event: object.kind: expected ComputeInstance',
+          issues: [{ path: 'object.kind', message: 'expected ComputeInstance' }],
+        },
+      ],
+      [
+        'a wrong apiVersion group',
+        () => signed(watchEventBody('ADDED', { ...object(), apiVersion: 'kubevirt.io/v1alpha1' })),
+        400,
+        expect.objectContaining({
+          message: 'invalid event: object.apiVersion: expected group osac.openshift.io (osac.openshift.io/v1alpha1)',
+        }),
+      ],
+      [
+        'a missing uid',
+        () => {
+          const { uid: _uid, ...metadata } = object().metadata;
+          return signed(JSON.stringify({ ...object(), metadata }), EAST.id, 'create-compute-instance');
+        },
+        400,
+        expect.objectContaining({ message: 'invalid body: metadata.uid: required' }),
+      ],
+      [
+        'an invalid spec',
+        () => signed(watchEventBody('ADDED', { ...object(), spec: { ...object().spec, runStrategy: 'Sometimes' } })),
+        400,
+        expect.objectContaining({ message: expect.stringMatching(/^invalid event: object\.spec\.runStrategy: /) }),
+      ],
+      [
+        'a namespace the cluster does not serve',
+        () => signedEvent(TENANT.id, 'events', watchEventBody('ADDED', object()), TENANT.secret),
+        403,
+        { message: 'namespace osac-computeinstance is not served for cluster tenant' },
+      ],
+    ];
+    it.each(refusals.map(([label, event, status, body]) => ({ label, event, status, body })))(
+      '$label → $status',
+      async ({ event, status, body }) => {
+        const response = await invoke(event());
+        expect(response.statusCode).toBe(status);
+        expect(response.json).toEqual(body);
+        expect(sfn.starts).toEqual([]);
+      },
+    );
+
+    it('tells a 405 which method to use', async () => {
+      const response = await invoke(apiEvent({ method: 'DELETE', path: routePath(EAST.id, 'events') }));
+      expect(response.headers).toMatchObject({ allow: 'POST' });
+    });
+  });
+
+  it('answers 503 with Retry-After while Step Functions is unavailable, and 202 to the retry once it is back', async () => {
+    const event = signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh()), SECRET);
+    sfn.setUnavailable(true);
+    const down = await invoke(event);
+    expect(down.statusCode).toBe(503);
+    expect(down.headers).toMatchObject({ 'retry-after': '5' });
+    expect(down.json).toEqual({ message: 'temporarily unable to accept the webhook; retry later' });
+    sfn.setUnavailable(false);
+    const retried = await invoke(event);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json).toMatchObject({ duplicate: false });
+  });
+});
