@@ -42,7 +42,12 @@ export class MemoryStore implements ComputeInstanceStore {
     const from = Number(options.continueToken ?? 0);
     const items = matching.slice(from, from + options.limit);
     const next = from + items.length;
-    return { items, resourceVersion: '1', ...(next < matching.length ? { continueToken: String(next) } : {}) };
+    return {
+      items,
+      invalid: [],
+      resourceVersion: '1',
+      ...(next < matching.length ? { continueToken: String(next) } : {}),
+    };
   }
 
   get(): never {
