@@ -251,11 +251,12 @@ export class AapClient {
 
   /** Ids of the jobs a launch search must read, checked against the bound before any detail is fetched. */
   private async listCandidates(template: AapTemplateRef, search: LaunchSearch): Promise<number[]> {
-    const { templateName, since, limit } = search;
+    const { templateName, since, until, limit } = search;
     const path = jobCollectionPath(jobKindOf(template.type));
     const ids: number[] = [];
-    for await (const page of this.listPages(path, candidateQuery(template, since, MAX_PAGE_SIZE), AapJobSummary)) {
-      for (const item of page.results) if (isCandidate(item, template, since)) ids.push(item.id);
+    const query = candidateQuery(template, since, MAX_PAGE_SIZE, until);
+    for await (const page of this.listPages(path, query, AapJobSummary)) {
+      for (const item of page.results) if (isCandidate(item, template, since, until)) ids.push(item.id);
       const found = Math.max(page.count ?? 0, ids.length);
       if (found > limit) throw new TooManyCandidates(templateName, since.toISOString(), limit, found, page.endpoint);
     }

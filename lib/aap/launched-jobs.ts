@@ -22,6 +22,15 @@ export const FindLaunchedJobsInput = z.object({
   since: z.union([z.date(), z.iso.datetime({ offset: true }).transform((text) => new Date(text))], {
     error: `since must be ${SINCE_HINT}`,
   }),
+  /**
+   * Upper bound (exclusive) on `created`, optional. A launch is created within its launcher's timeout of the intent,
+   * so bounding the window there keeps the candidates few on a busy controller however old the intent is.
+   */
+  until: z
+    .union([z.date(), z.iso.datetime({ offset: true }).transform((text) => new Date(text))], {
+      error: `until must be ${SINCE_HINT}`,
+    })
+    .optional(),
   /** `ansible_eda.event.payload.metadata.uid` of the launch: the ComputeInstance's uid. */
   payloadUid: nonBlank('payloadUid'),
   limit: z
@@ -34,7 +43,10 @@ export type FindLaunchedJobsInput = z.input<typeof FindLaunchedJobsInput>;
 export type LaunchSearch = z.output<typeof FindLaunchedJobsInput>;
 
 export function parseFindLaunchedJobsInput(input: unknown): LaunchSearch {
-  const parsed = FindLaunchedJobsInput.safeParse(input);
+  const parsed = FindLaunchedJobsInput.refine((search) => !search.until || search.until > search.since, {
+    message: 'until must be later than since',
+    path: ['until'],
+  }).safeParse(input);
   if (!parsed.success) throw new TypeError(`Invalid findLaunchedJobs input:\n${z.prettifyError(parsed.error)}`);
   return parsed.data;
 }
@@ -48,10 +60,12 @@ export function candidateQuery(
   template: AapTemplateRef,
   since: Date,
   pageSize: number,
+  until?: Date,
 ): Record<string, string | number> {
   return {
     [jobTemplateField(template.type)]: template.id,
     created__gte: since.toISOString(),
+    ...(until === undefined ? {} : { created__lt: until.toISOString() }),
     order_by: 'id',
     page_size: pageSize,
   };
@@ -61,8 +75,13 @@ export function candidateQuery(
  * Whether a listed job really is a candidate. The controller already filtered; this guards against a proxy or an
  * older API that loosened the filter, which would otherwise let a job of another template match on its uid alone.
  */
-export function isCandidate(item: AapJobSummary, template: AapTemplateRef, since: Date): boolean {
-  return item[jobTemplateField(template.type)] === template.id && Date.parse(item.created) >= since.getTime();
+export function isCandidate(item: AapJobSummary, template: AapTemplateRef, since: Date, until?: Date): boolean {
+  const created = Date.parse(item.created);
+  return (
+    item[jobTemplateField(template.type)] === template.id &&
+    created >= since.getTime() &&
+    (until === undefined || created < until.getTime())
+  );
 }
 
 /** The inverse of `buildLaunchBody`: the uid of the object a launch carried, read from the job's extra vars. */

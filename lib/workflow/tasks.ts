@@ -19,7 +19,7 @@ import {
 } from '../computeinstance';
 import { isTerminalJobState, JobState, JobType } from '../domain/job-state';
 import { type ComputeInstanceRef, isStoreError } from '../k8s';
-import { metrics } from '../runtime/powertools';
+import { logger, metrics } from '../runtime/powertools';
 import {
   continuationName,
   executionNamePrefix,
@@ -222,6 +222,10 @@ function recordOutcomeMetrics(job: JobRef, seen: AapJob | 'purged', now: Date): 
 
 // Lambda and AAP clocks may disagree a little; search from a bit before the intent so the job is not missed.
 const CLOCK_SKEW_MARGIN_MS = 60_000;
+// The launch task's longest life (its function timeout, serverless.yml) plus its retries' first attempts: a POST for
+// an intent cannot reach AAP later than this after the intent was written.
+const LAUNCH_WINDOW_MS = 120_000;
+const LAUNCH_SEARCH_LIMIT = 500;
 
 /**
  * An intent older than LAUNCH_INTENT_TTL_SECONDS means its launcher died, or AAP never answered the launch. Only AAP
@@ -242,11 +246,26 @@ async function settleStaleIntent(
   const now = ctx.now();
   const ageMs = now.getTime() - Date.parse(intent.timestamp);
   if (ageMs < ctx.settings.LAUNCH_INTENT_TTL_SECONDS * 1000) return false;
-  const found = await ctx.aap.findLaunchedJobs({
-    templateName: templateFor(ctx, type),
-    since: new Date(Date.parse(intent.timestamp) - CLOCK_SKEW_MARGIN_MS),
-    payloadUid: ref.uid,
-  });
+  const intentMs = Date.parse(intent.timestamp);
+  let found: AapJob[];
+  try {
+    found = await ctx.aap.findLaunchedJobs({
+      templateName: templateFor(ctx, type),
+      since: new Date(intentMs - CLOCK_SKEW_MARGIN_MS),
+      // The launcher's POST happens within its invocation after the intent: bounding the window there keeps the
+      // candidates few however busy AAP is and however long ago the intent was written.
+      until: new Date(intentMs + LAUNCH_WINDOW_MS + CLOCK_SKEW_MARGIN_MS),
+      payloadUid: ref.uid,
+      // Each candidate costs one detail read; a busy controller may create a few hundred jobs in the window.
+      limit: LAUNCH_SEARCH_LIMIT,
+    });
+  } catch (err) {
+    if ((err as Error).name !== 'TooManyCandidates') throw err;
+    // Too busy a window to read every candidate now: keep waiting on the intent (it is retried on the next look)
+    // rather than fail the execution; nothing may launch while it is unsettled.
+    logger.warn('stale launch intent not settled: too many candidate jobs', { intent: intent.timestamp, type });
+    return false;
+  }
   // Any of them would have to end before a deprovision; the newest is the one the intent stood for.
   const job = found.at(-1);
   if (job) {

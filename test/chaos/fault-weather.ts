@@ -1,0 +1,205 @@
+import type { FaultsInput as AapFaults, AapSimulator } from '../../local/aap-simulator';
+import type { KubeSimulator } from '../../local/kube-simulator';
+import type { FaultProfile } from './options';
+import type { Prng } from './prng';
+
+/**
+ * The fault weather of a run: every period (simulated seconds) the AAP simulator and the API server get a new set
+ * of faults drawn from the profile, one active AAP job may be held in `running` for a while, some finished jobs are
+ * purged, and now and then the API server restarts. `stop()` clears every fault (which also releases a held job).
+ */
+
+export interface WeatherStats {
+  periods: number;
+  aapErrorPeriods: number;
+  rateLimitPeriods: number;
+  slowPeriods: number;
+  dropPeriods: number;
+  slowCancelPeriods: number;
+  failuresInjected: number;
+  hungJobs: number;
+  purgedJobs: number;
+  conflictStormPeriods: number;
+  kubeErrorPeriods: number;
+  apiRestarts: number;
+}
+
+export interface WeatherTargets {
+  aap: AapSimulator;
+  kube: KubeSimulator;
+  /** The simulated clock the stack shares. */
+  now(): Date;
+  timeScale: number;
+  createTemplate: string;
+  deleteTemplate: string;
+}
+
+const TRACEBACKS = [
+  'Traceback (most recent call last):\n  File "/runner/project/playbook_create.yml", line 42\nkubernetes.core.k8s: Failed to create object: DataVolume quota exceeded\n',
+  'fatal: [localhost]: FAILED! => {"changed": false, "msg": "VirtualMachine osac-vm did not become ready within 600 s"}\n',
+  "ERROR! the role 'osac.compute' was not found in /runner/project/roles\n",
+  'fatal: [localhost]: FAILED! => {"msg": "DataVolume root-disk is still in use by a running VirtualMachineInstance"}\n',
+];
+
+const ACTIVE = new Set(['new', 'pending', 'waiting', 'running']);
+const TERMINAL = new Set(['successful', 'failed', 'error', 'canceled']);
+
+export class FaultWeather {
+  readonly stats: WeatherStats = {
+    periods: 0,
+    aapErrorPeriods: 0,
+    rateLimitPeriods: 0,
+    slowPeriods: 0,
+    dropPeriods: 0,
+    slowCancelPeriods: 0,
+    failuresInjected: 0,
+    hungJobs: 0,
+    purgedJobs: 0,
+    conflictStormPeriods: 0,
+    kubeErrorPeriods: 0,
+    apiRestarts: 0,
+  };
+  private hung: { jobId: number; untilMs: number } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private rolling: Promise<void> | undefined;
+  private stopped = false;
+  private readonly picks: Prng;
+
+  constructor(
+    private readonly targets: WeatherTargets,
+    private readonly profile: FaultProfile,
+    private readonly prng: Prng,
+  ) {
+    this.picks = prng.fork('picks');
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.rolling = this.roll().finally(() => {
+        this.rolling = undefined;
+        if (!this.stopped) this.timer = setTimeout(tick, this.periodMs());
+      });
+    };
+    tick();
+  }
+
+  /** Clears every fault; a job held in `running` carries on. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.rolling;
+    this.targets.aap.setFaults({});
+    this.targets.kube.setFaults({});
+    this.hung = undefined;
+  }
+
+  private periodMs(): number {
+    return this.profile.periodSeconds * 1000 * this.targets.timeScale;
+  }
+
+  /**
+   * Draws the same number of values from the main stream every period, whatever the system is doing, so the
+   * forecast of period n depends on the seed alone. Picks that depend on the jobs AAP holds use their own stream.
+   */
+  private forecast() {
+    const { prng, profile } = this;
+    const [hangMin, hangMax] = profile.hangSeconds;
+    const [nthMin, nthMax] = profile.rateLimitEveryNth;
+    return {
+      hang: prng.chance(profile.hangChance),
+      hangSeconds: hangMin + prng.next() * (hangMax - hangMin),
+      aapErrors: prng.chance(profile.aapErrorChance),
+      rateLimit: prng.chance(profile.rateLimitChance),
+      everyNth: prng.int(nthMin, nthMax),
+      slow: prng.chance(profile.latencyChance) && profile.maxLatencyMs > 0,
+      latencyMs: prng.int(1, Math.max(1, profile.maxLatencyMs)),
+      drop: prng.chance(profile.dropChance),
+      dropMode: prng.pick(['before-handling', 'after-handling'] as const),
+      slowCancel: prng.chance(profile.slowCancelChance),
+      cancelDelaySeconds: prng.pick(profile.slowCancelSeconds),
+      failNext: prng.chance(profile.failNextChance),
+      failTemplate: prng.pick([this.targets.createTemplate, this.targets.deleteTemplate]),
+      traceback: prng.pick(TRACEBACKS),
+      aapSeed: prng.int(0, 2 ** 31 - 1),
+      storm: prng.chance(profile.conflictStormChance),
+      kubeErrors: prng.chance(profile.kubeErrorChance),
+      kubeSeed: prng.int(0, 2 ** 31 - 1),
+      restart: prng.chance(profile.apiRestartChance),
+      restartDowntimeMs: prng.int(10, 100),
+      compactHistory: prng.chance(0.5),
+    };
+  }
+
+  private async roll(): Promise<void> {
+    const { profile, targets, stats } = this;
+    const forecast = this.forecast();
+    stats.periods++;
+    const nowMs = targets.now().getTime();
+    const jobs = targets.aap.world.jobs();
+
+    if (this.hung !== undefined && nowMs >= this.hung.untilMs) this.hung = undefined;
+    if (this.hung === undefined && forecast.hang) {
+      const active = jobs.filter((job) => ACTIVE.has(job.status) && !job.purged);
+      if (active.length > 0) {
+        this.hung = { jobId: this.picks.pick(active).id, untilMs: nowMs + forecast.hangSeconds * 1000 };
+        stats.hungJobs++;
+      }
+    }
+
+    const faults: AapFaults = { seed: forecast.aapSeed };
+    if (forecast.aapErrors) {
+      faults.errorRate = profile.aapErrorRate;
+      stats.aapErrorPeriods++;
+    }
+    if (forecast.rateLimit) {
+      faults.rateLimit = { everyNth: forecast.everyNth, retryAfterSeconds: profile.retryAfterSeconds };
+      stats.rateLimitPeriods++;
+    }
+    if (forecast.slow) {
+      faults.latencyMs = forecast.latencyMs;
+      stats.slowPeriods++;
+    }
+    if (forecast.drop) {
+      faults.dropRate = profile.dropRate;
+      // after-handling: the request was done (a launch created its job) but its answer never arrives.
+      faults.dropMode = forecast.dropMode;
+      stats.dropPeriods++;
+    }
+    if (forecast.slowCancel) {
+      faults.cancelDelaySeconds = forecast.cancelDelaySeconds;
+      stats.slowCancelPeriods++;
+    }
+    // A failNext not yet taken by a launch stays armed: setting faults replaces all of them.
+    const armed = targets.aap.faults().failNext;
+    if (armed !== undefined) faults.failNext = armed;
+    else if (forecast.failNext) {
+      faults.failNext = { templateName: forecast.failTemplate, traceback: forecast.traceback, explanation: '' };
+      stats.failuresInjected++;
+    }
+    if (this.hung !== undefined) faults.hangJobs = { jobId: this.hung.jobId };
+    targets.aap.setFaults(faults);
+
+    const purgeBefore = nowMs - profile.purgeMinAgeSeconds * 1000;
+    for (const job of jobs) {
+      const old = job.finishedAt !== null && job.finishedAt <= purgeBefore;
+      if (!TERMINAL.has(job.status) || job.purged || !old || !this.picks.chance(profile.purgeShare)) continue;
+      // The admin API, as AWX's cleanup_jobs would: the job answers 404 from now on.
+      const res = await fetch(`${targets.aap.url}/_sim/jobs/${job.id}/purge`, { method: 'POST' });
+      if (res.status === 204) stats.purgedJobs++;
+    }
+
+    if (forecast.storm) stats.conflictStormPeriods++;
+    if (forecast.kubeErrors) stats.kubeErrorPeriods++;
+    targets.kube.setFaults({
+      conflictRate: forecast.storm ? profile.conflictRate : 0,
+      errorRate: forecast.kubeErrors ? profile.kubeErrorRate : 0,
+      seed: forecast.kubeSeed,
+    });
+
+    if (forecast.restart) {
+      stats.apiRestarts++;
+      await targets.kube.restart({ downtimeMs: forecast.restartDowntimeMs, compactHistory: forecast.compactHistory });
+    }
+  }
+}
