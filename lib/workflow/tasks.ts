@@ -222,9 +222,9 @@ function recordOutcomeMetrics(job: JobRef, seen: AapJob | 'purged', now: Date): 
 
 // Lambda and AAP clocks may disagree a little; search from a bit before the intent so the job is not missed.
 const CLOCK_SKEW_MARGIN_MS = 60_000;
-// The launch task's longest life (its function timeout, serverless.yml) plus its retries' first attempts: a POST for
-// an intent cannot reach AAP later than this after the intent was written.
-const LAUNCH_WINDOW_MS = 120_000;
+// A POST for an intent is sent within the same invocation (launchJob's 30 s timeout, AAP client timeout 30 s); a
+// controller that queues a request may record it a little later. Five minutes covers that with room to spare.
+const LAUNCH_WINDOW_MS = 300_000;
 const LAUNCH_SEARCH_LIMIT = 500;
 
 /**

@@ -26,7 +26,7 @@ describe('launch intents whose launcher never came back', () => {
         {
           name: 'osac-create-compute-instance',
           effect: 'create-vm',
-          durations: { pending: 2, waiting: 2, running: 120 },
+          durations: { pending: 2, waiting: 2, running: 900 },
         },
       ],
     });
@@ -79,7 +79,9 @@ describe('launch intents whose launcher never came back', () => {
   });
 
   it('a job AAP did create is found, cancelled and waited for before the deprovision', async () => {
-    const created = await strandIntent('vm-orphan-job', 400);
+    // The lost POST reached AAP right after its intent was written (a launch cannot reach AAP later than its
+    // launcher's invocation); the intent goes stale while the deletion waits on it, then AAP is asked.
+    const created = await strandIntent('vm-orphan-job', 0);
     // The dead launcher's POST reached AAP: a create job for this instance is running, unrecorded.
     const templates = await request(
       `${stack.aap.url}/api/v2/job_templates/?name=osac-create-compute-instance`,
