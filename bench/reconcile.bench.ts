@@ -1,203 +1,51 @@
 /**
  * Reconciliation at scale: 1,000 and 10,000 ComputeInstances spread over 10 simulated clusters.
  *
- *   npx tsx bench/reconcile.bench.ts [--sizes=1000,10000] [--clusters=10]
+ *   npx tsx bench/run.ts --only reconcile [--quick]
  *
- * The simulated world (10 kube API-server simulators, the AAP simulator, and a counting Step Functions stub that
- * answers DescribeExecution with ExecutionDoesNotExist or RUNNING and accepts every StartExecution) runs in a child
- * process, so the time and memory measured here are the reconciler's alone. Objects are created through the
- * simulators' HTTP API. The mix per cluster: 60 % never provisioned (half of them with a webhook-started execution
- * RUNNING), 10 % with a provision job running in AAP, 5 % being deleted, 25 % applied. Each size is reconciled
- * twice: with the default cap of 100 started executions, and uncapped.
+ * The world (reconcile/world.ts: 10 API-server simulators, the AAP simulator, a counting Step Functions stub) runs
+ * in a process of its own. The reconciler runs as deployed: the functions/reconcile handler, bundled as
+ * serverless.yml declares, in a fresh Node 22 process per configuration (a Lambda container), invoked twice: cold,
+ * then warm after the world is reset to the same state. Its peak RSS is what Lambda reports as Max Memory Used.
+ * Each size is reconciled with the default cap of 100 started executions, and uncapped. When the 10,000-instance
+ * uncapped run misses its 30 s, a profiled run says where the time goes.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { AapClient } from '../lib/aap';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ClusterRegistryDocument } from '../lib/k8s/clusters';
+import type { ReconcileReport } from '../lib/reconcile';
+import type { Counters, RunnerMessage, RunResult, WorldCommand, WorldEndpoints } from './reconcile';
 import {
-  API_VERSION,
-  COMPUTE_INSTANCE_FINALIZER,
-  desiredConfigVersion,
-  formatMetaTime,
-  GROUP,
-  KIND,
-  PLURAL,
-  parseComputeInstance,
-  VERSION,
-} from '../lib/computeinstance';
-import { ClusterConfig, type ClusterRegistry, createComputeInstanceStore } from '../lib/k8s';
-import { type ReconcileReport, reconcile } from '../lib/reconcile';
-import { startAapSimulator } from '../local/aap-simulator';
-import { type KubeSimulator, startKubeSimulator } from '../local/kube-simulator';
-import { startSfnStub } from '../test/reconcile/support/sfn-stub';
+  type BenchResult,
+  BundleProcess,
+  bundleLikeServerless,
+  count,
+  environment,
+  evaluateTarget,
+  fixed,
+  lambdaEnvironment,
+  lambdaHeapFlags,
+  loadAverageNow,
+  readServerlessBuild,
+  type SelfTime,
+  selfTimes,
+  type Table,
+  type Target,
+  targetsTable,
+} from './support';
 
-const NAMESPACE = 'osac-computeinstance';
-const STEADY_TEMPLATE = 'bench-steady-job';
+const CLUSTERS = 10;
+const TARGET_INSTANCES = 10_000;
+/** The memory the reconciler must fit in: its containers get the heap a function of this size gets. */
+const TARGET_MEMORY_MB = 256;
 const MACHINES = {
   provisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ckp-bench-provision',
   deprovisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:ckp-bench-deprovision',
 };
-const SILENT = { debug: () => undefined, info: () => undefined, error: () => undefined };
 
-// ---------------------------------------------------------------------------------------------------------------
-// The world process
-
-interface WorldEndpoints {
-  clusters: Array<{ id: string; url: string; token: string }>;
-  sfnEndpoint: string;
-  aap: { url: string; token: string };
-}
-
-interface Counters {
-  kubeRequestsPerCluster: number[];
-  aapJobLists: number;
-  aapRequests: number;
-  sfn: Record<string, number>;
-}
-
-type WorldCommand =
-  | { cmd: 'populate'; size: number }
-  | { cmd: 'resetCounters' }
-  | { cmd: 'counters' }
-  | { cmd: 'close' };
-
-/** Runs `task` over 0..count-1 with `width` in flight. */
-async function inParallel(count: number, width: number, task: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
-}
-
-/** Whether a webhook "worked" for this name: the stub then says RUNNING. Deterministic, about half of them. */
-function webhookWorked(name: string): boolean {
-  return ((createHash('sha256').update(name).digest()[0] ?? 0) & 1) === 0;
-}
-
-async function runWorld(clusterCount: number): Promise<void> {
-  const kubes: KubeSimulator[] = [];
-  for (let c = 0; c < clusterCount; c++) kubes.push(await startKubeSimulator({ namespaces: [NAMESPACE] }));
-  // A week of running: far beyond the bench, and below setTimeout's 24.8-day ceiling.
-  const steady = { name: STEADY_TEMPLATE, durations: { pending: 0, waiting: 0, running: 7 * 86_400 } };
-  const aapSim = await startAapSimulator({ templates: [steady] });
-  const sfn = await startSfnStub();
-  sfn.setFallback((name) => (/-r\d+$/.test(name) || !webhookWorked(name) ? undefined : 'RUNNING'));
-  const aap = new AapClient({ baseUrl: `${aapSim.url}/api/controller`, token: aapSim.token });
-
-  const api = (kube: KubeSimulator, path = '') =>
-    `${kube.url}/apis/${GROUP}/${VERSION}/namespaces/${NAMESPACE}/${PLURAL}${path}`;
-  async function call(kube: KubeSimulator, method: string, path: string, body?: unknown, type = 'application/json') {
-    const res = await fetch(api(kube, path), {
-      method,
-      headers: { authorization: `Bearer ${kube.token}`, 'content-type': type },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-    return JSON.parse(text) as Record<string, unknown>;
-  }
-
-  async function populate(size: number): Promise<void> {
-    for (const kube of kubes) kube.reset();
-    aapSim.reset();
-    sfn.reset();
-    sfn.setFallback((name) => (/-r\d+$/.test(name) || !webhookWorked(name) ? undefined : 'RUNNING'));
-    await inParallel(size, 32, async (i) => {
-      const kube = kubes[i % kubes.length] as KubeSimulator;
-      const name = `vm-${String(i).padStart(6, '0')}`;
-      const slot = Math.floor(i / kubes.length) % 20;
-      const deleting = slot === 14;
-      const created = await call(kube, 'POST', '', {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        metadata: {
-          name,
-          namespace: NAMESPACE,
-          annotations: { 'osac.openshift.io/tenant': 'tenant-bench' },
-          ...(deleting || slot >= 12 ? { finalizers: [COMPUTE_INSTANCE_FINALIZER] } : {}),
-        },
-        spec: {
-          templateID: 'osac.templates.ocp_virt_vm',
-          image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-          cores: 2,
-          memoryGiB: 4,
-          bootDisk: { sizeGiB: 20 },
-          runStrategy: 'Always',
-        },
-      });
-      const instance = parseComputeInstance(created);
-      const timestamp = formatMetaTime(new Date());
-      let job: Record<string, unknown> | undefined;
-      if (slot === 12 || slot === 13) {
-        const launched = await aap.launch(STEADY_TEMPLATE, { payload: { bench: name } });
-        job = { jobID: String(launched.jobId), type: 'provision', state: 'Running', timestamp };
-      } else if (slot >= 15) {
-        const configVersion = desiredConfigVersion(instance.spec);
-        job = { jobID: String(1_000_000 + i), type: 'provision', state: 'Succeeded', timestamp, configVersion };
-      }
-      if (job) {
-        const patch = {
-          metadata: { resourceVersion: instance.metadata.resourceVersion },
-          status: { provisioningJobs: [job] },
-        };
-        await call(kube, 'PATCH', `/${name}/status`, patch, 'application/merge-patch+json');
-      }
-      if (deleting) await call(kube, 'DELETE', `/${name}`);
-    });
-  }
-
-  const counters = (): Counters => {
-    const aapLog = aapSim.requestLog();
-    return {
-      kubeRequestsPerCluster: kubes.map((kube) => kube.requestLog().length),
-      aapJobLists: aapLog.filter((r) => r.path.endsWith('/jobs/') && r.query.includes('id__in')).length,
-      aapRequests: aapLog.length,
-      sfn: sfn.calls(),
-    };
-  };
-
-  const endpoints: WorldEndpoints = {
-    clusters: kubes.map((kube, c) => ({ id: `bench-${c}`, url: kube.url, token: kube.token })),
-    sfnEndpoint: sfn.endpoint,
-    aap: { url: `${aapSim.url}/api/controller`, token: aapSim.token },
-  };
-  process.send?.({ id: 0, result: endpoints });
-  process.on('message', async (message: { id: number } & WorldCommand) => {
-    try {
-      let result: unknown;
-      switch (message.cmd) {
-        case 'populate':
-          await populate(message.size);
-          break;
-        case 'resetCounters':
-          for (const kube of kubes) kube.clearRequestLog();
-          aapSim.clearRequestLog();
-          // Executions "started" by the previous run are forgotten, so every run sees the same world.
-          sfn.reset();
-          sfn.setFallback((name) => (/-r\d+$/.test(name) || !webhookWorked(name) ? undefined : 'RUNNING'));
-          break;
-        case 'counters':
-          result = counters();
-          break;
-        case 'close':
-          aap.close();
-          await sfn.close();
-          await aapSim.close();
-          for (const kube of kubes) await kube.close();
-          process.send?.({ id: message.id, result: null }, () => process.exit(0));
-          return;
-      }
-      process.send?.({ id: message.id, result });
-    } catch (error) {
-      process.send?.({ id: message.id, error: (error as Error).message });
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The measuring process
-
+/** The world process, driven by numbered commands. */
 class World {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
@@ -219,6 +67,12 @@ class World {
     });
   }
 
+  static start(clusters: number): World {
+    const script = path.join(__dirname, 'reconcile', 'world.ts');
+    // Same runtime flags as this process (tsx's loader), so the world runs from source.
+    return new World(fork(script, [`--clusters=${clusters}`], { execArgv: process.execArgv }));
+  }
+
   send<T>(command: WorldCommand): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
@@ -226,41 +80,106 @@ class World {
       this.child.send({ id, ...command });
     });
   }
-}
 
-interface Row {
-  instances: number;
-  cap: string;
-  wallMs: number;
-  peakRss: string;
-  peakHeap: string;
-  kubePerCluster: string;
-  aapCalls: number;
-  describes: number;
-  executionsStarted: number;
-  report: ReconcileReport;
-}
-
-/** Samples RSS and heap every 5 ms while `task` runs; also returns where they stood before it. */
-async function measured<T>(task: () => Promise<T>) {
-  const before = process.memoryUsage();
-  let peakRss = before.rss;
-  let peakHeap = before.heapUsed;
-  const sampler = setInterval(() => {
-    const usage = process.memoryUsage();
-    peakRss = Math.max(peakRss, usage.rss);
-    peakHeap = Math.max(peakHeap, usage.heapUsed);
-  }, 5);
-  const started = performance.now();
-  try {
-    const result = await task();
-    return { result, wallMs: performance.now() - started, peakRss, peakHeap, before };
-  } finally {
-    clearInterval(sampler);
+  async close(): Promise<void> {
+    await this.send({ cmd: 'close' }).catch(() => undefined);
+    this.child.kill();
   }
 }
 
-const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+interface Invocation {
+  run: RunResult;
+  counters: Counters;
+  /** Seconds spent listing, asking AAP, and checking/starting executions, read from when the world was called. */
+  phases: { listing: number; aap: number; executions: number };
+}
+
+export interface ReconcileRow {
+  instances: number;
+  cap: number | 'none';
+  loadMs: number;
+  /** Resident memory once the bundle is loaded, before any invocation. */
+  loadedRssMB: number;
+  cold: Invocation;
+  warm: Invocation;
+  /** Of the container, after both invocations. */
+  maxRssMB: number;
+}
+
+export interface ReconcileData {
+  clusters: number;
+  rows: ReconcileRow[];
+  profile?: { instances: number; selfTimes: SelfTime[]; phases: Invocation['phases'] };
+}
+
+function phasesOf(run: RunResult, counters: Counters): Invocation['phases'] {
+  const listEnd = counters.lastKubeRequestMs ?? run.startedAtMs;
+  const aapEnd = Math.max(listEnd, counters.aapRequestsMs?.last ?? listEnd);
+  return {
+    listing: (listEnd - run.startedAtMs) / 1000,
+    aap: (aapEnd - listEnd) / 1000,
+    executions: (run.endedAtMs - aapEnd) / 1000,
+  };
+}
+
+function checkReport(size: number, report: ReconcileReport, counters: Counters): void {
+  if (report.instances !== size || report.errors !== 0 || report.aapCalls !== counters.aapJobLists) {
+    throw new Error(`unexpected report for ${size} instances: ${JSON.stringify(report)}`);
+  }
+}
+
+interface Setup {
+  world: World;
+  bundle: string;
+  env: Record<string, string>;
+  nodeOptions: string[];
+}
+
+/** One container for one configuration: loaded, invoked cold, the world reset, invoked warm. */
+async function measureContainer(
+  setup: Setup,
+  size: number,
+  cap: number,
+  options: { bundle?: string; profileWarm?: boolean } = {},
+): Promise<ReconcileRow & { profile?: RunResult['profile'] }> {
+  const runner = BundleProcess.start(options.bundle ?? setup.bundle, [], 'the reconcile handler runner', {
+    execArgv: setup.nodeOptions,
+    env: { ...setup.env, RECONCILE_MAX_STARTS: String(cap) },
+  });
+  const next = async () => {
+    const message = await runner.next<RunnerMessage>();
+    if (message.kind === 'failed') throw new Error(`reconcile handler: ${message.error}`);
+    return message;
+  };
+  try {
+    const ready = await next();
+    if (ready.kind !== 'ready') throw new Error(`the reconcile runner said ${ready.kind} before it was ready`);
+    const invoke = async (profile: boolean): Promise<Invocation> => {
+      await setup.world.send({ cmd: 'resetCounters' });
+      runner.send({ cmd: 'run', profile });
+      const ran = await next();
+      if (ran.kind !== 'ran') throw new Error(`the reconcile runner said ${ran.kind} instead of a result`);
+      const counters = await setup.world.send<Counters>({ cmd: 'counters' });
+      checkReport(size, ran.result.report, counters);
+      return { run: ran.result, counters, phases: phasesOf(ran.result, counters) };
+    };
+    const cold = await invoke(false);
+    const warm = await invoke(options.profileWarm === true);
+    return {
+      instances: size,
+      cap: cap === size ? 'none' : cap,
+      loadMs: ready.loadMs,
+      loadedRssMB: ready.maxRssMB,
+      cold,
+      warm,
+      maxRssMB: Math.max(cold.run.maxRssMB, warm.run.maxRssMB),
+      ...(warm.run.profile ? { profile: warm.run.profile } : {}),
+    };
+  } finally {
+    runner.send({ cmd: 'exit' });
+    await runner.stop();
+  }
+}
 
 function spread(values: number[]): string {
   const min = Math.min(...values);
@@ -268,137 +187,193 @@ function spread(values: number[]): string {
   return min === max ? String(min) : `${min}–${max}`;
 }
 
-function printTable(rows: Row[]): void {
-  const header = [
-    'instances',
-    'cap',
-    'wall ms',
-    'peak RSS MB (+run)',
-    'peak heap MB (+run)',
-    'kube calls/cluster',
-    'AAP calls',
-    'Describe',
-    'started',
-    'alreadyRunning',
-    'ignored',
-    'capped',
-    'errors',
+function reconcileTable(rows: readonly ReconcileRow[]): Table {
+  return {
+    title: `Reconciliation: ${CLUSTERS} clusters, the reconcile handler bundle in a Node 22 process sized like a ${TARGET_MEMORY_MB} MB function`,
+    columns: [
+      { header: 'instances', align: 'right' },
+      { header: 'cap', align: 'right' },
+      { header: 'cold s', align: 'right' },
+      { header: 'warm s', align: 'right' },
+      { header: 'warm: list / AAP / executions s', align: 'right' },
+      { header: 'max RSS MB', align: 'right' },
+      { header: 'heap peak MB', align: 'right' },
+      { header: 'kube calls/cluster', align: 'right' },
+      { header: 'AAP calls', align: 'right' },
+      { header: 'Describe', align: 'right' },
+      { header: 'started', align: 'right' },
+      { header: 'alreadyRunning', align: 'right' },
+      { header: 'ignored', align: 'right' },
+      { header: 'capped', align: 'right' },
+      { header: 'errors', align: 'right' },
+    ],
+    rows: rows.map((r) => {
+      const { run, counters, phases } = r.warm;
+      const report = run.report;
+      return [
+        count(r.instances),
+        r.cap === 'none' ? 'none' : count(r.cap),
+        fixed(r.cold.run.wallMs / 1000, 1),
+        fixed(run.wallMs / 1000, 1),
+        `${fixed(phases.listing, 1)} / ${fixed(phases.aap, 1)} / ${fixed(phases.executions, 1)}`,
+        fixed(r.maxRssMB, 0),
+        fixed(Math.max(r.cold.run.heapPeakMB, run.heapPeakMB), 0),
+        spread(counters.kubeRequestsPerCluster),
+        counters.aapJobLists,
+        count(counters.sfn.DescribeExecution ?? 0),
+        count(counters.sfn.StartExecution ?? 0),
+        count(report.alreadyRunning),
+        count(report.ignored),
+        count(report.capped),
+        report.errors,
+      ];
+    }),
+    notes: [
+      "cold: the container's first invocation (Kubernetes, AAP and SFN clients built on the way; loading the bundle itself is not counted); warm: the second, after the world was reset to the same state",
+      `max RSS: the container process's peak resident memory over loading and both invocations, as Lambda reports Max Memory Used; heap peak: sampled every 5 ms; the V8 heap is limited as for a ${TARGET_MEMORY_MB} MB function (${lambdaHeapFlags(TARGET_MEMORY_MB).join(' ')}, as the Lambda Node.js runtime derives them), so garbage is collected as it would be there`,
+      "list / AAP / executions: from the invocation's start to the last API-server request, to the last AAP request, to the end (DescribeExecution and StartExecution, 8 in flight)",
+      'the mix per cluster: 60 % never provisioned (half with a webhook-started execution RUNNING), 10 % with a provision job running in AAP, 5 % being deleted, 25 % applied',
+    ],
+  };
+}
+
+function profileTable(profile: NonNullable<ReconcileData['profile']>): Table {
+  const { listing, aap, executions } = profile.phases;
+  return {
+    title: `Where an uncapped ${count(profile.instances)}-instance run spends its time (warm, V8 sampling profiler)`,
+    columns: [{ header: 'function' }, { header: 'self ms', align: 'right' }, { header: 'share', align: 'right' }],
+    rows: profile.selfTimes.map((entry) => [entry.name, fixed(entry.selfMs, 0), `${fixed(entry.share * 100, 1)} %`]),
+    notes: [
+      `phases of the profiled run: listing ${fixed(listing, 1)} s, AAP ${fixed(aap, 1)} s, executions ${fixed(executions, 1)} s`,
+      '(idle) is time the process waited on the network: requests in flight, bounded by RECONCILE_CONCURRENCY',
+    ],
+  };
+}
+
+function targetsFor(rows: readonly ReconcileRow[], quick: boolean): Target[] {
+  const uncapped = rows.find((r) => r.instances === TARGET_INSTANCES && r.cap === 'none');
+  const capped = rows.find((r) => r.instances === TARGET_INSTANCES && r.cap !== 'none');
+  const unmeasured = quick ? '--quick runs 1,000 instances only' : undefined;
+  return [
+    {
+      name: `${count(TARGET_INSTANCES)} instances reconciled in time`,
+      measuredAs: 'uncapped, cold container, wall',
+      direction: 'at-most',
+      limit: 30,
+      measured: uncapped ? uncapped.cold.run.wallMs / 1000 : Number.NaN,
+      unit: 's',
+      note:
+        unmeasured ??
+        (uncapped && capped
+          ? `warm: ${fixed(uncapped.warm.run.wallMs / 1000, 1)} s; with the default cap of ${capped.cap}: ${fixed(capped.cold.run.wallMs / 1000, 1)} s cold`
+          : undefined),
+    },
+    {
+      name: `${count(TARGET_INSTANCES)} instances reconciled in memory`,
+      measuredAs: 'uncapped, container max RSS',
+      direction: 'at-most',
+      limit: TARGET_MEMORY_MB,
+      measured: uncapped ? uncapped.maxRssMB : Number.NaN,
+      unit: 'MB',
+      digits: 0,
+      note:
+        unmeasured ??
+        (uncapped
+          ? `${fixed(uncapped.loadedRssMB, 0)} MB once the bundle is loaded, ${fixed(uncapped.cold.run.maxRssMB, 0)} MB after the cold run; heap peak ${fixed(Math.max(uncapped.cold.run.heapPeakMB, uncapped.warm.run.heapPeakMB), 0)} MB`
+          : undefined),
+    },
   ];
-  const lines = rows.map((r) => [
-    String(r.instances),
-    r.cap,
-    String(Math.round(r.wallMs)),
-    r.peakRss,
-    r.peakHeap,
-    r.kubePerCluster,
-    String(r.aapCalls),
-    String(r.describes),
-    String(r.executionsStarted),
-    String(r.report.alreadyRunning),
-    String(r.report.ignored),
-    String(r.report.capped),
-    String(r.report.errors),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
-  const format = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i] as number)).join(' | ')} |`;
-  console.log(format(header));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const line of lines) console.log(format(line));
 }
 
-function argument(name: string, fallback: string): string {
-  const prefix = `--${name}=`;
-  return process.argv.find((a) => a.startsWith(prefix))?.slice(prefix.length) ?? fallback;
-}
-
-async function main(): Promise<void> {
-  const sizes = argument('sizes', '1000,10000').split(',').map(Number);
-  const clusterCount = Number(argument('clusters', '10'));
-  if (sizes.some((s) => !Number.isInteger(s) || s < 1) || !Number.isInteger(clusterCount) || clusterCount < 1) {
-    throw new Error('usage: npx tsx bench/reconcile.bench.ts [--sizes=1000,10000] [--clusters=10]');
-  }
-  const child = fork(__filename, ['--world', `--clusters=${clusterCount}`], { execArgv: process.execArgv });
-  const world = new World(child);
+export async function runReconcileBench(options: {
+  quick: boolean;
+  log: (line: string) => void;
+}): Promise<BenchResult> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverageNow();
+  const sizes = options.quick ? [1_000] : [1_000, TARGET_INSTANCES];
+  const build = readServerlessBuild();
+  const workdir = mkdtempSync(path.join(os.tmpdir(), 'cloudkit-bench-reconcile-'));
+  const world = World.start(CLUSTERS);
   try {
     const endpoints = await world.ready;
-    const clusters = endpoints.clusters.map((c) =>
-      ClusterConfig.parse({
+    const registry = {
+      clusters: endpoints.clusters.map((c) => ({
         id: c.id,
         server: c.url,
         token: c.token,
         insecureSkipTLSVerify: true,
         webhookSecrets: ['bench'],
-      }),
-    );
-    const registry: ClusterRegistry = {
-      get: async (id) => clusters.find((c) => c.id === id),
-      list: async () => [...clusters],
+      })),
     };
-    // One store per cluster for the whole bench, as a warm Lambda container keeps them.
-    const stores = new Map(clusters.map((c) => [c.id, createComputeInstanceStore(c)]));
-    const aap = new AapClient({ baseUrl: endpoints.aap.url, token: endpoints.aap.token });
-    const sfn = new SFNClient({
-      endpoint: endpoints.sfnEndpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    });
+    ClusterRegistryDocument.parse(registry);
+    const clustersFile = path.join(workdir, 'clusters.json');
+    writeFileSync(clustersFile, JSON.stringify(registry), { mode: 0o600 });
+    const entry = 'bench/reconcile/handler-runner.ts';
+    const bundle = await bundleLikeServerless(entry, path.join(workdir, 'reconcile-runner.js'), build.esbuild);
+    const setup: Setup = {
+      world,
+      bundle: bundle.outfile,
+      nodeOptions: [...build.nodeOptions, ...lambdaHeapFlags(TARGET_MEMORY_MB)],
+      env: {
+        ...lambdaEnvironment(build),
+        CLUSTERS_FILE: clustersFile,
+        AAP_URL: endpoints.aap.url,
+        AAP_TOKEN: endpoints.aap.token,
+        SFN_ENDPOINT: endpoints.sfnEndpoint,
+        PROVISION_STATE_MACHINE_ARN: MACHINES.provisionArn,
+        DEPROVISION_STATE_MACHINE_ARN: MACHINES.deprovisionArn,
+      },
+    };
 
-    const rows: Row[] = [];
+    const rows: ReconcileRow[] = [];
     for (const size of sizes) {
       const populateStarted = performance.now();
       await world.send({ cmd: 'populate', size });
-      console.error(`populated ${size} instances in ${Math.round(performance.now() - populateStarted)} ms`);
-      for (const cap of [100, size]) {
-        await world.send({ cmd: 'resetCounters' });
-        const run = await measured(() =>
-          reconcile({
-            registry,
-            storeFor: (c) => stores.get(c.id) ?? createComputeInstanceStore(c),
-            aap,
-            sfn,
-            machines: MACHINES,
-            now: new Date(),
-            limits: { maxStarts: cap },
-            logger: SILENT,
-          }),
-        );
-        const counters = await world.send<Counters>({ cmd: 'counters' });
-        const report = run.result;
-        rows.push({
-          instances: size,
-          cap: cap === size ? 'none' : String(cap),
-          wallMs: run.wallMs,
-          peakRss: `${mb(run.peakRss)} (+${mb(run.peakRss - run.before.rss)})`,
-          peakHeap: `${mb(run.peakHeap)} (+${mb(run.peakHeap - run.before.heapUsed)})`,
-          kubePerCluster: spread(counters.kubeRequestsPerCluster),
-          aapCalls: counters.aapJobLists,
-          describes: counters.sfn.DescribeExecution ?? 0,
-          executionsStarted: counters.sfn.StartExecution ?? 0,
-          report,
-        });
-        if (report.instances !== size || report.errors !== 0 || report.aapCalls !== counters.aapJobLists) {
-          throw new Error(`unexpected report for ${size} instances: ${JSON.stringify(report)}`);
-        }
-      }
+      options.log(
+        `  populated ${count(size)} instances in ${fixed((performance.now() - populateStarted) / 1000, 1)} s`,
+      );
+      for (const cap of [100, size]) rows.push(await measureContainer(setup, size, cap));
     }
-    aap.close();
-    sfn.destroy();
-    console.log(`\nreconcile: ${clusterCount} clusters, concurrency 8, page size 500 (Node ${process.version})\n`);
-    printTable(rows);
-  } finally {
-    await world.send({ cmd: 'close' }).catch(() => undefined);
-    child.kill();
-  }
-}
 
-if (process.argv.includes('--world')) {
-  runWorld(Number(argument('clusters', '10'))).catch((error: unknown) => {
-    console.error(`bench world: ${(error as Error).message}`);
-    process.exit(1);
-  });
-} else {
-  main().catch((error: unknown) => {
-    console.error(`bench: ${(error as Error).stack ?? error}`);
-    process.exitCode = 1;
-  });
+    let profile: ReconcileData['profile'];
+    const uncapped = rows.find((r) => r.instances === TARGET_INSTANCES && r.cap === 'none');
+    if (uncapped && uncapped.cold.run.wallMs > 30_000) {
+      options.log(`  ${count(TARGET_INSTANCES)} instances took over 30 s: profiling a run`);
+      const named = await bundleLikeServerless(entry, path.join(workdir, 'reconcile-runner-named.js'), build.esbuild, {
+        forProfiling: true,
+      });
+      const profiled = await measureContainer(setup, TARGET_INSTANCES, TARGET_INSTANCES, {
+        bundle: named.outfile,
+        profileWarm: true,
+      });
+      if (!profiled.profile) throw new Error('the profiled reconcile run sent no profile');
+      profile = {
+        instances: TARGET_INSTANCES,
+        selfTimes: selfTimes(profiled.profile, 15),
+        phases: profiled.warm.phases,
+      };
+    }
+
+    const targets = targetsFor(rows, options.quick).map(evaluateTarget);
+    const data: ReconcileData = { clusters: CLUSTERS, rows, ...(profile ? { profile } : {}) };
+    return {
+      name: 'reconcile',
+      command: `tsx bench/run.ts --only reconcile${options.quick ? ' --quick' : ''}`,
+      startedAt: startedAt.toISOString(),
+      elapsedSeconds: (Date.now() - startedAt.getTime()) / 1000,
+      quick: options.quick,
+      environment: environment(loadAtStart),
+      tables: [
+        reconcileTable(rows),
+        ...(profile ? [profileTable(profile)] : []),
+        targetsTable('Reconciliation targets', targets),
+      ],
+      targets,
+      data,
+    };
+  } finally {
+    await world.close();
+    rmSync(workdir, { recursive: true, force: true });
+  }
 }

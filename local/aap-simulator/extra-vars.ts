@@ -82,3 +82,30 @@ export function readVmTarget(vars: ExtraVars): VmTargetResult {
   const { name, namespace, uid } = parsed.data.ansible_eda.event.payload.metadata;
   return { ok: true, target: { key: `${namespace}/${name}`, namespace, name, uid: uid ?? '' } };
 }
+
+/**
+ * Simulation only: a ComputeInstance annotation that sets how long the job launched for it stays `running`, in
+ * unscaled seconds (a decimal string, as annotation values are). It lets one simulator run jobs of many lengths at
+ * once (the lifecycle benchmark); a value that is not a non-negative number leaves the template's duration.
+ */
+export const RUNNING_SECONDS_ANNOTATION = 'sim.cloudkit.local/running-seconds';
+
+const DECIMAL_SECONDS = /^\d{1,7}(\.\d{1,6})?$/;
+
+const PayloadAnnotations = z.object({
+  ansible_eda: z.object({
+    event: z.object({
+      payload: z.object({
+        metadata: z.object({ annotations: z.record(z.string(), z.unknown()) }),
+      }),
+    }),
+  }),
+});
+
+/** The running duration the payload's object asks for, or undefined when it asks for none (or for nonsense). */
+export function readRunningSeconds(vars: ExtraVars): number | undefined {
+  const parsed = PayloadAnnotations.safeParse(vars);
+  if (!parsed.success) return undefined;
+  const value = parsed.data.ansible_eda.event.payload.metadata.annotations[RUNNING_SECONDS_ANNOTATION];
+  return typeof value === 'string' && DECIMAL_SECONDS.test(value) ? Number(value) : undefined;
+}

@@ -4,6 +4,7 @@
  */
 export type { RequestLogEntry } from './admin';
 export { AWX_VERSION } from './api';
+export { RUNNING_SECONDS_ANNOTATION } from './extra-vars';
 export type {
   Faults,
   FaultsInput,

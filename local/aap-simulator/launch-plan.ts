@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import { type ExtraVars, parseExtraVars } from './extra-vars';
+import { type ExtraVars, parseExtraVars, readRunningSeconds } from './extra-vars';
 import type { Template } from './templates';
 
 /** Launch-time prompt fields other than extra_vars. The simulated templates prompt for none of them. */
@@ -23,13 +23,21 @@ const JOB_TEMPLATE_PROMPTS = [
 const WORKFLOW_TEMPLATE_PROMPTS = ['inventory', 'limit', 'scm_branch', 'labels', 'job_tags', 'skip_tags'] as const;
 
 export type LaunchPlan =
-  | { ok: true; extraVars: ExtraVars; ignoredFields: Record<string, unknown> }
+  | {
+      ok: true;
+      extraVars: ExtraVars;
+      ignoredFields: Record<string, unknown>;
+      /** How long the job stays `running` (unscaled seconds): the payload's annotation, else the template's. */
+      runningSeconds: number;
+    }
   | { ok: false; errors: Record<string, string[]> };
 
 /**
  * AWX's launch validation (`_accept_or_ignore_job_kwargs`), reduced to what the simulated templates have:
  * a job template IGNORES what it does not prompt for (201 + ignored_fields), a workflow template REJECTS it (400).
  * Submitted variables equal to the template's own count as neither accepted nor ignored.
+ * Beyond AWX: the running duration may come from the launched object (RUNNING_SECONDS_ANNOTATION), read from the
+ * variables the job actually got, so a template that ignores variables ignores it too.
  */
 export function planLaunch(template: Template, body: Record<string, unknown>): LaunchPlan {
   const errors: Record<string, string[]> = {};
@@ -65,5 +73,7 @@ export function planLaunch(template: Template, body: Record<string, unknown>): L
     else errors[field] = ['Field is not configured to prompt on launch.'];
   }
 
-  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, extraVars, ignoredFields };
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  const runningSeconds = readRunningSeconds(extraVars) ?? template.durations.running;
+  return { ok: true, extraVars, ignoredFields, runningSeconds };
 }

@@ -49,6 +49,8 @@ export interface SimJob {
   canceledOn: number | null;
   /** The merged variables as AWX stores them: a JSON string. */
   readonly extraVars: string;
+  /** Unscaled seconds in `running`: the template's, unless the launch asked for its own. */
+  readonly runningSeconds: number;
   jobExplanation: string;
   resultTraceback: string;
   eventProcessingFinished: boolean;
@@ -167,7 +169,7 @@ export class World {
     return [...this.jobs.values()].filter((job) => job.template.id === templateId && !job.purged).reverse();
   }
 
-  launch(template: Template, vars: ExtraVars): SimJob {
+  launch(template: Template, vars: ExtraVars, runningSeconds: number = template.durations.running): SimJob {
     const now = this.now();
     const failNext = this.faults.takeFailNext(template.name);
     const outcome = failNext
@@ -190,6 +192,7 @@ export class World {
       finished: null,
       canceledOn: null,
       extraVars: pythonJsonDumps(vars),
+      runningSeconds,
       jobExplanation: '',
       resultTraceback: '',
       eventProcessingFinished: false,
@@ -345,7 +348,7 @@ export class World {
     this.setStatus(job, 'running', now);
     job.started = now;
     job.playbookCounts = { play_count: 1, task_count: 1 };
-    const { running } = job.template.durations;
+    const running = job.runningSeconds;
     if (job.target) this.schedule(job, running * job.template.effectAt, () => this.runEffectTask(job));
     this.schedule(job, running, () => this.completeRun(job));
   }
