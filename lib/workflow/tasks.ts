@@ -269,10 +269,9 @@ async function settleStaleIntent(
   // Any of them would have to end before a deprovision; the newest is the one the intent stood for.
   const job = found.at(-1);
   if (job) {
-    await writeStatus(access, ref, (current) => {
-      const patch = onJobLaunched(current, { intentTimestamp: intent.timestamp, jobID: String(job.id), type });
-      return patch;
-    });
+    await writeStatus(access, ref, (current) =>
+      onJobLaunched(current, { intentTimestamp: intent.timestamp, jobID: String(job.id), type }),
+    );
     metrics.addMetric('LaunchIntentsRecovered', MetricUnit.Count, 1);
     return true;
   }

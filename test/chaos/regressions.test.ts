@@ -1,4 +1,3 @@
-import { formatMetaTime } from '../../lib/computeinstance';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import {
   aapJobsFor,
@@ -8,6 +7,7 @@ import {
   sfnClient,
   startDeprovision,
   startProvision,
+  strandLaunchIntent,
   waitForStatus,
   waitUntilGone,
 } from '../e2e/harness';
@@ -71,20 +71,8 @@ describe('chaos regressions: a stale launch intent on a busy AAP', () => {
    * Then the other instances of a busy cluster launch their create jobs.
    */
   async function strandOnBusyAap(name: string, jobCreated: boolean) {
-    const created = await cluster.create(name);
-    const base = `${stack.kube.url}/apis/osac.openshift.io/v1alpha1/namespaces/${NAMESPACE}/computeinstances/${name}`;
-    const merge = 'application/merge-patch+json';
-    await api(
-      base,
-      'PATCH',
-      { metadata: { finalizers: ['osac.openshift.io/computeinstance'] } },
-      stack.kube.token,
-      merge,
-    );
     // A lost POST reached AAP right after its intent was written; one that never got there left only an old intent.
-    const timestamp = formatMetaTime(new Date(stack.now().getTime() - (jobCreated ? 0 : 400_000)));
-    const intent = { jobID: '', type: 'provision', state: 'Pending', timestamp, message: 'Launching provision job' };
-    await api(`${base}/status`, 'PATCH', { status: { provisioningJobs: [intent] } }, stack.kube.token, merge);
+    const created = await strandLaunchIntent(stack, cluster, name, jobCreated ? 0 : 400);
     const lost = jobCreated ? await launchCreateJob(created) : undefined;
     for (let i = 0; i < BUSY; i++) {
       await launchCreateJob({

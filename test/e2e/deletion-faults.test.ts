@@ -35,15 +35,7 @@ describe('deletion when AAP misbehaves', () => {
     // The execution that launched it died before recording its end (status still says Running), and AAP's cleanup
     // job has purged it since: every read answers 404.
     const jobs = (instance.status?.provisioningJobs ?? []).map((j) => ({ ...j, state: 'Running', message: 'running' }));
-    const res = await fetch(
-      `${stack.kube.url}/apis/osac.openshift.io/v1alpha1/namespaces/osac-computeinstance/computeinstances/vm-purged/status`,
-      {
-        method: 'PATCH',
-        headers: { authorization: `Bearer ${stack.kube.token}`, 'content-type': 'application/merge-patch+json' },
-        body: JSON.stringify({ status: { provisioningJobs: jobs } }),
-      },
-    );
-    expect(res.status).toBe(200);
+    await cluster.patchStatus('vm-purged', { provisioningJobs: jobs });
     expect((await fetch(`${stack.aap.url}/_sim/jobs/${jobId}/purge`, { method: 'POST' })).ok).toBe(true);
 
     await cluster.delete('vm-purged');

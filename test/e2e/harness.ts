@@ -1,6 +1,14 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { KubeConfig } from '@kubernetes/client-node';
-import { API_VERSION, type ComputeInstance, GROUP, KIND, PLURAL, VERSION } from '../../lib/computeinstance';
+import {
+  API_VERSION,
+  type ComputeInstance,
+  formatMetaTime,
+  GROUP,
+  KIND,
+  PLURAL,
+  VERSION,
+} from '../../lib/computeinstance';
 import { executionName, type InstanceRef, startExecution } from '../../lib/sfn';
 import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack } from '../../local/stack';
 
@@ -54,6 +62,24 @@ export class ClusterClient {
     const res = await this.request('PATCH', this.url(namespace, name), { spec }, 'application/merge-patch+json');
     if (res.status !== 200) throw new Error(`patch ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as unknown as ComputeInstance;
+  }
+
+  /** A merge patch of the status subresource, as another controller (or a dead launcher) would have written it. */
+  async patchStatus(name: string, status: Record<string, unknown>, namespace = DEFAULT_NAMESPACE) {
+    const res = await this.request(
+      'PATCH',
+      this.url(namespace, name, 'status'),
+      { status },
+      'application/merge-patch+json',
+    );
+    if (res.status !== 200) throw new Error(`patch status of ${name}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body as unknown as ComputeInstance;
+  }
+
+  async setFinalizers(name: string, finalizers: string[], namespace = DEFAULT_NAMESPACE) {
+    const body = { metadata: { finalizers } };
+    const res = await this.request('PATCH', this.url(namespace, name), body, 'application/merge-patch+json');
+    if (res.status !== 200) throw new Error(`set finalizers of ${name}: ${res.status} ${JSON.stringify(res.body)}`);
   }
 
   async delete(name: string, namespace = DEFAULT_NAMESPACE) {
@@ -169,4 +195,17 @@ export function deletionInvariants(stack: LocalStack, name: string) {
     violations: stack.aap.world.violations(),
     vmsLeft: stack.aap.world.vms().filter((vm) => vm.name === name).length,
   };
+}
+
+/**
+ * What a launcher that died leaves behind: the instance with our finalizer and a provision launch intent written
+ * `ageSeconds` ago (scaled time), with no job ID ever recorded.
+ */
+export async function strandLaunchIntent(stack: LocalStack, cluster: ClusterClient, name: string, ageSeconds: number) {
+  const created = await cluster.create(name);
+  await cluster.setFinalizers(name, ['osac.openshift.io/computeinstance']);
+  const timestamp = formatMetaTime(new Date(stack.now().getTime() - ageSeconds * 1000));
+  const intent = { jobID: '', type: 'provision', state: 'Pending', timestamp, message: 'Launching provision job' };
+  await cluster.patchStatus(name, { provisioningJobs: [intent] });
+  return created;
 }

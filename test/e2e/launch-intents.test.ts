@@ -1,13 +1,12 @@
-import { formatMetaTime } from '../../lib/computeinstance';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import {
   aapJobsFor,
   ClusterClient,
   deletionInvariants,
-  NAMESPACE,
   sfnClient,
   startDeprovision,
   startProvision,
+  strandLaunchIntent,
   waitUntilGone,
 } from './harness';
 
@@ -46,26 +45,8 @@ describe('launch intents whose launcher never came back', () => {
     return res.json() as Promise<Record<string, unknown>>;
   }
 
-  /** What a launcher leaves behind when it dies: our finalizer, and a provision intent from `ageSeconds` ago. */
-  async function strandIntent(name: string, ageSeconds: number) {
-    const created = await cluster.create(name);
-    const base = `${stack.kube.url}/apis/osac.openshift.io/v1alpha1/namespaces/${NAMESPACE}/computeinstances/${name}`;
-    const merge = 'application/merge-patch+json';
-    await request(
-      base,
-      'PATCH',
-      { metadata: { finalizers: ['osac.openshift.io/computeinstance'] } },
-      merge,
-      stack.kube.token,
-    );
-    const timestamp = formatMetaTime(new Date(stack.now().getTime() - ageSeconds * 1000));
-    const intent = { jobID: '', type: 'provision', state: 'Pending', timestamp, message: 'Launching provision job' };
-    await request(`${base}/status`, 'PATCH', { status: { provisioningJobs: [intent] } }, merge, stack.kube.token);
-    return created;
-  }
-
   it('no job in AAP: the intent becomes a failed launch and provisioning goes ahead', async () => {
-    const created = await strandIntent('vm-lost-launch', 600);
+    const created = await strandLaunchIntent(stack, cluster, 'vm-lost-launch', 600);
     const { executionArn } = await startProvision(stack, sfnClient(stack), created);
     expect((await stack.sfn.settled(executionArn)).status).toBe('SUCCEEDED');
     const instance = await cluster.get('vm-lost-launch');
@@ -81,7 +62,7 @@ describe('launch intents whose launcher never came back', () => {
   it('a job AAP did create is found, cancelled and waited for before the deprovision', async () => {
     // The lost POST reached AAP right after its intent was written (a launch cannot reach AAP later than its
     // launcher's invocation); the intent goes stale while the deletion waits on it, then AAP is asked.
-    const created = await strandIntent('vm-orphan-job', 0);
+    const created = await strandLaunchIntent(stack, cluster, 'vm-orphan-job', 0);
     // The dead launcher's POST reached AAP: a create job for this instance is running, unrecorded.
     const templates = await request(
       `${stack.aap.url}/api/v2/job_templates/?name=osac-create-compute-instance`,
