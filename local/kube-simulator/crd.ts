@@ -255,23 +255,10 @@ export function loadCrdFile(file: string): ResourceType[] {
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The project's own CRD manifest, maintained beside the deployment. */
 export const PROJECT_CRD_PATH = path.join(REPO_ROOT, 'deploy', 'crds', 'computeinstances.osac.openshift.io.yaml');
-/** The upstream CRD in the read-only reference folder laid out next to the repository. */
-export const UPSTREAM_CRD_PATH = path.join(
-  REPO_ROOT,
-  '..',
-  'shared',
-  'reference',
-  'osac.openshift.io_computeinstances.yaml',
-);
-
-/** The project's CRD when it exists, else the upstream reference copy. */
+/** The CRD the simulator serves unless told otherwise: the project's own, never a copy outside the repository. */
 export function defaultCrdPaths(): string[] {
-  for (const candidate of [PROJECT_CRD_PATH, UPSTREAM_CRD_PATH]) {
-    if (existsSync(candidate)) return [candidate];
-  }
-  throw new Error(
-    `no ComputeInstance CRD manifest found: looked for ${PROJECT_CRD_PATH} and ${UPSTREAM_CRD_PATH}; pass crdPaths`,
-  );
+  if (existsSync(PROJECT_CRD_PATH)) return [PROJECT_CRD_PATH];
+  throw new Error(`no ComputeInstance CRD manifest found: looked for ${PROJECT_CRD_PATH}; pass crdPaths`);
 }
 
 /** The core Namespace resource: cluster-scoped, no schema, served as `v1` in the legacy group. */

@@ -3,7 +3,7 @@
  * in the embedded local stack.
  */
 export type { JSONSchemaProps, ResourceType } from './crd';
-export { defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH, UPSTREAM_CRD_PATH } from './crd';
+export { defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH } from './crd';
 export type { Faults, FaultsInput } from './faults';
 export type { JsonObject, JsonValue } from './json';
 export type { KubeconfigOptions } from './kubeconfig';

@@ -26,18 +26,17 @@ import {
   VirtualMachineReference,
 } from '../../lib/computeinstance/schema';
 import { JobState, JobType } from '../../lib/domain/job-state';
-import { sharedPath } from '../support/shared';
+import { UPSTREAM_CRD } from '../support/fixtures';
 import { crdFacts, firstDifference } from './crd-facts';
 import { deletePath, getPath, setPath } from './fixtures';
 
 const OURS = path.resolve(__dirname, '..', '..', 'deploy', 'crds', 'computeinstances.osac.openshift.io.yaml');
-const UPSTREAM = sharedPath('reference', 'osac.openshift.io_computeinstances.yaml');
 
 function load(file: string): Record<string, unknown> {
   return parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
 }
 
-const upstream = load(UPSTREAM);
+const upstream = load(UPSTREAM_CRD);
 const ours = load(OURS);
 const SCHEMA = 'spec.versions.0.schema.openAPIV3Schema';
 

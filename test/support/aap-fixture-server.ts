@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { readAapFixture } from './shared';
+import { readAapFixture } from './fixtures';
 
 /** One request as the server saw it. */
 export interface RecordedRequest {

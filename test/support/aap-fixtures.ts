@@ -1,4 +1,4 @@
-import { readAapFixture } from './shared';
+import { readAapFixture } from './fixtures';
 
 /** The two API prefixes a controller answers on: AWX / AAP ≤ 2.4, and the AAP 2.5+ gateway. */
 export const API_PREFIXES = ['/api', '/api/controller'] as const;

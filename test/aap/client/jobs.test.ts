@@ -1,7 +1,7 @@
 import { InvalidResponse, JOBS_BATCH_SIZE, JobNotFound } from '../../../lib/aap';
 import { AapFixtureServer } from '../../support/aap-fixture-server';
 import { API_PREFIXES, aapFixture, jobDetail, listOf } from '../../support/aap-fixtures';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { caught, clientFor } from './harness';
 
 let server: AapFixtureServer;

@@ -10,7 +10,7 @@ import {
 } from '../../../lib/aap';
 import { AapFixtureServer, type ScriptedResponse } from '../../support/aap-fixture-server';
 import { API_PREFIXES, aapFixture } from '../../support/aap-fixtures';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { caught, clientFor, scriptJobTemplateLookup, scriptWorkflowTemplateLookup } from './harness';
 
 let server: AapFixtureServer;

@@ -1,7 +1,7 @@
 import { DEFAULT_LAUNCH_SEARCH_LIMIT, InvalidResponse, TooManyCandidates } from '../../../lib/aap';
 import { AapFixtureServer } from '../../support/aap-fixture-server';
 import { API_PREFIXES, type ApiPrefix, aapFixture, jobDetail, listOf } from '../../support/aap-fixtures';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { caught, clientFor, scriptJobTemplateLookup, scriptWorkflowTemplateLookup } from './harness';
 
 let server: AapFixtureServer;

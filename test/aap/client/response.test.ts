@@ -1,5 +1,5 @@
 import { collectAapMessages, decodeBody } from '../../../lib/aap/response';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 
 describe('decodeBody', () => {
   it.each([

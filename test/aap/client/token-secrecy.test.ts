@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { AapClient, AapError } from '../../../lib/aap';
 import { AapFixtureServer, type RecordedRequest, type ScriptedResponse } from '../../support/aap-fixture-server';
 import { aapFixture, jobDetail, listOf } from '../../support/aap-fixtures';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { caught, clientFor, scriptJobTemplateLookup, TOKEN } from './harness';
 
 let server: AapFixtureServer;

@@ -1,7 +1,7 @@
 import { AapClient, InvalidResponse, Transient, Unauthorized } from '../../../lib/aap';
 import { AapFixtureServer } from '../../support/aap-fixture-server';
 import { aapFixture } from '../../support/aap-fixtures';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { caught, clientFor, TOKEN } from './harness';
 
 let server: AapFixtureServer;

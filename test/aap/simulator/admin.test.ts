@@ -1,5 +1,5 @@
 import type { AapSimulator, JobView, RequestLogEntry } from '../../../local/aap-simulator';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { call, computeInstanceVars, launchJob, startFastSimulator, templateId, waitForJobStatus } from './helpers';
 
 const admin = (sim: AapSimulator, path: string, options: Parameters<typeof call>[2] = {}) =>

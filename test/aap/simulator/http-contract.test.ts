@@ -1,5 +1,5 @@
 import type { AapSimulator } from '../../../local/aap-simulator';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { call, computeInstanceVars, launchJob, PREFIXES, startFastSimulator, templateId } from './helpers';
 
 describe('AAP simulator: paths, prefixes, auth and error bodies', () => {

@@ -1,5 +1,5 @@
 import type { AapSimulator } from '../../../local/aap-simulator';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { call, getJob, sortedKeys, startFastSimulator, templateId, waitForJobStatus } from './helpers';
 
 type Json = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { AapSimulator } from '../../../local/aap-simulator';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { call, getJob, type JobBody, launchJob, startFastSimulator, waitFor, waitForJobStatus } from './helpers';
 
 const TERMINAL = ['successful', 'failed', 'error', 'canceled'];

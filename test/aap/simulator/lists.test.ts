@@ -1,5 +1,5 @@
 import type { AapSimulator } from '../../../local/aap-simulator';
-import { readAapFixture } from '../../support/shared';
+import { readAapFixture } from '../../support/fixtures';
 import { call, launchJob, sortedKeys, startFastSimulator } from './helpers';
 
 interface Envelope {

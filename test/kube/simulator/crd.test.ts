@@ -3,13 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startKubeSimulator } from '../../../local/kube-simulator';
-import {
-  compareKubeVersions,
-  defaultCrdPaths,
-  loadCrdFile,
-  PROJECT_CRD_PATH,
-  UPSTREAM_CRD_PATH,
-} from '../../../local/kube-simulator/crd';
+import { compareKubeVersions, defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH } from '../../../local/kube-simulator/crd';
 import { UPSTREAM_CRD } from './support';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests break CRD manifests in arbitrary places
@@ -51,9 +45,11 @@ describe('kube simulator: CRD loading', () => {
     ]);
   });
 
-  it('defaults to the project CRD, else the upstream reference copy', () => {
-    expect([PROJECT_CRD_PATH, UPSTREAM_CRD_PATH]).toContain(defaultCrdPaths()[0]);
-    expect(path.resolve(UPSTREAM_CRD_PATH)).toBe(path.resolve(UPSTREAM_CRD));
+  it('defaults to the project CRD, inside the repository', () => {
+    expect(defaultCrdPaths()).toEqual([PROJECT_CRD_PATH]);
+    expect(path.relative(path.resolve(__dirname, '..', '..', '..'), PROJECT_CRD_PATH)).toBe(
+      path.join('deploy', 'crds', 'computeinstances.osac.openshift.io.yaml'),
+    );
   });
 
   it('takes every CRD of a multi-document manifest and skips other kinds', () => {

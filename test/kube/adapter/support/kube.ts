@@ -1,7 +1,7 @@
 import type { ComputeInstance, ProvisioningJob } from '../../../../lib/computeinstance';
 import { ClusterConfig } from '../../../../lib/k8s/clusters';
 import { type KubeSimulator, startKubeSimulator } from '../../../../local/kube-simulator';
-import { sharedPath } from '../../../support/shared';
+import { UPSTREAM_CRD } from '../../../support/fixtures';
 
 /**
  * What the simulator-backed suites share: a simulator with the upstream CRD and a test namespace, a ClusterConfig
@@ -20,7 +20,7 @@ export function startSimulator(): Promise<KubeSimulator> {
   return startKubeSimulator({
     port: 0,
     token: SIM_TOKEN,
-    crdPaths: [sharedPath('reference', 'osac.openshift.io_computeinstances.yaml')],
+    crdPaths: [UPSTREAM_CRD],
     namespaces: [NAMESPACE, OTHER_NAMESPACE],
   });
 }

@@ -4,11 +4,11 @@ import {
   type KubeSimulatorOptions,
   startKubeSimulator,
 } from '../../../../local/kube-simulator';
-import { sharedPath } from '../../../support/shared';
+import { UPSTREAM_CRD } from '../../../support/fixtures';
 
 /** Helpers shared by the simulator suites: a simulator on the upstream CRD, raw HTTP, sample objects. */
 
-export const UPSTREAM_CRD = sharedPath('reference', 'osac.openshift.io_computeinstances.yaml');
+export { UPSTREAM_CRD };
 export const GROUP = 'osac.openshift.io';
 export const VERSION = 'v1alpha1';
 export const PLURAL = 'computeinstances';
