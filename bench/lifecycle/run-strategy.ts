@@ -1,8 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { API_VERSION, type ComputeInstance, GROUP, KIND, PLURAL, VERSION } from '../../lib/computeinstance';
+import { type ComputeInstance, GROUP, PLURAL, VERSION } from '../../lib/computeinstance';
 import { executionNamePrefix } from '../../lib/sfn';
 import { RUNNING_SECONDS_ANNOTATION } from '../../local/aap-simulator';
+import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
 import type { ExecutionRecord } from '../../local/sfn-engine';
 import { DEFAULT_NAMESPACE, type LocalStack, startLocalStack } from '../../local/stack';
 import { refOf, sfnClient, startProvision } from '../../test/e2e/harness';
@@ -41,26 +42,16 @@ async function createInstance(stack: LocalStack, job: PlannedJob): Promise<Compu
   const response = await fetch(url, {
     method: 'POST',
     headers: { authorization: `Bearer ${stack.kube.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: {
+    body: JSON.stringify(
+      sampleInstance({
         name: job.name,
         namespace: DEFAULT_NAMESPACE,
         annotations: {
-          'osac.openshift.io/tenant': 'tenant-bench',
+          ...tenantAnnotations('tenant-bench'),
           [RUNNING_SECONDS_ANNOTATION]: String(job.requestedSeconds),
         },
-      },
-      spec: {
-        templateID: 'osac.templates.ocp_virt_vm',
-        image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-        cores: 2,
-        memoryGiB: 4,
-        bootDisk: { sizeGiB: 20 },
-        runStrategy: 'Always',
-      },
-    }),
+      }),
+    ),
   });
   const text = await response.text();
   if (response.status !== 201) throw new Error(`creating ${job.name}: ${response.status} ${text.slice(0, 300)}`);

@@ -10,17 +10,16 @@
 import { createHash } from 'node:crypto';
 import { AapClient } from '../../lib/aap';
 import {
-  API_VERSION,
   COMPUTE_INSTANCE_FINALIZER,
   desiredConfigVersion,
   formatMetaTime,
   GROUP,
-  KIND,
   PLURAL,
   parseComputeInstance,
   VERSION,
 } from '../../lib/computeinstance';
 import { startAapSimulator } from '../../local/aap-simulator';
+import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
 import { type KubeSimulator, startKubeSimulator } from '../../local/kube-simulator';
 import { startSfnStub } from '../../test/reconcile/support/sfn-stub';
 import type { Counters, WorldCommand, WorldEndpoints } from './protocol';
@@ -79,24 +78,17 @@ async function runWorld(clusterCount: number): Promise<void> {
       const name = `vm-${String(i).padStart(6, '0')}`;
       const slot = Math.floor(i / kubes.length) % 20;
       const deleting = slot === 14;
-      const created = await call(kube, 'POST', '', {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        metadata: {
+      const created = await call(
+        kube,
+        'POST',
+        '',
+        sampleInstance({
           name,
           namespace: NAMESPACE,
-          annotations: { 'osac.openshift.io/tenant': 'tenant-bench' },
+          annotations: tenantAnnotations('tenant-bench'),
           ...(deleting || slot >= 12 ? { finalizers: [COMPUTE_INSTANCE_FINALIZER] } : {}),
-        },
-        spec: {
-          templateID: 'osac.templates.ocp_virt_vm',
-          image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-          cores: 2,
-          memoryGiB: 4,
-          bootDisk: { sizeGiB: 20 },
-          runStrategy: 'Always',
-        },
-      });
+        }),
+      );
       const instance = parseComputeInstance(created);
       const timestamp = formatMetaTime(new Date());
       let job: Record<string, unknown> | undefined;

@@ -1,12 +1,10 @@
 import {
-  API_VERSION,
   applyStatusPatch,
   COMPUTE_INSTANCE_FINALIZER,
   type ComputeInstance,
   desiredConfigVersion,
   formatMetaTime,
   GROUP,
-  KIND,
   onJobLaunched,
   onJobProgress,
   onProvisionLaunchIntent,
@@ -14,6 +12,13 @@ import {
   parseComputeInstance,
   VERSION,
 } from '../../lib/computeinstance';
+import {
+  onWebSubnet,
+  sampleInstance,
+  tenantAnnotations,
+  withDataDisk,
+  withSshKey,
+} from '../../local/fixtures/sample-instance';
 import { startKubeSimulator } from '../../local/kube-simulator';
 
 export const NAMESPACE = 'osac-computeinstance';
@@ -28,18 +33,6 @@ export interface BenchObjects {
   applied: Record<string, unknown>;
   fresh: Record<string, unknown>;
 }
-
-const SPEC = {
-  templateID: 'osac.templates.ocp_virt_vm',
-  image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-  cores: 2,
-  memoryGiB: 4,
-  bootDisk: { sizeGiB: 20 },
-  additionalDisks: [{ sizeGiB: 50 }],
-  runStrategy: 'Always',
-  sshKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB3nQ6Zb0Jq2r7x9nq8VbWQp1XkZ3mYc2Tt0aP8dRk4s bench@example',
-  networkAttachments: [{ subnetRef: 'subnet-web', securityGroupRefs: ['web-sg'] }],
-};
 
 /** The status the provision workflow writes, built by the same functions, in the same order. */
 function provisionedStatus(instance: ComputeInstance, now: Date): ComputeInstance['status'] {
@@ -74,18 +67,23 @@ export async function makeBenchObjects(): Promise<BenchObjects> {
       return JSON.parse(text) as Record<string, unknown>;
     };
     const create = (name: string, finalizers: string[]) =>
-      call('POST', `${collection}?fieldManager=kubectl-client-side-apply`, {
-        apiVersion: API_VERSION,
-        kind: KIND,
-        metadata: {
-          name,
-          namespace: NAMESPACE,
-          labels: { 'osac.openshift.io/computeinstance-uuid': '0b6d2c7e-3f4a-4c1e-9a55-1d2f0e8b7c10' },
-          annotations: { 'osac.openshift.io/tenant': 'tenant-acme' },
-          finalizers,
-        },
-        spec: SPEC,
-      });
+      call(
+        'POST',
+        `${collection}?fieldManager=kubectl-client-side-apply`,
+        // Every optional spec field a real instance tends to carry, so the bodies are realistically sized.
+        sampleInstance(
+          {
+            name,
+            namespace: NAMESPACE,
+            labels: { 'osac.openshift.io/computeinstance-uuid': '0b6d2c7e-3f4a-4c1e-9a55-1d2f0e8b7c10' },
+            annotations: tenantAnnotations('tenant-acme'),
+            finalizers,
+          },
+          withDataDisk,
+          withSshKey,
+          onWebSubnet,
+        ),
+      );
 
     const created = parseComputeInstance(await create('vm-applied', [COMPUTE_INSTANCE_FINALIZER]));
     const status = provisionedStatus(created, new Date());

@@ -1,12 +1,6 @@
-import {
-  API_VERSION,
-  type ComputeInstance,
-  findCondition,
-  formatMetaTime,
-  KIND,
-  TENANT_ANNOTATION,
-} from '../../lib/computeinstance';
+import { type ComputeInstance, findCondition, formatMetaTime } from '../../lib/computeinstance';
 import type { JobView } from '../aap-simulator';
+import { sampleInstance, tenantAnnotations } from '../fixtures/sample-instance';
 import type { LocalStack } from '../stack';
 import type { KubeApi } from './kube-api';
 import type { StepState } from './view';
@@ -40,20 +34,9 @@ export interface DemoInstances {
 
 const ACTIVE_JOB_STATUSES = new Set(['new', 'pending', 'waiting', 'running']);
 
+/** The sample instance, as the demo's tenant creates it. */
 export function demoInstance(name: string, namespace: string): ComputeInstance {
-  return {
-    apiVersion: API_VERSION,
-    kind: KIND,
-    metadata: { name, namespace, annotations: { [TENANT_ANNOTATION]: 'tenant-demo' } },
-    spec: {
-      templateID: 'osac.templates.ocp_virt_vm',
-      image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-      cores: 2,
-      memoryGiB: 4,
-      bootDisk: { sizeGiB: 20 },
-      runStrategy: 'Always',
-    },
-  };
+  return sampleInstance({ name, namespace, annotations: tenantAnnotations('tenant-demo') });
 }
 
 /** The AAP simulator's jobs for one instance, by what they do to its VM. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
-import { API_VERSION, GROUP, KIND, PLURAL, type RunStrategy, VERSION } from '../../lib/computeinstance';
+import { GROUP, PLURAL, type RunStrategy, VERSION } from '../../lib/computeinstance';
+import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
 
 /**
  * The user of a lifecycle: plain HTTP to the API-server simulator with a bearer token, as kubectl would do it.
@@ -78,20 +79,10 @@ export class ClusterUser {
   }
 
   async create(name: string, spec: UserSpec): Promise<{ uid: string }> {
-    const object = {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: { name, namespace: this.namespace, annotations: { 'osac.openshift.io/tenant': 'tenant-chaos' } },
-      spec: {
-        templateID: 'osac.templates.ocp_virt_vm',
-        image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-        cores: 2,
-        memoryGiB: 4,
-        bootDisk: { sizeGiB: 20 },
-        runStrategy: spec.runStrategy,
-        networkAttachments: networkAttachments(spec.groups),
-      },
-    };
+    const object = sampleInstance(
+      { name, namespace: this.namespace, annotations: tenantAnnotations('tenant-chaos') },
+      { runStrategy: spec.runStrategy, networkAttachments: networkAttachments(spec.groups) },
+    );
     // 409 here is AlreadyExists: an earlier attempt whose answer was lost did create it.
     const res = await this.request(`create ${name}`, 'POST', this.url(), object, 'application/json', (s) =>
       [201, 409].includes(s),

@@ -6,6 +6,7 @@ import {
   type ProvisioningJob,
 } from '../../lib/computeinstance';
 import type { JobView, Violation, VmRecord } from '../../local/aap-simulator';
+import { sampleSpec } from '../../local/fixtures/sample-instance';
 import { type ChaosSnapshot, evaluate, type InvariantKey, trimmedByHistoryLimit } from './invariants';
 
 /**
@@ -16,14 +17,7 @@ import { type ChaosSnapshot, evaluate, type InvariantKey, trimmedByHistoryLimit 
 const NS = 'osac-computeinstance';
 const NOW = new Date('2026-01-01T12:00:00Z');
 
-const spec = (runStrategy: 'Always' | 'Halted' = 'Always'): ComputeInstanceSpec => ({
-  templateID: 'osac.templates.ocp_virt_vm',
-  image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-  cores: 2,
-  memoryGiB: 4,
-  bootDisk: { sizeGiB: 20 },
-  runStrategy,
-});
+const spec = (runStrategy: 'Always' | 'Halted' = 'Always'): ComputeInstanceSpec => sampleSpec({ runStrategy });
 
 function provisionJob(id: number, instanceSpec: ComputeInstanceSpec, state: ProvisioningJob['state'] = 'Succeeded') {
   return {

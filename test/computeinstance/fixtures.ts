@@ -8,6 +8,7 @@ import {
   type ProvisioningJob,
 } from '../../lib/computeinstance';
 import type { JobState, JobType } from '../../lib/domain/job-state';
+import { onWebSubnet, sampleSpec } from '../../local/fixtures/sample-instance';
 
 /**
  * The sample object of §1.4 of the domain reference (HEAD shape). The reference leaves the conditions'
@@ -79,17 +80,9 @@ export function minutesAgo(minutes: number, from: Date = NOW): string {
   return formatMetaTime(new Date(from.getTime() - minutes * MINUTE));
 }
 
+/** The sample spec on the web subnet, as the decision tests start from it. */
 export function baseSpec(overrides: Partial<ComputeInstanceSpec> = {}): ComputeInstanceSpec {
-  return {
-    templateID: 'osac.templates.ocp_virt_vm',
-    image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-    cores: 2,
-    memoryGiB: 4,
-    bootDisk: { sizeGiB: 20 },
-    runStrategy: 'Always',
-    networkAttachments: [{ subnetRef: 'subnet-web', securityGroupRefs: ['web-sg'] }],
-    ...overrides,
-  };
+  return sampleSpec(onWebSubnet, overrides);
 }
 
 export interface InstanceOptions {

@@ -1,15 +1,8 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { KubeConfig } from '@kubernetes/client-node';
-import {
-  API_VERSION,
-  type ComputeInstance,
-  formatMetaTime,
-  GROUP,
-  KIND,
-  PLURAL,
-  VERSION,
-} from '../../lib/computeinstance';
+import { type ComputeInstance, formatMetaTime, GROUP, PLURAL, VERSION } from '../../lib/computeinstance';
 import { executionName, type InstanceRef, startExecution } from '../../lib/sfn';
+import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
 import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack } from '../../local/stack';
 
 /** Talks to the stack's API-server simulator the way a user or the cluster would: plain HTTP with a bearer token. */
@@ -32,20 +25,7 @@ export class ClusterClient {
   }
 
   async create(name: string, spec: Partial<ComputeInstance['spec']> = {}, namespace = DEFAULT_NAMESPACE) {
-    const object = {
-      apiVersion: API_VERSION,
-      kind: KIND,
-      metadata: { name, namespace, annotations: { 'osac.openshift.io/tenant': 'tenant-acme' } },
-      spec: {
-        templateID: 'osac.templates.ocp_virt_vm',
-        image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-        cores: 2,
-        memoryGiB: 4,
-        bootDisk: { sizeGiB: 20 },
-        runStrategy: 'Always',
-        ...spec,
-      },
-    };
+    const object = sampleInstance({ name, namespace, annotations: tenantAnnotations('tenant-acme') }, spec);
     const res = await this.request('POST', this.url(namespace), object);
     if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as unknown as ComputeInstance;

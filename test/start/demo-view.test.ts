@@ -14,6 +14,7 @@ import {
   terminalStatusTimes,
   type ViewState,
 } from '../../local/demo';
+import { sampleInstance } from '../../local/fixtures/sample-instance';
 import type { RequestLogEntry } from '../../local/kube-simulator';
 import type { ExecutionRecord } from '../../local/sfn-engine';
 import type { LocalStack } from '../../local/stack';
@@ -260,22 +261,7 @@ describe('LiveView output', () => {
     return {
       now: () => new Date(T0),
       kube: {
-        objects: () => [
-          {
-            apiVersion: 'osac.openshift.io/v1alpha1',
-            kind: 'ComputeInstance',
-            metadata: { name: 'demo-web', namespace: 'ns' },
-            spec: {
-              templateID: 't',
-              image: { sourceType: 'registry', sourceRef: 'r' },
-              cores: 1,
-              memoryGiB: 1,
-              bootDisk: { sizeGiB: 1 },
-              runStrategy: 'Always',
-            },
-            status: { phase: state.phase },
-          },
-        ],
+        objects: () => [{ ...sampleInstance({ name: 'demo-web', namespace: 'ns' }), status: { phase: state.phase } }],
       },
       sfn: { executions: () => [], history: () => [] },
       aap: { world: { jobs: () => [], vms: () => [] } },

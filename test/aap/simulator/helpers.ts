@@ -1,4 +1,5 @@
 import { type AapSimulator, type SimulatorOptionsInput, startAapSimulator } from '../../../local/aap-simulator';
+import { sampleInstance } from '../../../local/fixtures/sample-instance';
 
 export const PREFIXES = ['/api/v2/', '/api/controller/v2/'] as const;
 
@@ -92,20 +93,9 @@ export function waitForJobStatus(sim: AapSimulator, id: number, statuses: readon
   );
 }
 
-/** The extra_vars a ComputeInstance provision/deprovision launch sends (domain spec §5). */
+/** The extra_vars a ComputeInstance provision/deprovision launch sends: the whole object (domain spec §5). */
 export function computeInstanceVars(namespace: string, name: string, uid = `uid-${name}`) {
-  return {
-    ansible_eda: {
-      event: {
-        payload: {
-          apiVersion: 'osac.openshift.io/v1alpha1',
-          kind: 'ComputeInstance',
-          metadata: { name, namespace, uid },
-          spec: { templateID: 'osac.templates.ocp_virt_vm', cores: 2 },
-        },
-      },
-    },
-  };
+  return { ansible_eda: { event: { payload: sampleInstance({ name, namespace, uid }) } } };
 }
 
 export async function templateId(sim: AapSimulator, name: string, kind: 'job' | 'workflow' = 'job'): Promise<number> {

@@ -3,6 +3,7 @@ import { toStoreError } from '../../../lib/k8s/api-errors';
 import { planAddFinalizer, planRemoveFinalizer } from '../../../lib/k8s/finalizer-patch';
 import { backoffDelayMs, CONFLICT_RETRY } from '../../../lib/k8s/retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from '../../../lib/k8s/status-patch';
+import { sampleInstance } from '../../../local/fixtures/sample-instance';
 
 /** The pure halves of the store: what to write, decided from the object as read. No I/O here. */
 
@@ -11,20 +12,14 @@ const FEEDBACK = 'osac.openshift.io/computeinstance-feedback';
 const AAP = 'osac.openshift.io/computeinstance-aap';
 
 function instance(metadata: Partial<ComputeInstance['metadata']> = {}, status?: ComputeInstance['status']) {
-  return {
-    apiVersion: 'osac.openshift.io/v1alpha1',
-    kind: 'ComputeInstance',
-    metadata: { name: 'vm-1', namespace: 'osac-computeinstance', uid: 'uid-1', resourceVersion: '42', ...metadata },
-    spec: {
-      templateID: 'osac.templates.ocp_virt_vm',
-      image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-      cores: 2,
-      memoryGiB: 4,
-      bootDisk: { sizeGiB: 20 },
-      runStrategy: 'Always',
-    },
-    ...(status ? { status } : {}),
-  } satisfies ComputeInstance;
+  const object: ComputeInstance = sampleInstance({
+    name: 'vm-1',
+    namespace: 'osac-computeinstance',
+    uid: 'uid-1',
+    resourceVersion: '42',
+    ...metadata,
+  });
+  return status ? { ...object, status } : object;
 }
 
 const job = (jobID: string) => ({

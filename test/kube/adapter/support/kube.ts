@@ -1,5 +1,6 @@
 import type { ComputeInstance, ProvisioningJob } from '../../../../lib/computeinstance';
 import { ClusterConfig } from '../../../../lib/k8s/clusters';
+import { sampleInstance, tenantAnnotations } from '../../../../local/fixtures/sample-instance';
 import { type KubeSimulator, startKubeSimulator } from '../../../../local/kube-simulator';
 import { UPSTREAM_CRD } from '../../../support/fixtures';
 
@@ -73,24 +74,12 @@ export function manifest(
   name: string,
   options: { namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } = {},
 ) {
-  return {
-    apiVersion: 'osac.openshift.io/v1alpha1',
-    kind: 'ComputeInstance',
-    metadata: {
-      name,
-      namespace: options.namespace ?? NAMESPACE,
-      ...(options.labels ? { labels: options.labels } : {}),
-      annotations: { 'osac.openshift.io/tenant': 'tenant-acme', ...options.annotations },
-    },
-    spec: {
-      templateID: 'osac.templates.ocp_virt_vm',
-      image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-      cores: 2,
-      memoryGiB: 4,
-      bootDisk: { sizeGiB: 20 },
-      runStrategy: 'Always',
-    },
-  };
+  return sampleInstance({
+    name,
+    namespace: options.namespace ?? NAMESPACE,
+    ...(options.labels ? { labels: options.labels } : {}),
+    annotations: { ...tenantAnnotations('tenant-acme'), ...options.annotations },
+  });
 }
 
 /** Creates the object (failing loudly otherwise) and returns it as the server stored it. */

@@ -1,3 +1,4 @@
+import { sampleSpec } from '../../../../local/fixtures/sample-instance';
 import {
   type JsonObject,
   type KubeSimulator,
@@ -25,15 +26,8 @@ export function computeInstance(name: string, spec: JsonObject = {}, metadata: J
     apiVersion: API_VERSION,
     kind: 'ComputeInstance',
     metadata: { name, ...metadata },
-    spec: {
-      templateID: 'osac.templates.ocp_virt_vm',
-      image: { sourceType: 'registry', sourceRef: 'quay.io/containerdisks/fedora:latest' },
-      cores: 2,
-      memoryGiB: 4,
-      bootDisk: { sizeGiB: 20 },
-      runStrategy: 'Always',
-      ...spec,
-    },
+    // Any JSON on top of the sample spec: the validation suites send what the CRD must refuse.
+    spec: { ...sampleSpec(), ...spec } as JsonObject,
   };
 }
 
