@@ -5,7 +5,7 @@ import { type Escape, type FileKind, findEscapes, kindOf } from './escapes';
 
 /**
  * The repository works with nothing beside it: no source, test, script or configuration file refers to a path
- * above its root (a sibling `../shared`, an absolute path on one machine). A clone, a fork or a package has only
+ * above its root (a sibling folder, an absolute path on one machine). A clone, a fork or a package has only
  * what is committed here.
  */
 
@@ -25,16 +25,16 @@ describe('findEscapes', () => {
     [
       'a string one level too high',
       'test/a/b.ts',
-      `readFileSync('${up(3)}shared/x.json')`,
+      `readFileSync('${up(3)}elsewhere/x.json')`,
       'code',
-      [{ line: 1, resolved: '../shared/x.json' }],
+      [{ line: 1, resolved: '../elsewhere/x.json' }],
     ],
     [
       'a file read from the working directory (the root)',
       'test/b.test.ts',
-      `readFileSync('${up(1)}shared/x.json')`,
+      `readFileSync('${up(1)}elsewhere/x.json')`,
       'code',
-      [{ resolved: '../shared/x.json' }],
+      [{ resolved: '../elsewhere/x.json' }],
     ],
     [
       'a module one level up, required',
@@ -48,31 +48,31 @@ describe('findEscapes', () => {
     ['a module loaded later', 'test/a/b.ts', `await import('${up(2)}lib/x')`, 'code', []],
     [
       'path.resolve climbing past the root from __dirname',
-      'test/support/shared.ts',
-      `const X = 1;\nexport const DIR = path.resolve(__dirname, ${dots(3)}, 'shared');`,
+      'test/support/paths.ts',
+      `const X = 1;\nexport const DIR = path.resolve(__dirname, ${dots(3)}, 'elsewhere');`,
       'code',
-      [{ line: 2, resolved: '../shared' }],
+      [{ line: 2, resolved: '../elsewhere' }],
     ],
     [
       'path.join on a root constant of the same file, then one level up',
       'local/sim/crd.ts',
-      `const REPO_ROOT = path.resolve(__dirname, ${dots(2)});\nconst P = path.join(\n  REPO_ROOT,\n  '..',\n  'shared',\n);`,
+      `const REPO_ROOT = path.resolve(__dirname, ${dots(2)});\nconst P = path.join(\n  REPO_ROOT,\n  '..',\n  'elsewhere',\n);`,
       'code',
-      [{ line: 2, resolved: '../shared' }],
+      [{ line: 2, resolved: '../elsewhere' }],
     ],
     [
       'path.join on an imported root',
       'bench/x.ts',
-      `import { PROJECT_ROOT } from './support';\npath.join(PROJECT_ROOT, '..', 'shared')`,
+      `import { PROJECT_ROOT } from './support';\npath.join(PROJECT_ROOT, '..', 'elsewhere')`,
       'code',
-      [{ line: 2, resolved: '../shared' }],
+      [{ line: 2, resolved: '../elsewhere' }],
     ],
     [
       'path.resolve from the working directory',
       'scripts/x.ts',
-      `path.resolve(process.cwd(), ${dots(1)}, 'shared')`,
+      `path.resolve(process.cwd(), ${dots(1)}, 'elsewhere')`,
       'code',
-      [{ resolved: '../shared' }],
+      [{ resolved: '../elsewhere' }],
     ],
     ['the root itself, from __dirname', 'test/a/b.ts', `path.resolve(__dirname, ${dots(2)})`, 'code', []],
     [
@@ -87,9 +87,9 @@ describe('findEscapes', () => {
     [
       'an absolute path on one machine',
       'jest.config.js',
-      `roots: ['${WORK}/shared/reference']`,
+      `roots: ['${WORK}/elsewhere/reference']`,
       'code',
-      [{ reference: `${WORK}/shared/reference` }],
+      [{ reference: `${WORK}/elsewhere/reference` }],
     ],
     [
       'a home directory',
@@ -102,16 +102,16 @@ describe('findEscapes', () => {
     [
       'an npm script reaching a sibling',
       'package.json',
-      `{ "scripts": { "test": "jest --roots ${up(1)}shared" } }`,
+      `{ "scripts": { "test": "jest --roots ${up(1)}elsewhere" } }`,
       'config',
-      [{ resolved: '../shared' }],
+      [{ resolved: '../elsewhere' }],
     ],
     [
       'a CI script: relative to the root as well as to its folder',
       '.ci/run',
-      `cd "$(dirname "$0")/.."\ncp ${up(1)}shared/x .`,
+      `cd "$(dirname "$0")/.."\ncp ${up(1)}elsewhere/x .`,
       'config',
-      [{ line: 2, resolved: '../shared/x' }],
+      [{ line: 2, resolved: '../elsewhere/x' }],
     ],
     ['a CI script climbing to the root only', '.ci/run', 'cd "$(dirname "$0")/.." && ls', 'config', []],
   ])('%s', (_case, file, text, kind, expected) => {
