@@ -106,17 +106,18 @@ export class AapClient {
   }
 
   /**
-   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } } } }`.
+   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } },
+   * cloudkit_cluster }, credentials }` (the last two when given).
    * Never retried: a launch is not idempotent. Errors that leave the job's existence open say so with
-   * `launchOutcomeUnknown`; a VariablesIgnored error carries the id of the job it nonetheless created.
+   * `launchOutcomeUnknown`; a VariablesIgnored or CredentialsIgnored error carries the id of the job it nonetheless created.
    */
   async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
-    const { payload, extraEventKeys } = parseLaunchInput(input);
+    const { payload, extraEventKeys, cluster, credentials } = parseLaunchInput(input);
     const template = await this.findTemplate(templateName);
     const response = await this.transport.send({
       method: 'POST',
       path: `${templateCollectionPath(template.type)}${template.id}/launch/`,
-      data: buildLaunchBody(payload, extraEventKeys),
+      data: buildLaunchBody(payload, extraEventKeys, { cluster, credentials }),
       idempotent: false,
     });
     const { status } = response;
