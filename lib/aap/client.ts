@@ -1,6 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { prettifyError, type z } from 'zod';
-import { InvalidResponse, JobNotFound, LaunchRejected, TemplateNotFound, TooManyCandidates } from './errors';
+import {
+  CredentialsIgnored,
+  InvalidResponse,
+  JobNotFound,
+  LaunchRejected,
+  TemplateNotFound,
+  TooManyCandidates,
+} from './errors';
 import { errorForStatus } from './failures';
 import { type AapJob, toAapJob } from './job';
 import { buildLaunchBody, type LaunchInput, type LaunchResult, parseLaunchInput, readLaunchCreated } from './launch';
@@ -114,6 +121,10 @@ export class AapClient {
   async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
     const { payload, extraEventKeys, cluster, credentials } = parseLaunchInput(input);
     const template = await this.findTemplate(templateName);
+    if (template.type === 'workflow_job_template' && credentials !== undefined && credentials.length > 0) {
+      // Not a workflow launch field: AAP would start the workflow without them and say nothing.
+      throw new CredentialsIgnored(templateName, template.id, undefined, 'workflow_job', ['credentials']);
+    }
     const response = await this.transport.send({
       method: 'POST',
       path: `${templateCollectionPath(template.type)}${template.id}/launch/`,

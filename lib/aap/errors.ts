@@ -179,27 +179,32 @@ export class VariablesIgnored extends AapError {
 
 /**
  * The variables went through but the per-cluster credentials did not: the job would act on whatever cluster the
- * template's own credential points at, so it is as wrong as one without variables.
+ * template's own credential points at, so it is as wrong as one without variables. `jobId` is undefined when the
+ * launch was not sent at all: a workflow job template has no launch-time credentials (AAP would drop them unread).
  */
 export class CredentialsIgnored extends AapError {
   declare readonly name: 'CredentialsIgnored';
   constructor(
     readonly templateName: string,
     readonly templateId: number,
-    readonly jobId: number,
+    readonly jobId: number | undefined,
     readonly kind: AapJobKind,
     readonly ignoredFields: readonly string[],
   ) {
     super(
       'CredentialsIgnored',
       'CREDENTIALS_IGNORED',
-      ignoredFieldsMessage(templateName, templateId, jobId, kind, ignoredFields),
-      { status: 201, retryable: false },
+      jobId === undefined
+        ? `Workflow job template "${templateName}" (id ${templateId}) takes no launch-time credentials, so AAP would ` +
+            `run it without this cluster's: launch job templates that prompt on launch for Credentials, or set the ` +
+            `credentials on the workflow's nodes and remove aapCredentials from the cluster's registry entry`
+        : ignoredFieldsMessage(templateName, templateId, jobId, kind, ignoredFields),
+      { ...(jobId === undefined ? {} : { status: 201 }), retryable: false },
     );
   }
 }
 
-/** A launch AAP turned into a job without some of what we sent: the job exists and must be cancelled. */
+/** A launch AAP turned (or would turn) into a job without some of what we sent; a job it created must be cancelled. */
 export type IgnoredFieldsError = VariablesIgnored | CredentialsIgnored;
 
 export function isIgnoredFieldsError(err: unknown): err is IgnoredFieldsError {

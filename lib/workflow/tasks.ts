@@ -458,14 +458,13 @@ async function recordLaunchFailure(
 ): Promise<void> {
   if (err instanceof AapError && err.launchOutcomeUnknown) return;
   const now = ctx.now();
-  if (isIgnoredFieldsError(err)) {
+  if (isIgnoredFieldsError(err) && err.jobId !== undefined) {
     const jobRef: JobRef = { id: err.jobId, kind: await jobKindFor(ctx, type), type };
     await ctx.aap.cancelJob(jobRef).catch(() => undefined);
+    const jobID = String(err.jobId);
+    await writeStatus(access, ref, (current) => onJobLaunched(current, { intentTimestamp, jobID, type }));
     await writeStatus(access, ref, (current) =>
-      onJobLaunched(current, { intentTimestamp, jobID: String(err.jobId), type }),
-    );
-    await writeStatus(access, ref, (current) =>
-      onJobProgress(current, { jobID: String(err.jobId), type, state: 'Failed', message: err.message, now }),
+      onJobProgress(current, { jobID, type, state: 'Failed', message: err.message, now }),
     );
     return;
   }

@@ -178,6 +178,20 @@ describe('launch', () => {
     expect(error.message).toContain('job 1234 exists and runs without credentials');
   });
 
+  it('refuses credentials for a workflow job template before launching: it has no such launch field', async () => {
+    scriptWorkflowTemplateLookup(server);
+    const { client } = clientFor(server);
+
+    const error = await caught(() => client.launch('release-pipeline', { payload, credentials: [12] }));
+
+    expect(error).toBeInstanceOf(CredentialsIgnored);
+    expect(error).toMatchObject({ name: 'CredentialsIgnored', jobId: undefined, templateId: 12, retryable: false });
+    expect(error.message).toContain(
+      'Workflow job template "release-pipeline" (id 12) takes no launch-time credentials',
+    );
+    expect(server.requestsTo('POST', '/api/v2/workflow_job_templates/12/launch/')).toHaveLength(0);
+  });
+
   it('reports variables and credentials both ignored as VariablesIgnored naming both prompts', async () => {
     scriptLaunch({
       status: 201,
