@@ -169,10 +169,7 @@ export class VariablesIgnored extends AapError {
       'VariablesIgnored',
       'VARIABLES_IGNORED',
       ignoredFieldsMessage(templateName, templateId, jobId, kind, ignoredFields),
-      {
-        status: 201,
-        retryable: false,
-      },
+      { status: 201, retryable: false },
     );
   }
 }
