@@ -21,12 +21,27 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
+  /** AAP credential ids the local cluster's registry entry lists (`aapCredentials`). */
+  aapCredentials?: number[];
+  /**
+   * More registered clusters, each served by an API-server simulator of its own (same namespaces), all sharing the
+   * one AAP simulator: how tests show that the same namespace/name on two clusters are two VMs.
+   */
+  extraClusters?: ExtraClusterOptions[];
   /** Extra settings for the task functions (POLL_MIN_SECONDS, MAX_JOB_HISTORY, …). */
   env?: Record<string, string>;
 }
 
+export interface ExtraClusterOptions {
+  id: string;
+  aapCredentials?: number[];
+}
+
 export interface LocalStack {
+  /** The API server of the cluster registered as LOCAL_CLUSTER_ID. */
   kube: KubeSimulator;
+  /** Every registered cluster's API server by cluster id, the local one included. */
+  kubes: ReadonlyMap<string, KubeSimulator>;
   aap: AapSimulator;
   sfn: SfnEngine;
   /** The settings the task functions run with (already applied to process.env). */
@@ -38,7 +53,7 @@ export interface LocalStack {
 }
 
 /**
- * The embedded stack: an API-server simulator holding one cluster, the AAP simulator, and the local Step Functions
+ * The embedded stack: an API-server simulator holding one cluster (more on request), the AAP simulator, and the local Step Functions
  * engine running the project's own state machines and task functions in this process. All share one clock.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -56,6 +71,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       now: clock,
     });
     started.push(kube);
+    const kubes = new Map<string, KubeSimulator>([[LOCAL_CLUSTER_ID, kube]]);
+    for (const extra of options.extraClusters ?? []) {
+      if (kubes.has(extra.id)) throw new Error(`extraClusters: cluster id "${extra.id}" is registered twice`);
+      const other = await startKubeSimulator({
+        port: 0,
+        namespaces: options.namespaces ?? [DEFAULT_NAMESPACE],
+        now: clock,
+      });
+      started.push(other);
+      kubes.set(extra.id, other);
+    }
     const aap = await startAapSimulator({
       port: options.aapPort ?? 0,
       token: options.aapToken,
@@ -66,14 +92,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(aap);
 
     const clustersFile = path.join(workdir, 'clusters.json');
-    const cluster = {
-      id: LOCAL_CLUSTER_ID,
-      server: kube.url,
-      token: kube.token,
-      insecureSkipTLSVerify: true,
-      webhookSecrets: [options.webhookSecret ?? 'local-webhook-secret'],
-    };
-    writeFileSync(clustersFile, JSON.stringify({ clusters: [cluster] }, null, 2), { mode: 0o600 });
+    const webhookSecrets = [options.webhookSecret ?? 'local-webhook-secret'];
+    const credentialsOf = (id: string) =>
+      id === LOCAL_CLUSTER_ID
+        ? options.aapCredentials
+        : options.extraClusters?.find((extra) => extra.id === id)?.aapCredentials;
+    const clusters = [...kubes].map(([id, server]) => {
+      const aapCredentials = credentialsOf(id);
+      return {
+        id,
+        server: server.url,
+        token: server.token,
+        insecureSkipTLSVerify: true,
+        webhookSecrets,
+        ...(aapCredentials === undefined ? {} : { aapCredentials }),
+      };
+    });
+    writeFileSync(clustersFile, JSON.stringify({ clusters }, null, 2), { mode: 0o600 });
 
     const env: Record<string, string> = {
       AAP_URL: `${aap.url}/api/controller`,
@@ -119,6 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     return {
       kube,
+      kubes,
       aap,
       sfn,
       env,

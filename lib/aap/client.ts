@@ -1,6 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { prettifyError, type z } from 'zod';
-import { InvalidResponse, JobNotFound, LaunchRejected, TemplateNotFound, TooManyCandidates } from './errors';
+import {
+  CredentialsIgnored,
+  InvalidResponse,
+  JobNotFound,
+  LaunchRejected,
+  TemplateNotFound,
+  TooManyCandidates,
+} from './errors';
 import { errorForStatus } from './failures';
 import { type AapJob, toAapJob } from './job';
 import { buildLaunchBody, type LaunchInput, type LaunchResult, parseLaunchInput, readLaunchCreated } from './launch';
@@ -106,17 +113,22 @@ export class AapClient {
   }
 
   /**
-   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } } } }`.
+   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } },
+   * cloudkit_cluster }, credentials }` (the last two when given).
    * Never retried: a launch is not idempotent. Errors that leave the job's existence open say so with
-   * `launchOutcomeUnknown`; a VariablesIgnored error carries the id of the job it nonetheless created.
+   * `launchOutcomeUnknown`; a VariablesIgnored or CredentialsIgnored error carries the id of the job it nonetheless created.
    */
   async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
-    const { payload, extraEventKeys } = parseLaunchInput(input);
+    const { payload, extraEventKeys, cluster, credentials } = parseLaunchInput(input);
     const template = await this.findTemplate(templateName);
+    if (template.type === 'workflow_job_template' && credentials !== undefined && credentials.length > 0) {
+      // Not a workflow launch field: AAP would start the workflow without them and say nothing.
+      throw new CredentialsIgnored(templateName, template.id, undefined, 'workflow_job', ['credentials']);
+    }
     const response = await this.transport.send({
       method: 'POST',
       path: `${templateCollectionPath(template.type)}${template.id}/launch/`,
-      data: buildLaunchBody(payload, extraEventKeys),
+      data: buildLaunchBody(payload, extraEventKeys, { cluster, credentials }),
       idempotent: false,
     });
     const { status } = response;

@@ -10,6 +10,7 @@ export type AapErrorName =
   | 'TemplateNotFound'
   | 'AmbiguousTemplate'
   | 'VariablesIgnored'
+  | 'CredentialsIgnored'
   | 'LaunchRejected'
   | 'JobNotFound'
   | 'Unauthorized'
@@ -22,6 +23,7 @@ export type AapErrorCode =
   | 'TEMPLATE_NOT_FOUND'
   | 'AMBIGUOUS_TEMPLATE'
   | 'VARIABLES_IGNORED'
+  | 'CREDENTIALS_IGNORED'
   | 'LAUNCH_REJECTED'
   | 'JOB_NOT_FOUND'
   | 'UNAUTHORIZED'
@@ -125,6 +127,34 @@ export class AmbiguousTemplate extends AapError {
   }
 }
 
+/** The "Prompt on launch" setting that makes AAP accept each launch field we send. */
+const PROMPT_FOR: Readonly<Record<string, string>> = { extra_vars: 'Variables', credentials: 'Credentials' };
+
+/**
+ * AAP answers 201 to a launch whose fields the template does not prompt for, and runs the job without them. The
+ * message names the setting to fix and the job that exists anyway (the caller cancels and records it).
+ */
+function ignoredFieldsMessage(
+  templateName: string,
+  templateId: number,
+  jobId: number,
+  kind: AapJobKind,
+  ignoredFields: readonly string[],
+): string {
+  const prompts = ignoredFields.map((field) => PROMPT_FOR[field]).filter((prompt) => prompt !== undefined);
+  const fix =
+    prompts.length > 0
+      ? `enable "Prompt on launch" for ${prompts.join(' and ')} on template "${templateName}". `
+      : `make template "${templateName}" prompt on launch for ${ignoredFields.join(', ')}. `;
+  const without = ignoredFields.includes('extra_vars')
+    ? 'without our variables'
+    : `without ${ignoredFields.join(', ')}`;
+  return (
+    `AAP created ${kind} ${jobId} from template "${templateName}" (id ${templateId}) but ignored ${ignoredFields.join(', ')}: ` +
+    `${fix}${kind} ${jobId} exists and runs ${without}; cancel or record it`
+  );
+}
+
 export class VariablesIgnored extends AapError {
   declare readonly name: 'VariablesIgnored';
   constructor(
@@ -138,12 +168,44 @@ export class VariablesIgnored extends AapError {
     super(
       'VariablesIgnored',
       'VARIABLES_IGNORED',
-      `AAP created ${kind} ${jobId} from template "${templateName}" (id ${templateId}) but ignored ${ignoredFields.join(', ')}: ` +
-        `enable "Prompt on launch" for Variables on template "${templateName}". ` +
-        `${kind} ${jobId} exists and runs without our variables; cancel or record it`,
+      ignoredFieldsMessage(templateName, templateId, jobId, kind, ignoredFields),
       { status: 201, retryable: false },
     );
   }
+}
+
+/**
+ * The variables went through but the per-cluster credentials did not: the job would act on whatever cluster the
+ * template's own credential points at, so it is as wrong as one without variables. `jobId` is undefined when the
+ * launch was not sent at all: a workflow job template has no launch-time credentials (AAP would drop them unread).
+ */
+export class CredentialsIgnored extends AapError {
+  declare readonly name: 'CredentialsIgnored';
+  constructor(
+    readonly templateName: string,
+    readonly templateId: number,
+    readonly jobId: number | undefined,
+    readonly kind: AapJobKind,
+    readonly ignoredFields: readonly string[],
+  ) {
+    super(
+      'CredentialsIgnored',
+      'CREDENTIALS_IGNORED',
+      jobId === undefined
+        ? `Workflow job template "${templateName}" (id ${templateId}) takes no launch-time credentials, so AAP would ` +
+            `run it without this cluster's: launch job templates that prompt on launch for Credentials, or set the ` +
+            `credentials on the workflow's nodes and remove aapCredentials from the cluster's registry entry`
+        : ignoredFieldsMessage(templateName, templateId, jobId, kind, ignoredFields),
+      { ...(jobId === undefined ? {} : { status: 201 }), retryable: false },
+    );
+  }
+}
+
+/** A launch AAP turned (or would turn) into a job without some of what we sent; a job it created must be cancelled. */
+export type IgnoredFieldsError = VariablesIgnored | CredentialsIgnored;
+
+export function isIgnoredFieldsError(err: unknown): err is IgnoredFieldsError {
+  return err instanceof VariablesIgnored || err instanceof CredentialsIgnored;
 }
 
 export class LaunchRejected extends AapError {

@@ -66,6 +66,20 @@ const ClusterConfigFields = z
       .regex(QUALIFIED_FINALIZER, 'must be a domain-qualified name such as osac.openshift.io/computeinstance')
       .default(COMPUTE_INSTANCE_FINALIZER),
     aapOrganization: z.string().min(1, 'must not be empty').optional(),
+    /**
+     * AAP credential ids sent as the launch's `credentials` (e.g. this cluster's kubeconfig credential), so one AAP
+     * acts on the right cluster. The job templates must prompt on launch for Credentials.
+     */
+    aapCredentials: z
+      .array(
+        z
+          .number()
+          .int('must be a whole number (an AAP credential id)')
+          .positive('must be a positive AAP credential id'),
+      )
+      .min(1, 'must list at least one credential id when present')
+      .refine((ids) => new Set(ids).size === ids.length, { message: 'must not list a credential id twice' })
+      .optional(),
   })
   .superRefine((cluster, ctx) => {
     // kubectl refuses the same combination: a CA to verify against and "do not verify" contradict each other.
@@ -139,6 +153,7 @@ function seal(cluster: ClusterConfig): ClusterConfig {
   });
   Object.freeze(cluster.webhookSecrets);
   if (cluster.namespaces) Object.freeze(cluster.namespaces);
+  if (cluster.aapCredentials) Object.freeze(cluster.aapCredentials);
   return Object.freeze(cluster);
 }
 

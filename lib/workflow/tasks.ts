@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { AapError, type AapJob, type AapJobKind, JobNotFound, VariablesIgnored } from '../aap';
+import { AapError, type AapJob, type AapJobKind, isIgnoredFieldsError, JobNotFound } from '../aap';
 import {
   type ComputeInstance,
   desiredConfigVersion,
@@ -419,8 +419,13 @@ export async function launch(ctx: WorkflowContext, input: z.infer<typeof LaunchI
   const template = templateFor(ctx, type);
   let launched: { jobId: number; kind: AapJobKind };
   try {
-    // The object as it is now (intent and deletionTimestamp included) is what EDA-era playbooks read.
-    launched = await ctx.aap.launch(template, { payload: instance });
+    // The object as it is now (intent and deletionTimestamp included) is what EDA-era playbooks read. The cluster id
+    // and the cluster's own AAP credentials keep one AAP serving many clusters from acting on the wrong one.
+    launched = await ctx.aap.launch(template, {
+      payload: instance,
+      cluster: ref.cluster,
+      credentials: access.cluster.aapCredentials,
+    });
   } catch (err) {
     await recordLaunchFailure(ctx, access, ref, type, intentTimestamp, err);
     throw err;
@@ -440,7 +445,8 @@ export async function launch(ctx: WorkflowContext, input: z.infer<typeof LaunchI
 /**
  * A refused launch becomes a Failed record (so the next decision backs off). When AAP may have created the job
  * anyway (timeout, 5xx) the intent stays: abandoning it could let a deprovision run beside an unseen job.
- * VariablesIgnored did create a job - one that runs without our variables - so it is cancelled and recorded.
+ * VariablesIgnored and CredentialsIgnored did create a job - one that runs without our variables or without the
+ * cluster's credentials - so it is cancelled and recorded, its message (naming the template setting) on the status.
  */
 async function recordLaunchFailure(
   ctx: WorkflowContext,
@@ -452,14 +458,13 @@ async function recordLaunchFailure(
 ): Promise<void> {
   if (err instanceof AapError && err.launchOutcomeUnknown) return;
   const now = ctx.now();
-  if (err instanceof VariablesIgnored && err.jobId !== undefined) {
+  if (isIgnoredFieldsError(err) && err.jobId !== undefined) {
     const jobRef: JobRef = { id: err.jobId, kind: await jobKindFor(ctx, type), type };
     await ctx.aap.cancelJob(jobRef).catch(() => undefined);
+    const jobID = String(err.jobId);
+    await writeStatus(access, ref, (current) => onJobLaunched(current, { intentTimestamp, jobID, type }));
     await writeStatus(access, ref, (current) =>
-      onJobLaunched(current, { intentTimestamp, jobID: String(err.jobId), type }),
-    );
-    await writeStatus(access, ref, (current) =>
-      onJobProgress(current, { jobID: String(err.jobId), type, state: 'Failed', message: err.message, now }),
+      onJobProgress(current, { jobID, type, state: 'Failed', message: err.message, now }),
     );
     return;
   }

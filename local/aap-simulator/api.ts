@@ -171,7 +171,7 @@ function launch(kind: TemplateKind): Handler {
     if (!body.ok) return body.response;
     const plan = planLaunch(template, body.data);
     if (!plan.ok) return jsonResponse(400, plan.errors);
-    const job = call.ctx.world.launch(template, plan.extraVars, plan.runningSeconds);
+    const job = call.ctx.world.launch(template, plan.extraVars, plan.runningSeconds, plan.credentials);
     const serialized = k.serializeJob(job, 'launch', serializeContext(call));
     return jsonResponse(
       201,

@@ -59,9 +59,18 @@ const PayloadMetadata = z.object({
   }),
 });
 
+/**
+ * The top-level variable naming the cluster the object lives on (the product's `cloudkit_cluster`). In AAP the
+ * cluster a playbook acts on is the one its kubeconfig credential reaches; the simulator reads it from here.
+ */
+export const CLUSTER_VARIABLE = 'cloudkit_cluster';
+const ClusterVariable = z.object({ [CLUSTER_VARIABLE]: z.string().min(1) });
+
 export interface VmTarget {
-  /** `namespace/name`: the VM a create/delete playbook touches. */
+  /** `namespace/name`: the VM a create/delete playbook touches, on its cluster. */
   key: string;
+  /** The cluster the VM is on; '' when the launch named none (a launcher that predates cluster isolation). */
+  cluster: string;
   namespace: string;
   name: string;
   /** The ComputeInstance uid; a re-created object with the same name has a new one. '' when not sent. */
@@ -80,7 +89,16 @@ export function readVmTarget(vars: ExtraVars): VmTargetResult {
     };
   }
   const { name, namespace, uid } = parsed.data.ansible_eda.event.payload.metadata;
-  return { ok: true, target: { key: `${namespace}/${name}`, namespace, name, uid: uid ?? '' } };
+  if (vars[CLUSTER_VARIABLE] !== undefined && !ClusterVariable.safeParse(vars).success) {
+    return { ok: false, reason: `extra_vars.${CLUSTER_VARIABLE} must be a non-empty string when present` };
+  }
+  const cluster = typeof vars[CLUSTER_VARIABLE] === 'string' ? vars[CLUSTER_VARIABLE] : '';
+  return { ok: true, target: { key: `${namespace}/${name}`, cluster, namespace, name, uid: uid ?? '' } };
+}
+
+/** Where a VM is: `cluster/namespace/name`, or `namespace/name` when the launch named no cluster. */
+export function vmPlace(target: { cluster?: string; key: string }): string {
+  return target.cluster ? `${target.cluster}/${target.key}` : target.key;
 }
 
 /**

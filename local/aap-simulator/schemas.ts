@@ -31,6 +31,8 @@ export const TemplateSpec = z.strictObject({
   kind: TemplateKind.default('job'),
   description: z.string().default(''),
   askVariablesOnLaunch: z.boolean().default(true),
+  /** Job templates only: launch-time `credentials` are used (else listed in ignored_fields, as AWX does). */
+  askCredentialOnLaunch: z.boolean().default(false),
   allowSimultaneous: z.boolean().default(true),
   organization: Organization.prefault({ id: 1, name: 'Default' }),
   /** The template's own extra_vars text (YAML or JSON), merged under the launch-time variables. */

@@ -1,11 +1,14 @@
-import type { VmTarget } from './extra-vars';
+import { type VmTarget, vmPlace } from './extra-vars';
 
 export type ViolationKind = 'overlap' | 'create-after-delete' | 'orphan';
 
 /** A breach of the ordering rules a correct orchestrator keeps; recorded by the simulator, asserted on by tests. */
 export interface Violation {
   kind: ViolationKind;
+  /** `namespace/name` of the VM on its cluster. */
   vmKey: string;
+  /** The cluster the VM is on; '' (or absent) when its launch named none. */
+  cluster?: string;
   jobIds: number[];
   /** Epoch milliseconds on the simulator clock. */
   time: number;
@@ -13,7 +16,10 @@ export interface Violation {
 }
 
 export interface VmRecord {
+  /** `namespace/name` on its cluster: two clusters may each hold a VM with the same key. */
   key: string;
+  /** The cluster the VM is on; '' (or absent) when its launch named none. */
+  cluster?: string;
   namespace: string;
   name: string;
   uid: string;
@@ -29,7 +35,7 @@ export interface EffectJob {
 
 /** One ComputeInstance object: a re-created object (same name, new uid) is a different identity. */
 export function vmIdentity(target: VmTarget): string {
-  return `${target.key}#${target.uid}`;
+  return `${vmPlace(target)}#${target.uid}`;
 }
 
 /**
@@ -45,16 +51,19 @@ export function violationsAtLaunch(
   time: number,
 ): Violation[] {
   const violations: Violation[] = [];
-  const vmKey = launched.target.key;
+  const { key: vmKey, cluster } = launched.target;
+  // The same namespace/name on two clusters is two VMs: only jobs for this one can overlap with it.
+  const place = vmPlace(launched.target);
   for (const other of activeJobs) {
-    if (other.jobId === launched.jobId || other.target.key !== vmKey || other.effect === launched.effect) continue;
+    if (other.jobId === launched.jobId || vmPlace(other.target) !== place || other.effect === launched.effect) continue;
     const [create, remove] = launched.effect === 'create-vm' ? [launched, other] : [other, launched];
     violations.push({
       kind: 'overlap',
       vmKey,
+      cluster,
       jobIds: [other.jobId, launched.jobId],
       time,
-      message: `overlap on ${vmKey}: create-vm job ${create.jobId} and delete-vm job ${remove.jobId} were active (not terminal) at the same time`,
+      message: `overlap on ${place}: create-vm job ${create.jobId} and delete-vm job ${remove.jobId} were active (not terminal) at the same time`,
     });
   }
   const earlierDelete =
@@ -63,23 +72,28 @@ export function violationsAtLaunch(
     violations.push({
       kind: 'create-after-delete',
       vmKey,
+      cluster,
       jobIds: [earlierDelete, launched.jobId],
       time,
-      message: `create-after-delete on ${vmKey} (uid '${launched.target.uid}'): create-vm job ${launched.jobId} was launched after delete-vm job ${earlierDelete} for the same object`,
+      message: `create-after-delete on ${place} (uid '${launched.target.uid}'): create-vm job ${launched.jobId} was launched after delete-vm job ${earlierDelete} for the same object`,
     });
   }
   return violations;
 }
 
-/** VMs whose ComputeInstance the caller says no longer exists (its key is not among the live keys). */
+/**
+ * VMs whose ComputeInstance the caller says no longer exists. A live key is `namespace/name` (that VM on any
+ * cluster: enough for a single-cluster caller) or `cluster/namespace/name` (that cluster's VM only).
+ */
 export function findOrphans(vms: readonly VmRecord[], liveKeys: ReadonlySet<string>, time: number): Violation[] {
   return vms
-    .filter((vm) => !liveKeys.has(vm.key))
+    .filter((vm) => !liveKeys.has(vm.key) && !liveKeys.has(vmPlace(vm)))
     .map((vm) => ({
       kind: 'orphan' as const,
       vmKey: vm.key,
+      cluster: vm.cluster,
       jobIds: [vm.createdByJob],
       time,
-      message: `orphan VM ${vm.key} (created by job ${vm.createdByJob}) is left behind although its ComputeInstance is gone`,
+      message: `orphan VM ${vmPlace(vm)} (created by job ${vm.createdByJob}) is left behind although its ComputeInstance is gone`,
     }));
 }

@@ -1,4 +1,4 @@
-import { type ExtraVars, readVmTarget, type VmTargetResult } from './extra-vars';
+import { type ExtraVars, readVmTarget, type VmTargetResult, vmPlace } from './extra-vars';
 import type { FaultState } from './faults';
 import type { JobOutcome, TemplateKind, TemplateSpecInput } from './schemas';
 import { buildTemplate, type Template } from './templates';
@@ -49,6 +49,8 @@ export interface SimJob {
   canceledOn: number | null;
   /** The merged variables as AWX stores them: a JSON string. */
   readonly extraVars: string;
+  /** The launch-time credential ids the job runs with (accepted only when the template prompts for them). */
+  readonly credentials: readonly number[];
   /** Unscaled seconds in `running`: the template's, unless the launch asked for its own. */
   readonly runningSeconds: number;
   jobExplanation: string;
@@ -77,7 +79,10 @@ export interface JobView {
   templateName: string;
   status: AwxJobStatus;
   effect: Template['effect'];
+  /** `namespace/name` of the VM the job acts on, on `cluster`. */
   vmKey: string | null;
+  /** The cluster the launch named (`cloudkit_cluster`); '' when none, null when the job has no VM target. */
+  cluster?: string | null;
   uid: string | null;
   targetError: string | null;
   effectApplied: boolean;
@@ -90,6 +95,8 @@ export interface JobView {
   canceledOn: number | null;
   transitions: Array<{ status: AwxJobStatus; time: number }>;
   extraVars: string;
+  /** The launch-time credential ids the job runs with. */
+  credentials?: number[];
 }
 
 export interface WorldOptions {
@@ -112,9 +119,10 @@ export class World {
   private nextTemplateId = 1;
   private readonly jobs = new Map<number, SimJob>();
   private nextJobId = FIRST_JOB_ID;
-  private readonly vmsByKey = new Map<string, VmRecord>();
+  /** By place (`cluster/namespace/name`): the same namespace/name on two clusters is two VMs. */
+  private readonly vmsByPlace = new Map<string, VmRecord>();
   private violationLog: Violation[] = [];
-  /** First delete-vm launch per object identity (namespace/name#uid). */
+  /** First delete-vm launch per object identity (cluster/namespace/name#uid). */
   private readonly deleteLaunches = new Map<string, number>();
   private readonly reportedOrphans = new Set<string>();
 
@@ -169,7 +177,12 @@ export class World {
     return [...this.jobs.values()].filter((job) => job.template.id === templateId && !job.purged).reverse();
   }
 
-  launch(template: Template, vars: ExtraVars, runningSeconds: number = template.durations.running): SimJob {
+  launch(
+    template: Template,
+    vars: ExtraVars,
+    runningSeconds: number = template.durations.running,
+    credentials: readonly number[] = [],
+  ): SimJob {
     const now = this.now();
     const failNext = this.faults.takeFailNext(template.name);
     const outcome = failNext
@@ -192,6 +205,7 @@ export class World {
       finished: null,
       canceledOn: null,
       extraVars: pythonJsonDumps(vars),
+      credentials: [...credentials],
       runningSeconds,
       jobExplanation: '',
       resultTraceback: '',
@@ -247,7 +261,7 @@ export class World {
   // ---- world state ----
 
   vms(): VmRecord[] {
-    return [...this.vmsByKey.values()].map((vm) => ({ ...vm }));
+    return [...this.vmsByPlace.values()].map((vm) => ({ ...vm }));
   }
 
   violations(): Violation[] {
@@ -258,7 +272,7 @@ export class World {
   checkOrphans(liveKeys: Iterable<string>): Violation[] {
     const orphans = findOrphans(this.vms(), new Set(liveKeys), this.now());
     for (const orphan of orphans) {
-      const reportKey = `${orphan.vmKey}#${orphan.jobIds.join(',')}`;
+      const reportKey = `${vmPlace({ cluster: orphan.cluster, key: orphan.vmKey })}#${orphan.jobIds.join(',')}`;
       if (this.reportedOrphans.has(reportKey)) continue;
       this.reportedOrphans.add(reportKey);
       this.violationLog.push(orphan);
@@ -275,6 +289,7 @@ export class World {
       status: job.status,
       effect: job.template.effect,
       vmKey: job.target?.ok ? job.target.target.key : null,
+      cluster: job.target?.ok ? job.target.target.cluster : null,
       uid: job.target?.ok ? job.target.target.uid : null,
       targetError: job.target && !job.target.ok ? job.target.reason : null,
       effectApplied: job.effectApplied,
@@ -287,6 +302,7 @@ export class World {
       canceledOn: job.canceledOn,
       transitions: job.transitions.map((t) => ({ ...t })),
       extraVars: job.extraVars,
+      credentials: [...job.credentials],
     }));
   }
 
@@ -294,7 +310,7 @@ export class World {
   reset(): void {
     this.dispose();
     this.jobs.clear();
-    this.vmsByKey.clear();
+    this.vmsByPlace.clear();
     this.violationLog = [];
     this.deleteLaunches.clear();
     this.reportedOrphans.clear();
@@ -361,12 +377,12 @@ export class World {
       this.finish(job, 'failed', { traceback: `simulated playbook failure: ${target.reason}\n`, explanation: '' });
       return;
     }
-    const { key } = target.target;
-    if (job.template.effect === 'create-vm' && !this.vmsByKey.has(key)) {
-      const { namespace, name, uid } = target.target;
-      this.vmsByKey.set(key, { key, namespace, name, uid, createdByJob: job.id, createdAt: this.now() });
+    const place = vmPlace(target.target);
+    if (job.template.effect === 'create-vm' && !this.vmsByPlace.has(place)) {
+      const { key, cluster, namespace, name, uid } = target.target;
+      this.vmsByPlace.set(place, { key, cluster, namespace, name, uid, createdByJob: job.id, createdAt: this.now() });
     } else if (job.template.effect === 'delete-vm') {
-      this.vmsByKey.delete(key);
+      this.vmsByPlace.delete(place);
     }
     job.effectApplied = true;
     job.playbookCounts = { play_count: 1, task_count: job.playbookCounts.task_count + 1 };

@@ -7,17 +7,27 @@ import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack } from '../../loca
 
 /** Talks to the stack's API-server simulator the way a user or the cluster would: plain HTTP with a bearer token. */
 export class ClusterClient {
-  constructor(private readonly stack: LocalStack) {}
+  constructor(
+    private readonly stack: LocalStack,
+    /** Which registered cluster's API server this talks to (see LocalStackOptions.extraClusters). */
+    readonly clusterId: string = LOCAL_CLUSTER_ID,
+  ) {}
+
+  private get kube() {
+    const kube = this.stack.kubes.get(this.clusterId);
+    if (!kube) throw new Error(`the local stack registers no cluster "${this.clusterId}"`);
+    return kube;
+  }
 
   private url(namespace: string, name?: string, sub?: string): string {
-    const base = `${this.stack.kube.url}/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
+    const base = `${this.kube.url}/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`;
     return [base, name, sub].filter(Boolean).join('/');
   }
 
   private async request(method: string, url: string, body?: unknown, contentType = 'application/json') {
     const res = await fetch(url, {
       method,
-      headers: { authorization: `Bearer ${this.stack.kube.token}`, 'content-type': contentType },
+      headers: { authorization: `Bearer ${this.kube.token}`, 'content-type': contentType },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
@@ -70,8 +80,8 @@ export class ClusterClient {
   kubeConfig(): KubeConfig {
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name: 'local', server: this.stack.kube.url, skipTLSVerify: true }],
-      users: [{ name: 'local', token: this.stack.kube.token }],
+      clusters: [{ name: 'local', server: this.kube.url, skipTLSVerify: true }],
+      users: [{ name: 'local', token: this.kube.token }],
       contexts: [{ name: 'local', cluster: 'local', user: 'local' }],
       currentContext: 'local',
     });
@@ -79,9 +89,9 @@ export class ClusterClient {
   }
 }
 
-export function refOf(instance: ComputeInstance): InstanceRef {
+export function refOf(instance: ComputeInstance, cluster = LOCAL_CLUSTER_ID): InstanceRef {
   return {
-    cluster: LOCAL_CLUSTER_ID,
+    cluster,
     namespace: instance.metadata.namespace as string,
     name: instance.metadata.name as string,
     uid: instance.metadata.uid as string,
@@ -97,15 +107,25 @@ export function sfnClient(stack: LocalStack): SFNClient {
 }
 
 /** Starts what the webhook would start: the provision execution for the instance's current generation. */
-export async function startProvision(stack: LocalStack, sfn: SFNClient, instance: ComputeInstance) {
-  const ref = refOf(instance);
+export async function startProvision(
+  stack: LocalStack,
+  sfn: SFNClient,
+  instance: ComputeInstance,
+  cluster = LOCAL_CLUSTER_ID,
+) {
+  const ref = refOf(instance, cluster);
   const generation = instance.metadata.generation ?? 1;
   const name = executionName({ kind: 'provision', ref, generation });
   return startExecution(sfn, stack.provisionArn, name, { ref, generation });
 }
 
-export async function startDeprovision(stack: LocalStack, sfn: SFNClient, instance: ComputeInstance) {
-  const ref = refOf(instance);
+export async function startDeprovision(
+  stack: LocalStack,
+  sfn: SFNClient,
+  instance: ComputeInstance,
+  cluster = LOCAL_CLUSTER_ID,
+) {
+  const ref = refOf(instance, cluster);
   return startExecution(sfn, stack.deprovisionArn, executionName({ kind: 'deprovision', ref }), { ref });
 }
 
@@ -125,9 +145,12 @@ export async function eventually<T>(
 
 export const NAMESPACE = DEFAULT_NAMESPACE;
 
-export function aapJobsFor(stack: LocalStack, name: string, namespace = DEFAULT_NAMESPACE) {
+/** The AAP jobs for one VM; `cluster` narrows them to that cluster's (the launch's cloudkit_cluster). */
+export function aapJobsFor(stack: LocalStack, name: string, namespace = DEFAULT_NAMESPACE, cluster?: string) {
   const key = `${namespace}/${name}`;
-  const jobs = stack.aap.world.jobs().filter((job) => job.vmKey === key);
+  const jobs = stack.aap.world
+    .jobs()
+    .filter((job) => job.vmKey === key && (cluster === undefined || job.cluster === cluster));
   return {
     provision: jobs.filter((job) => job.effect === 'create-vm'),
     deprovision: jobs.filter((job) => job.effect === 'delete-vm'),

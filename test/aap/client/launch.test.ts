@@ -1,5 +1,6 @@
 import {
   AapError,
+  CredentialsIgnored,
   Forbidden,
   InvalidResponse,
   LaunchRejected,
@@ -54,6 +55,33 @@ describe('launch', () => {
     expect(JSON.parse(post?.body ?? '')).toEqual({
       extra_vars: { ansible_eda: { event: { payload, tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] } } },
     });
+  });
+
+  it('names the cluster in the top-level cloudkit_cluster variable and sends its AAP credentials', async () => {
+    scriptLaunch({ status: 201, body: aapFixture('job_template_launch_201.json') });
+    const { client } = clientFor(server);
+
+    await client.launch('deploy-app', { payload, cluster: 'dev-east', credentials: [12, 7] });
+
+    expect(JSON.parse(server.requestsTo('POST', LAUNCH_JT)[0]?.body ?? '')).toEqual({
+      extra_vars: { cloudkit_cluster: 'dev-east', ansible_eda: { event: { payload } } },
+      credentials: [12, 7],
+    });
+  });
+
+  it('sends no credentials key when the cluster lists none', async () => {
+    scriptLaunch(
+      { status: 201, body: aapFixture('job_template_launch_201.json') },
+      { status: 201, body: aapFixture('job_template_launch_201.json') },
+    );
+    const { client } = clientFor(server);
+
+    await client.launch('deploy-app', { payload, cluster: 'dev-east' });
+    await client.launch('deploy-app', { payload, cluster: 'dev-east', credentials: [] });
+
+    for (const post of server.requestsTo('POST', LAUNCH_JT)) {
+      expect(Object.keys(JSON.parse(post.body))).toEqual(['extra_vars']);
+    }
   });
 
   it('launches a workflow job template at its own endpoint and reports a workflow_job', async () => {
@@ -121,6 +149,63 @@ describe('launch', () => {
     expect(error.message).toContain('1234');
     // The ignored values echo the launch variables; only field names belong in the error.
     expect(JSON.stringify(error)).not.toContain('run-8f3a');
+  });
+
+  it('turns ignored credentials into CredentialsIgnored that names the Credentials prompt and the created job', async () => {
+    scriptLaunch({
+      status: 201,
+      body: {
+        ...aapFixture<Record<string, unknown>>('job_template_launch_201.json'),
+        ignored_fields: { credentials: [12] },
+      },
+    });
+    const { client } = clientFor(server);
+
+    const error = await caught(() => client.launch('deploy-app', { payload, cluster: 'dev-east', credentials: [12] }));
+
+    expect(error).toBeInstanceOf(CredentialsIgnored);
+    expect(error).toMatchObject({
+      name: 'CredentialsIgnored',
+      code: 'CREDENTIALS_IGNORED',
+      jobId: 1234,
+      kind: 'job',
+      templateId: 7,
+      ignoredFields: ['credentials'],
+      retryable: false,
+      launchOutcomeUnknown: false,
+    });
+    expect(error.message).toContain('enable "Prompt on launch" for Credentials on template "deploy-app"');
+    expect(error.message).toContain('job 1234 exists and runs without credentials');
+  });
+
+  it('refuses credentials for a workflow job template before launching: it has no such launch field', async () => {
+    scriptWorkflowTemplateLookup(server);
+    const { client } = clientFor(server);
+
+    const error = await caught(() => client.launch('release-pipeline', { payload, credentials: [12] }));
+
+    expect(error).toBeInstanceOf(CredentialsIgnored);
+    expect(error).toMatchObject({ name: 'CredentialsIgnored', jobId: undefined, templateId: 12, retryable: false });
+    expect(error.message).toContain(
+      'Workflow job template "release-pipeline" (id 12) takes no launch-time credentials',
+    );
+    expect(server.requestsTo('POST', '/api/v2/workflow_job_templates/12/launch/')).toHaveLength(0);
+  });
+
+  it('reports variables and credentials both ignored as VariablesIgnored naming both prompts', async () => {
+    scriptLaunch({
+      status: 201,
+      body: {
+        ...aapFixture<Record<string, unknown>>('job_template_launch_201.json'),
+        ignored_fields: { extra_vars: {}, credentials: [12] },
+      },
+    });
+    const { client } = clientFor(server);
+
+    const error = await caught(() => client.launch('deploy-app', { payload, credentials: [12] }));
+
+    expect(error).toBeInstanceOf(VariablesIgnored);
+    expect(error.message).toContain('enable "Prompt on launch" for Variables and Credentials on template "deploy-app"');
   });
 
   it.each([
@@ -307,6 +392,8 @@ describe('launch', () => {
   it.each([
     ['a payload that is not an object', { payload: ['x'] }],
     ['extraEventKeys that would replace the payload', { payload, extraEventKeys: { payload: {} } }],
+    ['an empty cluster id', { payload, cluster: '' }],
+    ['a credential id that is not a positive integer', { payload, credentials: [1.5] }],
   ])('rejects %s before any request', async (_case, input) => {
     const { client } = clientFor(server);
 

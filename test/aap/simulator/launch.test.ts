@@ -12,6 +12,7 @@ describe('AAP simulator: launching', () => {
   let noPrompt: number;
   let pipeline: number;
   let strictPipeline: number;
+  let withCredentials: number;
 
   beforeAll(async () => {
     sim = await startFastSimulator();
@@ -21,6 +22,7 @@ describe('AAP simulator: launching', () => {
     noPrompt = sim.addTemplate({ name: 'no-prompt', extraVars: templateVars, askVariablesOnLaunch: false }).id;
     pipeline = sim.addTemplate({ name: 'release-pipeline', kind: 'workflow', durations: { pending: 1000 } }).id;
     strictPipeline = sim.addTemplate({ name: 'strict-pipeline', kind: 'workflow', askVariablesOnLaunch: false }).id;
+    withCredentials = sim.addTemplate({ name: 'per-cluster', askCredentialOnLaunch: true }).id;
   });
   afterAll(() => sim.close());
 
@@ -84,6 +86,52 @@ describe('AAP simulator: launching', () => {
     expect(reply.status).toBe(201);
     expect(reply.json.ignored_fields).toEqual({ ...(fixture.ignored_fields as Json), limit: 'web' });
     expect(reply.json.extra_vars).toBe(fixture.extra_vars);
+  });
+
+  it('runs the job with launch-time credentials when the template prompts for them, and shows them', async () => {
+    const template = await call<Json>(sim, `/api/v2/job_templates/${withCredentials}/`);
+    expect(template.json.ask_credential_on_launch).toBe(true);
+    expect((await call<Json>(sim, launchPath(withCredentials))).json.ask_credential_on_launch).toBe(true);
+
+    const reply = await call<Json>(sim, launchPath(withCredentials), {
+      body: { extra_vars: {}, credentials: [12, 7] },
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.json.ignored_fields).toEqual({});
+    const job = sim.world.jobs().find((j) => j.id === reply.json.id);
+    expect(job?.credentials).toEqual([12, 7]);
+    const detail = await getJob(sim, reply.json.id as number);
+    expect((detail.summary_fields as { credentials: Array<{ id: number }> }).credentials.map((c) => c.id)).toEqual([
+      12, 7,
+    ]);
+  });
+
+  it('IGNORES credentials on a job template that does not prompt for them, as AWX does (201 + ignored_fields)', async () => {
+    expect((await call<Json>(sim, launchPath(deployApp))).json.ask_credential_on_launch).toBe(false);
+    const reply = await call<Json>(sim, launchPath(deployApp), { body: { credentials: [12] } });
+    expect(reply.status).toBe(201);
+    expect(reply.json.ignored_fields).toEqual({ credentials: [12] });
+    expect(sim.world.jobs().find((j) => j.id === reply.json.id)?.credentials).toEqual([]);
+  });
+
+  it.each([
+    ['not a list', 12, 'Expected a list of items but got type "int".'],
+    ['a name instead of an id', ['kubeconfig'], 'Incorrect type. Expected pk value, received str.'],
+    ['an id that cannot exist', [0], 'Invalid pk "0" - object does not exist.'],
+  ])('refuses credentials that are %s (400, no job)', async (_case, credentials, message) => {
+    const before = sim.world.jobs().length;
+    const reply = await call(sim, launchPath(withCredentials), { body: { credentials } });
+    expect(reply.status).toBe(400);
+    expect(reply.json).toEqual({ credentials: [message] });
+    expect(sim.world.jobs()).toHaveLength(before);
+  });
+
+  it('drops credentials unread on a workflow template, which has no such launch field', async () => {
+    const reply = await call<Json>(sim, `/api/v2/workflow_job_templates/${pipeline}/launch/`, {
+      body: { credentials: [12] },
+    });
+    expect(reply.status).toBe(201);
+    expect(reply.json.ignored_fields).toEqual({});
   });
 
   it('does not count submitted values equal to the template own as ignored', async () => {

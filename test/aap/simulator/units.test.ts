@@ -1,6 +1,6 @@
 import { readStandaloneConfig, startupBanner } from '../../../local/aap-simulator/config';
 import { parseExtraVars, readVmTarget } from '../../../local/aap-simulator/extra-vars';
-import { violationsAtLaunch } from '../../../local/aap-simulator/violations';
+import { findOrphans, violationsAtLaunch } from '../../../local/aap-simulator/violations';
 import {
   awxDateTime,
   elapsedSeconds,
@@ -122,25 +122,42 @@ describe('AAP simulator extra_vars', () => {
   it('reads the VM target from the payload metadata', () => {
     expect(readVmTarget(computeInstanceVars('ns', 'vm', 'u'))).toEqual({
       ok: true,
-      target: { key: 'ns/vm', namespace: 'ns', name: 'vm', uid: 'u' },
+      target: { key: 'ns/vm', cluster: '', namespace: 'ns', name: 'vm', uid: 'u' },
     });
     const missing = readVmTarget({ ansible_eda: { event: {} } });
     expect(missing.ok).toBe(false);
     expect(missing.ok ? '' : missing.reason).toContain('ansible_eda.event.payload');
   });
+
+  it('reads the cluster from cloudkit_cluster, and refuses one that is not a non-empty string', () => {
+    expect(readVmTarget({ ...computeInstanceVars('ns', 'vm', 'u'), cloudkit_cluster: 'east' })).toEqual({
+      ok: true,
+      target: { key: 'ns/vm', cluster: 'east', namespace: 'ns', name: 'vm', uid: 'u' },
+    });
+    for (const bad of ['', 7]) {
+      const result = readVmTarget({ ...computeInstanceVars('ns', 'vm', 'u'), cloudkit_cluster: bad });
+      expect(result.ok ? '' : result.reason).toContain('extra_vars.cloudkit_cluster must be a non-empty string');
+    }
+  });
 });
 
 describe('AAP simulator violation rules', () => {
-  const target = (name: string, uid = 'u1') => ({ key: `ns/${name}`, namespace: 'ns', name, uid });
-  const create = (jobId: number, name = 'vm', uid = 'u1') => ({
+  const target = (name: string, uid = 'u1', cluster = '') => ({
+    key: `ns/${name}`,
+    cluster,
+    namespace: 'ns',
+    name,
+    uid,
+  });
+  const create = (jobId: number, name = 'vm', uid = 'u1', cluster = '') => ({
     jobId,
     effect: 'create-vm' as const,
-    target: target(name, uid),
+    target: target(name, uid, cluster),
   });
-  const remove = (jobId: number, name = 'vm', uid = 'u1') => ({
+  const remove = (jobId: number, name = 'vm', uid = 'u1', cluster = '') => ({
     jobId,
     effect: 'delete-vm' as const,
-    target: target(name, uid),
+    target: target(name, uid, cluster),
   });
 
   it.each([
@@ -151,8 +168,41 @@ describe('AAP simulator violation rules', () => {
     ['a create after a delete of the same object', create(2), [], new Map([['ns/vm#u1', 1]]), ['create-after-delete']],
     ['a create for a re-created object (new uid)', create(2, 'vm', 'u2'), [], new Map([['ns/vm#u1', 1]]), []],
     ['a delete after a delete', remove(2), [], new Map([['ns/vm#u1', 1]]), []],
+    [
+      'a delete of the same name on another cluster',
+      remove(2, 'vm', 'u2', 'b'),
+      [create(1, 'vm', 'u1', 'a')],
+      new Map(),
+      [],
+    ],
+    ['a delete on the same cluster', remove(2, 'vm', 'u1', 'a'), [create(1, 'vm', 'u1', 'a')], new Map(), ['overlap']],
+    [
+      'a create after a delete of the same object on its cluster',
+      create(2, 'vm', 'u1', 'a'),
+      [],
+      new Map([['a/ns/vm#u1', 1]]),
+      ['create-after-delete'],
+    ],
+    ['a create on a cluster whose twin was deleted', create(2, 'vm', 'u2', 'b'), [], new Map([['a/ns/vm#u1', 1]]), []],
   ])('judges %s', (_case, launched, active, deletes, expected) => {
     expect(violationsAtLaunch(launched, active, deletes, 0).map((v) => v.kind)).toEqual(expected);
+  });
+
+  it('finds orphans by namespace/name on any cluster, or by cluster/namespace/name on that cluster only', () => {
+    const vm = (cluster: string) => ({
+      key: 'ns/twin',
+      cluster,
+      namespace: 'ns',
+      name: 'twin',
+      uid: cluster,
+      createdByJob: 1,
+      createdAt: 0,
+    });
+    const vms = [vm('a'), vm('b')];
+    expect(findOrphans(vms, new Set(['ns/twin']), 0)).toEqual([]);
+    const orphans = findOrphans(vms, new Set(['a/ns/twin']), 0);
+    expect(orphans).toEqual([expect.objectContaining({ kind: 'orphan', vmKey: 'ns/twin', cluster: 'b' })]);
+    expect(orphans[0]?.message).toContain('orphan VM b/ns/twin');
   });
 });
 

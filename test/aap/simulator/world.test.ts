@@ -39,6 +39,36 @@ describe('AAP simulator: the simulated world', () => {
     expect(sim.world.violations()).toEqual([]);
   });
 
+  it('keeps the same namespace/name on two clusters as two VMs: deleting one leaves the other', async () => {
+    const on = (cluster: string) => ({
+      ...computeInstanceVars('tenant-a', 'twin', `uid-${cluster}`),
+      cloudkit_cluster: cluster,
+    });
+    const createEast = await launchJob(sim, CREATE, on('east'));
+    const createWest = await launchJob(sim, CREATE, on('west'));
+    await waitForJobStatus(sim, createEast, ['successful']);
+    await waitForJobStatus(sim, createWest, ['successful']);
+    expect(sim.world.vms().map((vm) => [vm.cluster, vm.key])).toEqual([
+      ['east', 'tenant-a/twin'],
+      ['west', 'tenant-a/twin'],
+    ]);
+    expect(sim.world.jobs().find((job) => job.id === createWest)).toMatchObject({
+      cluster: 'west',
+      vmKey: 'tenant-a/twin',
+    });
+
+    const removeEast = await launchJob(sim, DELETE, on('east'));
+    await waitForJobStatus(sim, removeEast, ['successful']);
+    expect(sim.world.vms()).toEqual([
+      expect.objectContaining({ cluster: 'west', key: 'tenant-a/twin', uid: 'uid-west' }),
+    ]);
+    // West's create after east's delete is another object on another cluster: no rule broken.
+    const recreateWest = await launchJob(sim, CREATE, on('west'));
+    await waitForJobStatus(sim, recreateWest, ['successful']);
+    expect(sim.world.violations()).toEqual([]);
+    expect(sim.world.checkOrphans(['west/tenant-a/twin'])).toEqual([]);
+  });
+
   it('records an overlap when a delete is launched while the create is still active', async () => {
     const vars = computeInstanceVars('tenant-a', 'vm-2');
     const create = await launchJob(sim, 'slow-create', vars);

@@ -83,6 +83,16 @@ describe('FileClusterRegistry', () => {
     expect(await registry.get('nope')).toBeUndefined();
   });
 
+  it('keeps the AAP credential ids a cluster lists, frozen, and none for a cluster without', async () => {
+    const file = await clustersFile({ clusters: [cluster({ aapCredentials: [12, 7] }), cluster({ id: 'plain' })] });
+    const registry = new FileClusterRegistry(file);
+
+    const withCredentials = await registry.get('dev-east');
+    expect(withCredentials?.aapCredentials).toEqual([12, 7]);
+    expect(Object.isFrozen(withCredentials?.aapCredentials)).toBe(true);
+    expect((await registry.get('plain'))?.aapCredentials).toBeUndefined();
+  });
+
   it('reads the file once: later edits are not seen by the same registry', async () => {
     const file = await clustersFile({ clusters: [cluster()] });
     const registry = new FileClusterRegistry(file);
@@ -155,6 +165,31 @@ describe('FileClusterRegistry', () => {
       'a finalizer without a domain',
       { clusters: [cluster({ finalizer: 'computeinstance' })] },
       'clusters[0].finalizer: must be a domain-qualified name',
+    ],
+    [
+      'an empty aapCredentials list',
+      { clusters: [cluster({ aapCredentials: [] })] },
+      'clusters[0].aapCredentials: must list at least one credential id when present',
+    ],
+    [
+      'an AAP credential given by name',
+      { clusters: [cluster({ aapCredentials: ['dev-east-kubeconfig'] })] },
+      'clusters[0].aapCredentials[0]:',
+    ],
+    [
+      'an AAP credential id that is not positive',
+      { clusters: [cluster({ aapCredentials: [0] })] },
+      'clusters[0].aapCredentials[0]: must be a positive AAP credential id',
+    ],
+    [
+      'a fractional AAP credential id',
+      { clusters: [cluster({ aapCredentials: [4.5] })] },
+      'clusters[0].aapCredentials[0]: must be a whole number (an AAP credential id)',
+    ],
+    [
+      'an AAP credential listed twice',
+      { clusters: [cluster({ aapCredentials: [4, 4] })] },
+      'clusters[0].aapCredentials: must not list a credential id twice',
     ],
     [
       'a misspelt key',
