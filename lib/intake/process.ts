@@ -133,7 +133,13 @@ export async function processWebhook(request: WebhookRequest, ctx: IntakeContext
     return { ...about, ...unavailable(`cluster registry: ${describeFailure(error)}`) };
   }
   if (cluster === undefined) {
-    return { ...about, ...rejected(404, 'unknown_cluster', `cluster ${match.cluster} is not registered`) };
+    // Exactly the answer a bad signature gets: a different one would let anyone list the registered cluster ids.
+    return {
+      ...about,
+      ...rejected(401, 'unknown_cluster', UNAUTHENTICATED_MESSAGE, {
+        detail: `cluster ${match.cluster} is not registered`,
+      }),
+    };
   }
 
   const auth = authenticateWebhook({

@@ -5,6 +5,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { describeIssues } from './issues';
+import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
 
 /**
  * The clusters this deployment provisions for: where each API server is, how to authenticate to it, and the
@@ -12,13 +13,10 @@ import { describeIssues } from './issues';
  * secret (deployed), both shaped `{ "clusters": [ ClusterConfig, … ] }`.
  */
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_LABEL_MESSAGE =
-  'must be a DNS label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit';
 // Kubernetes only accepts domain-qualified finalizer names (`example.com/name`).
 const QUALIFIED_FINALIZER = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 
-const DnsLabel = z.string().max(63, DNS_LABEL_MESSAGE).regex(DNS_LABEL, DNS_LABEL_MESSAGE);
+const DnsLabel = z.string().refine(isDnsLabel, DNS_LABEL_MESSAGE);
 
 const ServerUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
