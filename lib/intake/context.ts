@@ -1,5 +1,7 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
+import { awsClientConfig, WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
@@ -17,8 +19,9 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
       : new SecretsManagerClusterRegistry({
           secretName: settings.CLUSTERS_SECRET_NAME as string,
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+          client: new SecretsManagerClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS)),
         }));
-  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
   return {
     clusters,
     sfn,

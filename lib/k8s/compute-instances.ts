@@ -17,6 +17,7 @@ import {
   type StatusPatch,
   VERSION,
 } from '../computeinstance';
+import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
 import type { ClusterConfig } from './clusters';
@@ -119,7 +120,7 @@ export interface KubeComputeInstanceStoreOptions {
   fieldManager?: string;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_FIELD_MANAGER = 'cloudkit-provisioner';
 
 const ListResponse = z.looseObject({
@@ -317,7 +318,10 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
           isStoreError(error, 'Conflict') || (isStoreError(error, 'Invalid') && error.statusCode === 422);
         if (!precondition) throw error;
         lastFailure = { error, resourceVersion: current.metadata.resourceVersion };
-        await sleep(backoffDelayMs(this.#conflictRetry, attempt));
+        const delayMs = backoffDelayMs(this.#conflictRetry, attempt);
+        // Out of budget: the Conflict goes to the state machine, which retries the whole step.
+        if (!canRetryAfter(delayMs)) throw error;
+        await sleep(delayMs);
       }
     }
   }
@@ -368,7 +372,9 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
       } catch (thrown) {
         const error = toStoreError(thrown, { what, secrets: [this.#cluster.token] });
         if (error.name !== 'Transient' || attempt >= this.#transientRetry.attempts) throw error;
-        await sleep(backoffDelayMs(this.#transientRetry, attempt));
+        const delayMs = backoffDelayMs(this.#transientRetry, attempt);
+        if (!canRetryAfter(delayMs)) throw error;
+        await sleep(delayMs);
       }
     }
   }
@@ -445,7 +451,8 @@ function reusingConnections(kubeConfig: KubeConfig): SecurityAuthentication {
 function timeoutMiddleware(timeoutMs: number): Middleware {
   return {
     pre: async (context) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
+      // Never past the invocation's budget (0 when it is spent: the request is aborted before it is sent).
+      context.setSignal(AbortSignal.timeout(attemptTimeoutMs(timeoutMs)));
       return context;
     },
     post: async (response) => response,

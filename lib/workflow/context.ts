@@ -1,4 +1,5 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { AapClient } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
@@ -11,6 +12,7 @@ import {
   FileClusterRegistry,
   SecretsManagerClusterRegistry,
 } from '../k8s';
+import { AWS_CALL_LIMITS, awsClientConfig } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
 import { logger } from '../runtime/powertools';
 
@@ -49,13 +51,16 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       : new SecretsManagerClusterRegistry({
           secretName: settings.CLUSTERS_SECRET_NAME as string,
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+          client: secretsManager(),
         }));
   const secretName = settings.AAP_TOKEN_SECRET_NAME;
+  let aapTokenSecrets: SecretsProvider | undefined;
   const token =
     settings.AAP_TOKEN ??
     (async () => {
       // Cached by Powertools for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
-      const value = await getSecret<string>(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
+      aapTokenSecrets ??= new SecretsProvider({ awsSdkV3Client: secretsManager() });
+      const value = await aapTokenSecrets.get(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
       if (typeof value !== 'string' || value === '') throw new Error(`secret ${secretName} holds no AAP token`);
       return value;
     });
@@ -68,7 +73,7 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       timeoutMs: settings.AAP_TIMEOUT_MS,
       logger,
     });
-  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
   // One store per cluster per container: it keeps the Kubernetes client (and its connections) between invocations.
   const stores = new Map<string, ClusterAccess>();
   return {
@@ -91,6 +96,11 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       return access;
     },
   };
+}
+
+/** Secrets Manager with bounded attempts and timeouts (the SDK's defaults have no request timeout). */
+function secretsManager(): SecretsManagerClient {
+  return new SecretsManagerClient(awsClientConfig(AWS_CALL_LIMITS));
 }
 
 let shared: WorkflowContext | undefined;
