@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { ClusterConfig, ClusterRegistry } from '../k8s/clusters';
+import type { ClusterRegistry, WebhookCluster } from '../k8s/clusters';
 import { type StateMachines, startWorkflow } from '../workflow/start';
 import { type Authentication, authenticateWebhook } from './authenticate';
 import { parseWebhookBody, readRawBody, type WatchEventType } from './body';
@@ -10,7 +10,7 @@ import { SIGNATURE_TOLERANCE_SECONDS } from './signature';
 
 /** What the intake talks to; built once per container from the settings (see context.ts), injected in tests. */
 export interface IntakeContext {
-  clusters: Pick<ClusterRegistry, 'get'>;
+  clusters: Pick<ClusterRegistry<WebhookCluster>, 'get'>;
   sfn: SFNClient;
   machines: StateMachines;
   /** Wall clock: signature timestamps are the sender's wall clock. */
@@ -126,7 +126,7 @@ export async function processWebhook(request: WebhookRequest, ctx: IntakeContext
   const raw = readRawBody(request.body, request.isBase64Encoded);
   if (!raw.ok) return { ...about, ...rejected(413, 'body_too_large', 'body is larger than 1 MiB') };
 
-  let cluster: ClusterConfig | undefined;
+  let cluster: WebhookCluster | undefined;
   try {
     cluster = await ctx.clusters.get(match.cluster);
   } catch (error) {

@@ -20,7 +20,7 @@ import {
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
-import type { ClusterConfig } from './clusters';
+import type { ClusterCredentials } from './clusters';
 import {
   type ComputeInstanceStoreError,
   ConflictError,
@@ -132,7 +132,7 @@ const ListResponse = z.looseObject({
 type WriteStep<R> = { done: R } | { send: () => Promise<R> };
 
 export class KubeComputeInstanceStore implements ComputeInstanceStore {
-  readonly #cluster: ClusterConfig;
+  readonly #cluster: ClusterCredentials;
   // client-node sends every patch as a JSON patch unless a middleware sets another Content-Type; one client per
   // patch type keeps that decision out of each call: JSON patch for finalizers, merge patch for status.
   readonly #api: CustomObjectsApi;
@@ -141,7 +141,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
   readonly #transientRetry: RetryPolicy;
   readonly #fieldManager: string;
 
-  constructor(cluster: ClusterConfig, options: KubeComputeInstanceStoreOptions = {}) {
+  constructor(cluster: ClusterCredentials, options: KubeComputeInstanceStoreOptions = {}) {
     this.#cluster = cluster;
     this.#conflictRetry = checkRetryPolicy(options.conflictRetry ?? CONFLICT_RETRY, 'conflictRetry');
     this.#transientRetry = checkRetryPolicy(options.transientRetry ?? TRANSIENT_RETRY, 'transientRetry');
@@ -471,7 +471,7 @@ function contentTypeMiddleware(contentType: string): Middleware {
 
 /** The store for one cluster, talking to its API server with the cluster's token. */
 export function createComputeInstanceStore(
-  cluster: ClusterConfig,
+  cluster: ClusterCredentials,
   options?: KubeComputeInstanceStoreOptions,
 ): ComputeInstanceStore {
   return new KubeComputeInstanceStore(cluster, options);

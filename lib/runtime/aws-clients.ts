@@ -34,9 +34,11 @@ export function awsCallWorstCaseMs(limits: AwsCallLimits): number {
   return limits.maxAttempts * (limits.connectionTimeoutMs + limits.requestTimeoutMs) + limits.maxTotalBackoffMs;
 }
 
-export function awsClientConfig(limits: AwsCallLimits, endpoint?: string) {
+/** `AWS_MAX_ATTEMPTS` (the SDK's own setting) may lower the attempts, never raise them past the budget. */
+export function awsClientConfig(limits: AwsCallLimits, endpoint?: string, env: NodeJS.ProcessEnv = process.env) {
+  const fromEnv = Number.parseInt(env.AWS_MAX_ATTEMPTS ?? '', 10);
   return {
-    maxAttempts: limits.maxAttempts,
+    maxAttempts: fromEnv >= 1 ? Math.min(fromEnv, limits.maxAttempts) : limits.maxAttempts,
     requestHandler: { connectionTimeout: limits.connectionTimeoutMs, requestTimeout: limits.requestTimeoutMs },
     ...(endpoint ? { endpoint } : {}),
   };

@@ -5,7 +5,7 @@ import { AapClient } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { loadSettings, type Settings } from '../config/settings';
 import {
-  type ClusterConfig,
+  type ClusterCredentials,
   type ClusterRegistry,
   type ComputeInstanceStore,
   createComputeInstanceStore,
@@ -17,7 +17,7 @@ import { scaledClock } from '../runtime/clock';
 import { logger } from '../runtime/powertools';
 
 export interface ClusterAccess {
-  cluster: ClusterConfig;
+  cluster: ClusterCredentials;
   store: ComputeInstanceStore;
   finalizer: string;
 }
@@ -25,7 +25,7 @@ export interface ClusterAccess {
 /** What the workflow tasks need from the outside world; tests and the local stack build it the same way. */
 export interface WorkflowContext {
   settings: Settings;
-  clusters: ClusterRegistry;
+  clusters: ClusterRegistry<ClusterCredentials>;
   aap: AapClient;
   sfn: SFNClient;
   cluster(id: string): Promise<ClusterAccess>;
@@ -37,7 +37,7 @@ export class UnknownCluster extends Error {
 }
 
 export interface WorkflowContextOverrides {
-  clusters?: ClusterRegistry;
+  clusters?: ClusterRegistry<ClusterCredentials>;
   aap?: AapClient;
   sfn?: SFNClient;
   now?: () => Date;
@@ -49,6 +49,8 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
     (settings.CLUSTERS_FILE
       ? new FileClusterRegistry(settings.CLUSTERS_FILE)
       : new SecretsManagerClusterRegistry({
+          // The API credentials only: the webhook secrets live in a secret only the webhook may read.
+          view: 'credentials',
           secretName: settings.CLUSTERS_SECRET_NAME as string,
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
           client: secretsManager(),
