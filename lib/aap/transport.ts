@@ -111,7 +111,8 @@ export class AapTransport {
           delayMs,
         });
         await config.sleep(delayMs);
-        requestConfig.timeout = attemptTimeoutMs(config.timeoutMs);
+        // Never 0, which axios reads as "no timeout": an attempt the sleep left no time for fails at once instead.
+        requestConfig.timeout = Math.max(1, attemptTimeoutMs(config.timeoutMs));
       },
     });
   }
