@@ -4,6 +4,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadReconcileLimits, publishReport, type ReconcileReport, reconcile } from '../lib/reconcile';
+import { reportReserveMs, withDeadline } from '../lib/runtime/deadline';
 import { logger, metrics, tracer } from '../lib/runtime/powertools';
 import { workflowContext } from '../lib/workflow/context';
 
@@ -32,22 +33,26 @@ export const handler = middy<unknown, ReconcileReport, Error, Context>()
     }
     const remainingMs =
       typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 0;
-    const report = await reconcile({
-      registry: ctx.clusters,
-      storeFor: async (cluster) => (await ctx.cluster(cluster.id)).store,
-      aap: ctx.aap,
-      sfn: ctx.sfn,
-      machines: { provisionArn, deprovisionArn },
-      now: ctx.now(),
-      limits: {
-        ...loadReconcileLimits(),
-        launchIntentTtlMs: ctx.settings.LAUNCH_INTENT_TTL_SECONDS * 1000,
-        ...(remainingMs > 0
-          ? { deadlineMs: Date.now() + remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 4) }
-          : {}),
-      },
-      logger,
-    });
+    const run = () =>
+      reconcile({
+        registry: ctx.clusters,
+        storeFor: async (cluster) => (await ctx.cluster(cluster.id)).store,
+        aap: ctx.aap,
+        sfn: ctx.sfn,
+        machines: { provisionArn, deprovisionArn },
+        now: ctx.now(),
+        limits: {
+          ...loadReconcileLimits(),
+          launchIntentTtlMs: ctx.settings.LAUNCH_INTENT_TTL_SECONDS * 1000,
+          ...(remainingMs > 0
+            ? { deadlineMs: Date.now() + remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 4) }
+            : {}),
+        },
+        logger,
+      });
+    // Outbound calls never outlive the invocation: each gives up before its end, with room for the report.
+    const report =
+      remainingMs > 0 ? await withDeadline(Date.now() + remainingMs - reportReserveMs(remainingMs), run) : await run();
     publishReport(metrics, report);
     return report;
   });

@@ -14,6 +14,7 @@ import {
   type WebhookResponse,
   webhookRequestFromApiGateway,
 } from '../lib/intake';
+import { reportReserveMs, withDeadline } from '../lib/runtime/deadline';
 
 /**
  * The webhook Lambda (API Gateway HTTP API, payload format 2.0):
@@ -82,9 +83,18 @@ function record(result: IntakeResult): void {
 export const handler = middy<APIGatewayProxyEventV2, WebhookResponse, Error, Context>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     try {
-      const result = await processWebhook(webhookRequestFromApiGateway(event), intakeContext());
+      const request = webhookRequestFromApiGateway(event);
+      const remainingMs =
+        typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+      // Registry and Step Functions calls give up in time for the 503 to be sent (and the sender to retry).
+      const result =
+        remainingMs === undefined
+          ? await processWebhook(request, intakeContext())
+          : await withDeadline(Date.now() + remainingMs - reportReserveMs(remainingMs), () =>
+              processWebhook(request, intakeContext()),
+            );
       record(result);
       return result.response;
     } catch (error) {

@@ -30,6 +30,8 @@ export interface LocalStackOptions {
   extraClusters?: ExtraClusterOptions[];
   /** Extra settings for the task functions (POLL_MIN_SECONDS, MAX_JOB_HISTORY, …). */
   env?: Record<string, string>;
+  /** Every function's timeout in real milliseconds instead of serverless.yml's (to make a timeout quick to hit). */
+  invocationTimeoutMs?: number;
 }
 
 export interface ExtraClusterOptions {
@@ -134,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stage: 'local',
       port: options.sfnPort ?? 0,
       timeScale,
+      invocationTimeoutMs: options.invocationTimeoutMs,
     });
     started.push(sfn);
     const arnOf = (suffix: string) => {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
+import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
 import {
   AapError,
   afterAttempts,
@@ -52,6 +53,8 @@ export interface AapTransportConfig {
 }
 
 const REDACTED = '[REDACTED]';
+/** Where the delay retryCondition planned waits for onRetry, on the request's own config. */
+const PLANNED_DELAY = Symbol('plannedRetryDelayMs');
 const REMEMBERED_TOKENS = 4;
 const MAX_ENDPOINT_LENGTH = 200;
 
@@ -88,21 +91,17 @@ export class AapTransport {
     });
     axiosRetry(this.http, {
       retries: config.maxRetries,
-      // Each attempt gets the full timeout; the waiting happens in onRetry so that it uses the injectable sleep.
+      // Each attempt gets its own timeout (set in onRetry); the waiting happens there too, with the injectable sleep.
       shouldResetTimeout: true,
       retryDelay: () => 0,
-      retryCondition: (error) => isRetryable(error),
+      // A retry that could not finish inside the invocation's budget is not started: the caller gets the Transient
+      // now, while there is still time to report it, instead of Lambda killing the invocation mid-wait.
+      retryCondition: (error) => isRetryable(error) && canRetryAfter(this.plannedDelayMs(error)),
       // Decides what counts as success, so a 2xx that is not JSON can be retried like the failure it is.
       validateResponse: (response) =>
         response.status >= 200 && response.status < 300 && (response.data as DecodedBody).kind !== 'text',
       onRetry: async (retryCount, error, requestConfig) => {
-        const retryAfterMs = parseRetryAfterMs(headerValue(error, 'retry-after'), config.now());
-        const delayMs = computeRetryDelayMs(
-          retryCount,
-          retryAfterMs,
-          { baseDelayMs: config.retryBaseDelayMs, maxRetryAfterMs: config.maxRetryAfterMs },
-          config.random,
-        );
+        const delayMs = this.plannedDelayMs(error, retryCount);
         config.logger.warn('AAP request failed; retrying', {
           endpoint: this.describe(requestConfig.method ?? 'GET', requestConfig.url ?? '', requestConfig.params),
           status: error.response?.status,
@@ -112,15 +111,48 @@ export class AapTransport {
           delayMs,
         });
         await config.sleep(delayMs);
+        // Never 0, which axios reads as "no timeout": an attempt the sleep left no time for fails at once instead.
+        requestConfig.timeout = Math.max(1, attemptTimeoutMs(config.timeoutMs));
       },
     });
+  }
+
+  /**
+   * The wait before the next attempt, decided once per failure (retryCondition asks first, onRetry then waits it):
+   * the server's Retry-After, else jittered backoff, both capped at maxRetryAfterMs.
+   */
+  private plannedDelayMs(error: AxiosError, retryCount?: number): number {
+    const state = error.config as (AxiosRequestConfig & { [PLANNED_DELAY]?: number }) | undefined;
+    const planned = state?.[PLANNED_DELAY];
+    if (planned !== undefined && retryCount !== undefined) {
+      delete state?.[PLANNED_DELAY];
+      return planned;
+    }
+    const attempt = retryCount ?? (state?.['axios-retry']?.retryCount ?? 0) + 1;
+    const retryAfterMs = parseRetryAfterMs(headerValue(error, 'retry-after'), this.config.now());
+    const delayMs = computeRetryDelayMs(
+      attempt,
+      retryAfterMs,
+      { baseDelayMs: this.config.retryBaseDelayMs, maxRetryAfterMs: this.config.maxRetryAfterMs },
+      this.config.random,
+    );
+    if (state !== undefined && retryCount === undefined) state[PLANNED_DELAY] = delayMs;
+    return delayMs;
   }
 
   async send(request: AapRequest): Promise<AapResponse> {
     const url = this.resolve(request.path);
     const endpoint = this.describe(request.method, url, request.params);
     const token = await this.bearerToken(endpoint);
+    const timeoutMs = attemptTimeoutMs(this.config.timeoutMs);
+    if (timeoutMs === 0) {
+      // Nothing was sent, so even a launch certainly did not happen: the state machine retries it safely.
+      throw new Transient(`${endpoint} not sent: no time left in this invocation for a request`, 'TIMEOUT', {
+        attempts: 0,
+      });
+    }
     const axiosConfig: AxiosRequestConfig = {
+      timeout: timeoutMs,
       method: request.method,
       url,
       params: request.params,
@@ -229,10 +261,15 @@ export class AapTransport {
     const outcomeUnknown = launchMayHaveHappened && !requestCertainlyNotSent(code);
     const fate = outcomeUnknown ? LAUNCH_OUTCOME_UNKNOWN_NOTE : '';
     if (isTimeoutCode(code)) {
-      throw new Transient(`${endpoint} timed out after ${this.config.timeoutMs} ms${tries}${fate}`, 'TIMEOUT', {
-        attempts,
-        launchOutcomeUnknown: outcomeUnknown,
-      });
+      const waited = isAxiosError(error) ? error.config?.timeout : undefined;
+      throw new Transient(
+        `${endpoint} timed out after ${waited ?? this.config.timeoutMs} ms${tries}${fate}`,
+        'TIMEOUT',
+        {
+          attempts,
+          launchOutcomeUnknown: outcomeUnknown,
+        },
+      );
     }
     const what = code ?? errorName(error);
     throw new Transient(`${endpoint} failed without a response (${what})${tries}${fate}`, 'NETWORK', {

@@ -20,7 +20,9 @@ export const Settings = z
     AAP_ORGANIZATION: optionalText,
     AAP_PROVISION_TEMPLATE: z.string().min(1).default('osac-create-compute-instance'),
     AAP_DEPROVISION_TEMPLATE: z.string().min(1).default('osac-delete-compute-instance'),
-    AAP_TIMEOUT_MS: positiveInt(30_000),
+    // Per attempt, and never past the invocation's budget (lib/runtime/deadline.ts): below the task functions' 30 s
+    // timeout, so one slow reply leaves time for a retry or for reporting a Transient the state machine retries.
+    AAP_TIMEOUT_MS: positiveInt(20_000),
     CLUSTERS_FILE: optionalText,
     CLUSTERS_SECRET_NAME: optionalText,
     SECRETS_MAX_AGE_SECONDS: positiveInt(300),

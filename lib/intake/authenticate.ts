@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../k8s/clusters';
+import type { WebhookCluster } from '../k8s/clusters';
 import { SIGNATURE_HEADER, type SignatureFailure, sameSecret, verifySignature } from './signature';
 
 export type AuthScheme = 'signature' | 'bearer';
@@ -11,7 +11,7 @@ export interface AuthenticationInput {
   /** Lower-cased header names. */
   headers: Readonly<Record<string, string | undefined>>;
   body: Uint8Array;
-  cluster: Pick<ClusterConfig, 'webhookSecrets' | 'webhookBearerToken'>;
+  cluster: Pick<WebhookCluster, 'webhookSecrets' | 'webhookBearerToken'>;
   nowSeconds: number;
 }
 

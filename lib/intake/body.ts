@@ -9,6 +9,7 @@ import {
   parseComputeInstance,
   VERSION,
 } from '../computeinstance';
+import { DNS_LABEL_MESSAGE, DNS_SUBDOMAIN_MESSAGE, isDnsLabel, isDnsSubdomain } from '../k8s/names';
 import { InstanceRef } from '../sfn/names';
 import type { WebhookRoute } from './routes';
 
@@ -86,7 +87,12 @@ const Identity = z.looseObject(
     }),
     kind: z.literal(KIND, { error: `expected ${KIND}` }),
     metadata: z.looseObject(
-      { namespace: text('the namespace'), name: text('the name'), uid: text('the uid') },
+      {
+        // The API server's rules, so a name it could never hold ('..', 'a/b', 'Bad_NS') starts nothing.
+        namespace: text('the namespace').refine((value) => value === '' || isDnsLabel(value), DNS_LABEL_MESSAGE),
+        name: text('the name').refine((value) => value === '' || isDnsSubdomain(value), DNS_SUBDOMAIN_MESSAGE),
+        uid: text('the uid'),
+      },
       { error: 'required' },
     ),
   },

@@ -1,11 +1,13 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
+import { awsClientConfig, WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
 
 /**
- * The webhook's clients, built from its settings. The registry caches the clusters document (a file once; a
+ * The webhook's clients, built from its settings. The registry caches the webhooks document (a file once; a
  * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client
  * keeps its connections: build this once per container, not per request.
  */
@@ -15,10 +17,13 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
     (settings.CLUSTERS_FILE
       ? new FileClusterRegistry(settings.CLUSTERS_FILE)
       : new SecretsManagerClusterRegistry({
-          secretName: settings.CLUSTERS_SECRET_NAME as string,
+          // The webhook secrets only: this public function never holds an API server's token.
+          view: 'webhooks',
+          secretName: settings.WEBHOOKS_SECRET_NAME as string,
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+          client: new SecretsManagerClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS)),
         }));
-  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
   return {
     clusters,
     sfn,

@@ -1,5 +1,5 @@
 import { hasFinalizer } from '../computeinstance';
-import type { ClusterConfig } from '../k8s/clusters';
+import type { WebhookCluster } from '../k8s/clusters';
 import { type WorkflowToStart, workflowToStart } from '../workflow/start';
 import type { WebhookChange } from './body';
 
@@ -26,6 +26,6 @@ export function decideIntake(change: WebhookChange, now: Date, finalizer: string
 }
 
 /** A cluster restricted to some namespaces speaks for those only. */
-export function servesNamespace(cluster: Pick<ClusterConfig, 'namespaces'>, namespace: string): boolean {
+export function servesNamespace(cluster: Pick<WebhookCluster, 'namespaces'>, namespace: string): boolean {
   return cluster.namespaces === undefined || cluster.namespaces.includes(namespace);
 }

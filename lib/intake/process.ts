@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { ClusterConfig, ClusterRegistry } from '../k8s/clusters';
+import type { ClusterRegistry, WebhookCluster } from '../k8s/clusters';
 import { type StateMachines, startWorkflow } from '../workflow/start';
 import { type Authentication, authenticateWebhook } from './authenticate';
 import { parseWebhookBody, readRawBody, type WatchEventType } from './body';
@@ -10,7 +10,7 @@ import { SIGNATURE_TOLERANCE_SECONDS } from './signature';
 
 /** What the intake talks to; built once per container from the settings (see context.ts), injected in tests. */
 export interface IntakeContext {
-  clusters: Pick<ClusterRegistry, 'get'>;
+  clusters: Pick<ClusterRegistry<WebhookCluster>, 'get'>;
   sfn: SFNClient;
   machines: StateMachines;
   /** Wall clock: signature timestamps are the sender's wall clock. */
@@ -126,14 +126,20 @@ export async function processWebhook(request: WebhookRequest, ctx: IntakeContext
   const raw = readRawBody(request.body, request.isBase64Encoded);
   if (!raw.ok) return { ...about, ...rejected(413, 'body_too_large', 'body is larger than 1 MiB') };
 
-  let cluster: ClusterConfig | undefined;
+  let cluster: WebhookCluster | undefined;
   try {
     cluster = await ctx.clusters.get(match.cluster);
   } catch (error) {
     return { ...about, ...unavailable(`cluster registry: ${describeFailure(error)}`) };
   }
   if (cluster === undefined) {
-    return { ...about, ...rejected(404, 'unknown_cluster', `cluster ${match.cluster} is not registered`) };
+    // Exactly the answer a bad signature gets: a different one would let anyone list the registered cluster ids.
+    return {
+      ...about,
+      ...rejected(401, 'unknown_cluster', UNAUTHENTICATED_MESSAGE, {
+        detail: `cluster ${match.cluster} is not registered`,
+      }),
+    };
   }
 
   const auth = authenticateWebhook({

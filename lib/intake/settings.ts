@@ -22,7 +22,8 @@ const stateMachineArn = (which: string) =>
 export const WebhookSettings = z
   .object({
     CLUSTERS_FILE: optionalText,
-    CLUSTERS_SECRET_NAME: optionalText,
+    /** The `webhooks` document (webhook secrets, namespaces, finalizer per cluster); never the API credentials. */
+    WEBHOOKS_SECRET_NAME: optionalText,
     SECRETS_MAX_AGE_SECONDS: z.coerce.number().int().positive().default(300),
     SFN_ENDPOINT: optionalText.pipe(z.url({ error: 'must be a URL, e.g. http://127.0.0.1:8083' }).optional()),
     PROVISION_STATE_MACHINE_ARN: stateMachineArn('provision'),
@@ -32,11 +33,11 @@ export const WebhookSettings = z
     CLOCK_EPOCH_MS: z.coerce.number().int().nonnegative().optional(),
   })
   .superRefine((settings, ctx) => {
-    if (!settings.CLUSTERS_FILE && !settings.CLUSTERS_SECRET_NAME) {
+    if (!settings.CLUSTERS_FILE && !settings.WEBHOOKS_SECRET_NAME) {
       ctx.addIssue({
         code: 'custom',
-        path: ['CLUSTERS_SECRET_NAME'],
-        message: 'set CLUSTERS_SECRET_NAME (or CLUSTERS_FILE locally)',
+        path: ['WEBHOOKS_SECRET_NAME'],
+        message: 'set WEBHOOKS_SECRET_NAME (or CLUSTERS_FILE locally)',
       });
     }
   });

@@ -17,9 +17,10 @@ import {
   type StatusPatch,
   VERSION,
 } from '../computeinstance';
+import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
-import type { ClusterConfig } from './clusters';
+import type { ClusterCredentials } from './clusters';
 import {
   type ComputeInstanceStoreError,
   ConflictError,
@@ -119,7 +120,7 @@ export interface KubeComputeInstanceStoreOptions {
   fieldManager?: string;
 }
 
-const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_FIELD_MANAGER = 'cloudkit-provisioner';
 
 const ListResponse = z.looseObject({
@@ -131,7 +132,7 @@ const ListResponse = z.looseObject({
 type WriteStep<R> = { done: R } | { send: () => Promise<R> };
 
 export class KubeComputeInstanceStore implements ComputeInstanceStore {
-  readonly #cluster: ClusterConfig;
+  readonly #cluster: ClusterCredentials;
   // client-node sends every patch as a JSON patch unless a middleware sets another Content-Type; one client per
   // patch type keeps that decision out of each call: JSON patch for finalizers, merge patch for status.
   readonly #api: CustomObjectsApi;
@@ -140,7 +141,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
   readonly #transientRetry: RetryPolicy;
   readonly #fieldManager: string;
 
-  constructor(cluster: ClusterConfig, options: KubeComputeInstanceStoreOptions = {}) {
+  constructor(cluster: ClusterCredentials, options: KubeComputeInstanceStoreOptions = {}) {
     this.#cluster = cluster;
     this.#conflictRetry = checkRetryPolicy(options.conflictRetry ?? CONFLICT_RETRY, 'conflictRetry');
     this.#transientRetry = checkRetryPolicy(options.transientRetry ?? TRANSIENT_RETRY, 'transientRetry');
@@ -317,7 +318,10 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
           isStoreError(error, 'Conflict') || (isStoreError(error, 'Invalid') && error.statusCode === 422);
         if (!precondition) throw error;
         lastFailure = { error, resourceVersion: current.metadata.resourceVersion };
-        await sleep(backoffDelayMs(this.#conflictRetry, attempt));
+        const delayMs = backoffDelayMs(this.#conflictRetry, attempt);
+        // Out of budget: the Conflict goes to the state machine, which retries the whole step.
+        if (!canRetryAfter(delayMs)) throw error;
+        await sleep(delayMs);
       }
     }
   }
@@ -368,7 +372,9 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
       } catch (thrown) {
         const error = toStoreError(thrown, { what, secrets: [this.#cluster.token] });
         if (error.name !== 'Transient' || attempt >= this.#transientRetry.attempts) throw error;
-        await sleep(backoffDelayMs(this.#transientRetry, attempt));
+        const delayMs = backoffDelayMs(this.#transientRetry, attempt);
+        if (!canRetryAfter(delayMs)) throw error;
+        await sleep(delayMs);
       }
     }
   }
@@ -445,7 +451,8 @@ function reusingConnections(kubeConfig: KubeConfig): SecurityAuthentication {
 function timeoutMiddleware(timeoutMs: number): Middleware {
   return {
     pre: async (context) => {
-      context.setSignal(AbortSignal.timeout(timeoutMs));
+      // Never past the invocation's budget (0 when it is spent: the request is aborted before it is sent).
+      context.setSignal(AbortSignal.timeout(attemptTimeoutMs(timeoutMs)));
       return context;
     },
     post: async (response) => response,
@@ -464,7 +471,7 @@ function contentTypeMiddleware(contentType: string): Middleware {
 
 /** The store for one cluster, talking to its API server with the cluster's token. */
 export function createComputeInstanceStore(
-  cluster: ClusterConfig,
+  cluster: ClusterCredentials,
   options?: KubeComputeInstanceStoreOptions,
 ): ComputeInstanceStore {
   return new KubeComputeInstanceStore(cluster, options);

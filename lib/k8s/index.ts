@@ -5,9 +5,13 @@
 export {
   ClusterConfig,
   type ClusterConfigInput,
+  ClusterCredentials,
+  ClusterCredentialsDocument,
   type ClusterRegistry,
   ClusterRegistryDocument,
   ClusterRegistryError,
+  type ClusterRegistryView,
+  type ClusterRegistryViews,
   FileClusterRegistry,
   parseClusterRegistryDocument,
   REDACTED,
@@ -15,6 +19,8 @@ export {
   redactCluster,
   SecretsManagerClusterRegistry,
   type SecretsManagerClusterRegistryOptions,
+  WebhookCluster,
+  WebhookClustersDocument,
 } from './clusters';
 export {
   ComputeInstanceRef,

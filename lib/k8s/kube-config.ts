@@ -1,12 +1,12 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { clientNode } from './client-node';
-import type { ClusterConfig } from './clusters';
+import type { ClusterCredentials } from './clusters';
 
 /**
- * A client-node KubeConfig built from a ClusterConfig alone: no kubeconfig file, no environment, no exec plugins.
+ * A client-node KubeConfig built from a ClusterCredentials alone: no kubeconfig file, no environment, no exec plugins.
  * The token lives only inside it; never log the KubeConfig itself.
  */
-export function kubeConfigFor(cluster: ClusterConfig): KubeConfig {
+export function kubeConfigFor(cluster: ClusterCredentials): KubeConfig {
   const server = cluster.server.replace(/\/+$/, '');
   // client-node refuses plain http unless skipTLSVerify is set; with no TLS there is nothing to verify, and the
   // schema already limited `server` to http(s), so an http URL is taken as a deliberate choice (local stacks).

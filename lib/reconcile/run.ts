@@ -1,7 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AapClient, JOBS_BATCH_SIZE } from '../aap';
 import type { ComputeInstance } from '../computeinstance';
-import type { ClusterConfig, ClusterRegistry, ComputeInstanceStore } from '../k8s';
+import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore } from '../k8s';
 import { logger as powertoolsLogger } from '../runtime/powertools';
 import { describeExecutionStatus, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
@@ -27,8 +27,8 @@ export interface ReconcileLogger {
 
 /** Everything a run touches, injected: the handler builds it from the workflow context, tests from the local stack. */
 export interface ReconcileContext {
-  registry: ClusterRegistry;
-  storeFor(cluster: ClusterConfig): ComputeInstanceStore | Promise<ComputeInstanceStore>;
+  registry: ClusterRegistry<ClusterCredentials>;
+  storeFor(cluster: ClusterCredentials): ComputeInstanceStore | Promise<ComputeInstanceStore>;
   aap: Pick<AapClient, 'getJobs'>;
   sfn: SFNClient;
   machines: StateMachines;
@@ -52,7 +52,7 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
-function instanceRefOf(cluster: ClusterConfig, instance: ComputeInstance): InstanceRef {
+function instanceRefOf(cluster: ClusterCredentials, instance: ComputeInstance): InstanceRef {
   const { namespace, name, uid } = instance.metadata;
   const parsed = InstanceRef.safeParse({ cluster: cluster.id, namespace, name, uid });
   if (!parsed.success) {
@@ -110,7 +110,7 @@ class ReconcileRun {
   // -------------------------------------------------------------------------------------------------------------
   // 1. List every instance and decide what it needs from the object.
 
-  private async listCluster(cluster: ClusterConfig): Promise<void> {
+  private async listCluster(cluster: ClusterCredentials): Promise<void> {
     try {
       const store = await this.ctx.storeFor(cluster);
       // A cluster restricted to namespaces refuses a cluster-wide list: list each of them instead.
@@ -137,7 +137,7 @@ class ReconcileRun {
     }
   }
 
-  private plan(cluster: ClusterConfig, instance: ComputeInstance): void {
+  private plan(cluster: ClusterCredentials, instance: ComputeInstance): void {
     this.report.instances++;
     try {
       const need = planInstance(instance, this.ctx.now, {

@@ -4,11 +4,24 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { reportReserveMs, withDeadline } from './deadline';
 import { logger, metrics, tracer } from './powertools';
 
 export class InvalidTaskInput extends Error {
   override readonly name = 'InvalidTaskInput';
 }
+
+/**
+ * The invocation ran out of time. Outbound calls stop early enough that this should not happen; when it does (a
+ * slow step between calls), middy throws it just before Lambda's own timeout so the error has a name every Task's
+ * Retry lists, rather than the runtime's `Sandbox.Timedout`.
+ */
+export class TaskTimedOut extends Error {
+  override readonly name = 'TaskTimedOut';
+}
+
+/** How long before the Lambda timeout middy gives up on the task and throws TaskTimedOut. */
+export const TASK_TIMEOUT_EARLY_MS = 500;
 
 /** Adds the execution name to every log line of the invocation, so one execution's logs read as one story. */
 function correlateWithExecution(): MiddlewareObj<unknown> {
@@ -26,13 +39,19 @@ function correlateWithExecution(): MiddlewareObj<unknown> {
  * A Step Functions task: the state's Parameters are parsed with the task's zod schema (a clear error naming each bad
  * field, never a half-done task), then handed to the domain function; its small result becomes the state's output.
  * Errors the state machine branches on keep their `name` (InstanceGone, Transient, …): Lambda reports it as the
- * error type, which is what Retry and Catch match.
+ * error type, which is what Retry and Catch match. Outbound calls run under the invocation's deadline
+ * (lib/runtime/deadline.ts), so they give up while there is still time to say so.
  */
 export function taskHandler<S extends z.ZodType, O>(
   schema: S,
   task: (input: z.infer<S>, context: Context) => Promise<O>,
 ): middy.MiddyfiedHandler<unknown, O, Error, Context> {
-  return middy<unknown, O, Error, Context>()
+  return middy<unknown, O, Error, Context>({
+    timeoutEarlyInMillis: TASK_TIMEOUT_EARLY_MS,
+    timeoutEarlyResponse: () => {
+      throw new TaskTimedOut(`the task did not finish within ${TASK_TIMEOUT_EARLY_MS} ms of the function's timeout`);
+    },
+  })
     .use(captureLambdaHandler(tracer))
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
@@ -43,6 +62,11 @@ export function taskHandler<S extends z.ZodType, O>(
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
         throw new InvalidTaskInput(`invalid task input: ${problems}`);
       }
-      return task(parsed.data, context);
+      // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
+      const remainingMs =
+        typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+      if (remainingMs === undefined) return task(parsed.data, context);
+      const deadlineMs = Date.now() + remainingMs - reportReserveMs(remainingMs);
+      return withDeadline(deadlineMs, () => task(parsed.data, context));
     });
 }

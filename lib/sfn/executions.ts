@@ -6,6 +6,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { deadlineSignal } from '../runtime/deadline';
 
 export interface StartResult {
   executionArn: string;
@@ -29,7 +30,9 @@ export async function startExecution(
   input: unknown,
 ): Promise<StartResult> {
   try {
-    const out = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }));
+    const out = await inBudget('StartExecution', (options) =>
+      sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }), options),
+    );
     return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name), started: true };
   } catch (err) {
     if (err instanceof ExecutionAlreadyExists || (err as { name?: string }).name === 'ExecutionAlreadyExists') {
@@ -53,8 +56,11 @@ export async function listRunningExecutions(
   const found: RunningExecution[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sfn.send(
-      new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }),
+    const page = await inBudget('ListExecutions', (options) =>
+      sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1000, nextToken }),
+        options,
+      ),
     );
     for (const e of page.executions ?? []) {
       if (e.name?.startsWith(prefix) && e.executionArn) found.push({ executionArn: e.executionArn, name: e.name });
@@ -74,7 +80,9 @@ export async function stopExecutions(
   const stopped: string[] = [];
   for (const e of executions) {
     try {
-      await sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error, cause }));
+      await inBudget('StopExecution', (options) =>
+        sfn.send(new StopExecutionCommand({ executionArn: e.executionArn, error, cause }), options),
+      );
       stopped.push(e.name);
     } catch (err) {
       const name = (err as { name?: string }).name;
@@ -86,10 +94,29 @@ export async function stopExecutions(
 
 export async function describeExecutionStatus(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
   try {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const out = await inBudget('DescribeExecution', (options) =>
+      sfn.send(new DescribeExecutionCommand({ executionArn }), options),
+    );
     return out.status;
   } catch (err) {
     if ((err as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
     throw err;
+  }
+}
+
+/** A Step Functions call cut off at the invocation's deadline; named Transient so the state machines retry it. */
+export class SfnCallOutOfTime extends Error {
+  override readonly name = 'Transient';
+}
+
+/** A call aborted when the invocation's time budget is spent (lib/runtime/deadline.ts). */
+async function inBudget<T>(what: string, call: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
+  const abortSignal = deadlineSignal();
+  try {
+    return await call(abortSignal ? { abortSignal } : {});
+  } catch (error) {
+    if (abortSignal?.aborted)
+      throw new SfnCallOutOfTime(`Step Functions ${what} did not answer within the time budget`);
+    throw error;
   }
 }

@@ -1,21 +1,23 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { AapClient } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { loadSettings, type Settings } from '../config/settings';
 import {
-  type ClusterConfig,
+  type ClusterCredentials,
   type ClusterRegistry,
   type ComputeInstanceStore,
   createComputeInstanceStore,
   FileClusterRegistry,
   SecretsManagerClusterRegistry,
 } from '../k8s';
+import { AWS_CALL_LIMITS, awsClientConfig } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
 import { logger } from '../runtime/powertools';
 
 export interface ClusterAccess {
-  cluster: ClusterConfig;
+  cluster: ClusterCredentials;
   store: ComputeInstanceStore;
   finalizer: string;
 }
@@ -23,7 +25,7 @@ export interface ClusterAccess {
 /** What the workflow tasks need from the outside world; tests and the local stack build it the same way. */
 export interface WorkflowContext {
   settings: Settings;
-  clusters: ClusterRegistry;
+  clusters: ClusterRegistry<ClusterCredentials>;
   aap: AapClient;
   sfn: SFNClient;
   cluster(id: string): Promise<ClusterAccess>;
@@ -35,7 +37,7 @@ export class UnknownCluster extends Error {
 }
 
 export interface WorkflowContextOverrides {
-  clusters?: ClusterRegistry;
+  clusters?: ClusterRegistry<ClusterCredentials>;
   aap?: AapClient;
   sfn?: SFNClient;
   now?: () => Date;
@@ -47,15 +49,20 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
     (settings.CLUSTERS_FILE
       ? new FileClusterRegistry(settings.CLUSTERS_FILE)
       : new SecretsManagerClusterRegistry({
+          // The API credentials only: the webhook secrets live in a secret only the webhook may read.
+          view: 'credentials',
           secretName: settings.CLUSTERS_SECRET_NAME as string,
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+          client: secretsManager(),
         }));
   const secretName = settings.AAP_TOKEN_SECRET_NAME;
+  let aapTokenSecrets: SecretsProvider | undefined;
   const token =
     settings.AAP_TOKEN ??
     (async () => {
       // Cached by Powertools for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
-      const value = await getSecret<string>(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
+      aapTokenSecrets ??= new SecretsProvider({ awsSdkV3Client: secretsManager() });
+      const value = await aapTokenSecrets.get(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
       if (typeof value !== 'string' || value === '') throw new Error(`secret ${secretName} holds no AAP token`);
       return value;
     });
@@ -68,7 +75,7 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       timeoutMs: settings.AAP_TIMEOUT_MS,
       logger,
     });
-  const sfn = overrides.sfn ?? new SFNClient(settings.SFN_ENDPOINT ? { endpoint: settings.SFN_ENDPOINT } : {});
+  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
   // One store per cluster per container: it keeps the Kubernetes client (and its connections) between invocations.
   const stores = new Map<string, ClusterAccess>();
   return {
@@ -91,6 +98,11 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       return access;
     },
   };
+}
+
+/** Secrets Manager with bounded attempts and timeouts (the SDK's defaults have no request timeout). */
+function secretsManager(): SecretsManagerClient {
+  return new SecretsManagerClient(awsClientConfig(AWS_CALL_LIMITS));
 }
 
 let shared: WorkflowContext | undefined;

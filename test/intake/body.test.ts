@@ -1,4 +1,5 @@
 import { MAX_BODY_BYTES, parseWebhookBody, readRawBody, type WebhookRoute } from '../../lib/intake';
+import { DNS_LABEL_MESSAGE, DNS_SUBDOMAIN_MESSAGE } from '../../lib/k8s/names';
 import { instance } from './support/requests';
 
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
@@ -163,8 +164,24 @@ describe('parseWebhookBody', () => {
       'a namespace longer than the API server allows',
       'events',
       event('ADDED', withMeta({ namespace: 'n'.repeat(64) })),
-      [{ path: 'object.metadata.namespace', message: /too big/i }],
+      [{ path: 'object.metadata.namespace', message: DNS_LABEL_MESSAGE }],
     ],
+    ...['.', '..', 'a/b', 'Bad_NS', 'ns.with.dots', '-ns', 'ns-', 'nämespace'].map(
+      (namespace): [string, WebhookRoute, Buffer, Array<{ path: string; message: string }>] => [
+        `the namespace ${JSON.stringify(namespace)} Kubernetes rejects`,
+        'events',
+        event('ADDED', withMeta({ namespace })),
+        [{ path: 'object.metadata.namespace', message: DNS_LABEL_MESSAGE }],
+      ],
+    ),
+    ...['.', '..', 'a/b', 'Bad_Name', 'vm..7', '.vm', 'vm-', 'vm\u00e9', 'x'.repeat(254)].map(
+      (name): [string, WebhookRoute, Buffer, Array<{ path: string; message: string }>] => [
+        `the name ${JSON.stringify(name).slice(0, 20)} Kubernetes rejects`,
+        'create',
+        bytes(withMeta({ name: JSON.parse(`"${name}"`) })),
+        [{ path: 'metadata.name', message: DNS_SUBDOMAIN_MESSAGE }],
+      ],
+    ),
   ])('refuses %s, naming the field', (_label, route, body, issues) => {
     const parsed = parseWebhookBody(route, body, 'east');
     expect(parsed).toEqual({

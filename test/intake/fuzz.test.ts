@@ -288,6 +288,30 @@ describe('fuzzing the webhook handler', () => {
     expect(statuses.statuses()).toEqual([...FORGED_STATUSES]);
   }, 60_000);
 
+  it('500 requests for unregistered clusters: answered exactly as a bad signature, the id never echoed', async () => {
+    const unregistered = fc
+      .stringMatching(/^[a-z0-9][-a-z0-9]{0,39}$/)
+      .filter((id) => !(KNOWN_CLUSTERS as readonly string[]).includes(id));
+    const probe = fc.tuple(unregistered, fc.constantFrom(...ROUTES), anyBody, fc.string({ maxLength: 80 }));
+    await fc.assert(
+      fc.asyncProperty(probe, async ([id, route, body, signature]) => {
+        const headers = { 'x-signature-256': signature };
+        const unknown = await handler(eventFor('POST', [id, route], body, headers, false), lambdaContext);
+        const known = await handler(
+          eventFor('POST', [KNOWN_CLUSTERS[0] as string, route], body, headers, false),
+          lambdaContext,
+        );
+        // Identical answers cannot echo the id (unless the generic message happens to contain it). A body over
+        // 1 MiB is refused before the cluster is looked up, for both alike.
+        const same = JSON.stringify(unknown) === JSON.stringify(known) && [401, 413].includes(unknown.statusCode);
+        if (!same) {
+          throw new Error(`cluster ${id}: ${JSON.stringify(unknown)} differs from ${JSON.stringify(known)}`);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  }, 60_000);
+
   it('1,000 correctly signed requests with arbitrary bodies: never a 5xx, and a start exactly when accepted', async () => {
     const signedRequest = fc.tuple(
       fc.constantFrom(...KNOWN_CLUSTERS),

@@ -195,12 +195,7 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
     const generic401 = { message: 'invalid or missing signature' };
 
     const refusals: Array<[string, () => APIGatewayProxyEventV2, number, unknown]> = [
-      [
-        'an unknown cluster',
-        () => signed(watchEventBody('ADDED', object()), 'west'),
-        404,
-        { message: 'cluster west is not registered' },
-      ],
+      ['an unknown cluster', () => signed(watchEventBody('ADDED', object()), 'west'), 401, generic401],
       ['an unknown route', () => apiEvent({ path: '/v1/clusters/east/restart' }), 404, { message: 'no such route' }],
       ['a path outside the API', () => apiEvent({ path: '/admin' }), 404, { message: 'no such route' }],
       [
@@ -293,6 +288,28 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
         expect(sfn.starts).toEqual([]);
       },
     );
+
+    it('answers an unknown cluster exactly as a bad signature, so cluster ids cannot be enumerated', async () => {
+      const body = watchEventBody('ADDED', object());
+      const unknown = await invoke(signedEvent('west', 'events', body, SECRET));
+      const forged = await invoke(signedEvent(EAST.id, 'events', body, TENANT.secret));
+      expect(unknown).toEqual(forged);
+      expect(unknown.statusCode).toBe(401);
+      expect(unknown.body).not.toContain('west');
+    });
+
+    it.each([
+      ['namespace', { namespace: 'Bad_NS' }, 'object.metadata.namespace'],
+      ['name', { name: '..' }, 'object.metadata.name'],
+      ['name', { name: 'a/b' }, 'object.metadata.name'],
+    ])('refuses a %s Kubernetes would reject (%j) with a 400 naming the field', async (_what, metadata, path) => {
+      const base = object();
+      const event = signed(watchEventBody('ADDED', { ...base, metadata: { ...base.metadata, ...metadata } }));
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(400);
+      expect(response.json).toMatchObject({ issues: [expect.objectContaining({ path })] });
+      expect(sfn.starts).toEqual([]);
+    });
 
     it('tells a 405 which method to use', async () => {
       const response = await invoke(apiEvent({ method: 'DELETE', path: routePath(EAST.id, 'events') }));

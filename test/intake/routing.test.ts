@@ -43,7 +43,7 @@ describe('webhookRequestFromApiGateway', () => {
 describe('loadWebhookSettings', () => {
   const arn = (name: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:${name}`;
   const valid = {
-    CLUSTERS_SECRET_NAME: 'cloudkit-provisioner/dev/clusters',
+    WEBHOOKS_SECRET_NAME: 'cloudkit-provisioner/dev/webhooks',
     PROVISION_STATE_MACHINE_ARN: arn('cloudkit-provisioner-dev-provision'),
     DEPROVISION_STATE_MACHINE_ARN: arn('cloudkit-provisioner-dev-deprovision'),
   };
@@ -58,9 +58,15 @@ describe('loadWebhookSettings', () => {
 
   it.each([
     [
-      'no clusters source',
-      { ...valid, CLUSTERS_SECRET_NAME: ' ' },
-      /CLUSTERS_SECRET_NAME: set CLUSTERS_SECRET_NAME \(or CLUSTERS_FILE locally\)/,
+      'no webhooks source',
+      { ...valid, WEBHOOKS_SECRET_NAME: ' ' },
+      /WEBHOOKS_SECRET_NAME: set WEBHOOKS_SECRET_NAME \(or CLUSTERS_FILE locally\)/,
+    ],
+    [
+      // The API credentials are not the webhook's to read: their secret alone is no source for it.
+      'only the clusters (API credentials) secret',
+      { ...valid, WEBHOOKS_SECRET_NAME: undefined, CLUSTERS_SECRET_NAME: 'cloudkit-provisioner/dev/clusters' },
+      /WEBHOOKS_SECRET_NAME: set WEBHOOKS_SECRET_NAME/,
     ],
     [
       'no provision machine',

@@ -29,6 +29,7 @@ const PREFIX = `${SERVICE}-ci`;
 const arn = (service: string, rest: string) =>
   `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${rest}`;
 const CLUSTERS_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/clusters-??????`);
+const WEBHOOKS_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/webhooks-??????`);
 const AAP_TOKEN_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/aap-token-??????`);
 const PROVISION_MACHINE = arn('states', `stateMachine:${PREFIX}-provision`);
 const DEPROVISION_MACHINE = arn('states', `stateMachine:${PREFIX}-deprovision`);
@@ -42,6 +43,7 @@ const ownLogs = (key: string) =>
     ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents'],
     [arn('logs', `log-group:/aws/lambda/${PREFIX}-${key}:*:*`)],
   );
+const readWebhooks = grant(['secretsmanager:GetSecretValue'], [WEBHOOKS_SECRET]);
 const readClusters = grant(['secretsmanager:GetSecretValue'], [CLUSTERS_SECRET]);
 const readClustersAndAapToken = grant(['secretsmanager:GetSecretValue'], [CLUSTERS_SECRET, AAP_TOKEN_SECRET]);
 
@@ -64,11 +66,8 @@ const FUNCTIONS: ExpectedFunction[] = [
     timeout: 10,
     aap: false,
     errorsThreshold: 1,
-    grants: [
-      ...readClusters,
-      ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
-      ...grant(['states:DescribeExecution'], [PROVISION_EXECUTIONS, DEPROVISION_EXECUTIONS]),
-    ],
+    // The webhook secret only (never the API credentials), and starting executions: nothing it does not use.
+    grants: [...readWebhooks, ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE])],
   },
   {
     key: 'reconcile',
@@ -79,7 +78,7 @@ const FUNCTIONS: ExpectedFunction[] = [
     errorsThreshold: 1,
     grants: [
       ...readClustersAndAapToken,
-      ...grant(['states:StartExecution', 'states:ListExecutions'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
+      ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
       ...grant(['states:DescribeExecution'], [PROVISION_EXECUTIONS, DEPROVISION_EXECUTIONS]),
     ],
   },
@@ -224,6 +223,18 @@ describe('IAM', () => {
     expect(grants(role)).toEqual([...ownLogs(f.key), ...f.grants].sort());
   });
 
+  it('keeps the API credentials from the public webhook, and the webhook secrets from everyone else', () => {
+    const rolesThatMay = (secret: string) =>
+      FUNCTIONS.filter((f) =>
+        grants(resource(template, roleId(f.key), 'AWS::IAM::Role')).some((g) => g.endsWith(secret)),
+      )
+        .map((f) => f.key)
+        .sort();
+    expect(rolesThatMay(WEBHOOKS_SECRET)).toEqual(['webhook']);
+    expect(rolesThatMay(CLUSTERS_SECRET)).not.toContain('webhook');
+    expect(rolesThatMay(AAP_TOKEN_SECRET)).not.toContain('webhook');
+  });
+
   it('gives no two functions the same role', () => {
     const roles = resourcesOfType(template, 'AWS::Lambda::Function').map(([, fn]) => referencedId(fn.Properties.Role));
     expect(new Set(roles).size).toBe(FUNCTIONS.length);
@@ -264,10 +275,10 @@ describe('IAM', () => {
 });
 
 describe('environment', () => {
-  it('gives the webhook its settings and secret names but none of the AAP settings', () => {
+  it('gives the webhook its settings and the webhooks secret name but none of the AAP or cluster credentials', () => {
     expect(Object.keys(environmentOf(template, 'webhook')).sort()).toEqual(
       [
-        'CLUSTERS_SECRET_NAME',
+        'WEBHOOKS_SECRET_NAME',
         'DEPROVISION_STATE_MACHINE_ARN',
         'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL',
@@ -277,6 +288,10 @@ describe('environment', () => {
         'PROVISION_STATE_MACHINE_ARN',
       ].sort(),
     );
+  });
+
+  it('names the webhooks secret for the webhook', () => {
+    expect(environmentOf(template, 'webhook').WEBHOOKS_SECRET_NAME).toBe(`${SERVICE}/ci/webhooks`);
   });
 
   it.each(FUNCTIONS.filter((f) => f.aap))('$key gets the AAP settings, the token by secret name', (f) => {
@@ -458,6 +473,39 @@ describe('alarms', () => {
     },
   );
 
+  // The webhook and the reconciler catch their errors (to answer 503, to report and go on): these metrics, not
+  // Lambda's Errors, are where those errors show.
+  it.each([
+    ['ReconcileErrors', 'instances the reconciler could not reconcile'],
+    ['ReconcileClustersFailed', 'clusters the reconciler could not list'],
+    ['WebhookUnavailable', 'webhooks answered 503/500'],
+    ['LaunchIntentsAbandoned', 'launches given up with their outcome unknown'],
+  ])('alarms on our metric %s (%s) to the topic', (metric) => {
+    const alarm = alarms().find((a) => a.Namespace === 'CloudkitProvisioner' && a.MetricName === metric);
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'service', Value: SERVICE }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+  });
+
+  it('alarms on any 5xx of the HTTP API, its own (integration timeouts) included', () => {
+    const alarm = alarms().find((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx');
+    expect(alarm).toMatchObject({
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(dimension(alarm ?? {}, 'ApiId')).toEqual(['HttpApi']);
+    expect(alarm?.Dimensions).toContainEqual({ Name: 'Stage', Value: '$default' });
+    expect(isCreated(template, 'HttpApi')).toBe(true);
+    expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+  });
+
   it.each(FUNCTIONS)('$key: alarms on $errorsThreshold or more errors in 5 minutes', (f) => {
     const alarm = alarms().find(
       (a) =>
@@ -581,7 +629,10 @@ describe('per-stage settings (serverless print --stage prod, with an existing al
   }, PRINT_TIMEOUT_MS + 10_000);
 
   it('reads the secrets named for prod', () => {
-    expect(prod.provider.environment.CLUSTERS_SECRET_NAME).toBe(`${SERVICE}/prod/clusters`);
+    expect(prod.custom.environment.aap.CLUSTERS_SECRET_NAME).toBe(`${SERVICE}/prod/clusters`);
+    expect(render(prod.custom.arns.webhooksSecret)).toBe(
+      arn('secretsmanager', `secret:${SERVICE}/prod/webhooks-??????`),
+    );
     expect(prod.custom.environment.aap.AAP_TOKEN_SECRET_NAME).toBe(`${SERVICE}/prod/aap-token`);
     expect(render(prod.custom.arns.clustersSecret)).toBe(
       arn('secretsmanager', `secret:${SERVICE}/prod/clusters-??????`),

@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import { InvalidTaskInput, taskHandler } from '../../lib/runtime/task-handler';
+import { budgetRemainingMs, reportReserveMs } from '../../lib/runtime/deadline';
+import { InvalidTaskInput, TASK_TIMEOUT_EARLY_MS, TaskTimedOut, taskHandler } from '../../lib/runtime/task-handler';
 
 const context = {
   functionName: 'pollJob',
@@ -39,5 +40,23 @@ describe('taskHandler', () => {
       throw new InstanceGone('osac/vm-1 is gone');
     });
     await expect(failing({}, context)).rejects.toMatchObject({ name: 'InstanceGone', message: 'osac/vm-1 is gone' });
+  });
+
+  it('runs the task inside the invocation budget, keeping room to report', async () => {
+    const seeing = taskHandler(z.object({}), async () => ({ left: budgetRemainingMs() }));
+    const { left } = await seeing({}, context);
+    const expected = 30_000 - reportReserveMs(30_000);
+    expect(left).toBeLessThanOrEqual(expected);
+    expect(left).toBeGreaterThan(expected - 1_000);
+  });
+
+  it('turns running out of time into TaskTimedOut, a name every Retry lists, just before Lambda would', async () => {
+    const slow = taskHandler(z.object({}), () => new Promise<never>(() => undefined));
+    const shortContext = { ...context, getRemainingTimeInMillis: () => TASK_TIMEOUT_EARLY_MS + 100 } as Context;
+    const started = Date.now();
+    const failure = await slow({}, shortContext).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(TaskTimedOut);
+    expect(failure).toMatchObject({ name: 'TaskTimedOut' });
+    expect(Date.now() - started).toBeLessThan(TASK_TIMEOUT_EARLY_MS + 100);
   });
 });

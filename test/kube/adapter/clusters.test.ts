@@ -403,4 +403,71 @@ describe('SecretsManagerClusterRegistry', () => {
   ])('refuses %s', (_label, options, expected) => {
     expect(() => new SecretsManagerClusterRegistry(options)).toThrow(expected);
   });
+
+  describe('the split registry: each function reads only its own view', () => {
+    const { token: _t, webhookSecrets: _w, webhookBearerToken: _b, ...credentials } = cluster();
+    const webhookEntry = {
+      id: 'dev-east',
+      webhookSecrets: [WEBHOOK_SECRET],
+      webhookBearerToken: WEBHOOK_BEARER,
+      namespaces: ['osac-computeinstance'],
+    };
+
+    it('credentials: the API server and its token, no webhook secret', async () => {
+      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [{ ...credentials, token: TOKEN }] }));
+      const registry = new SecretsManagerClusterRegistry({
+        view: 'credentials',
+        secretName: 'c',
+        maxAgeSeconds: 60,
+        client,
+      });
+      const found = await registry.get('dev-east');
+      expect(found).toMatchObject({ token: TOKEN, server: 'https://api.dev-east.example.com:6443' });
+      expect(found?.finalizer).toBe('osac.openshift.io/computeinstance');
+      expect(JSON.stringify(found)).not.toContain(TOKEN);
+    });
+
+    it('credentials: a secret from before the split is read, its webhook fields dropped', async () => {
+      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
+      const registry = new SecretsManagerClusterRegistry({
+        view: 'credentials',
+        secretName: 'c',
+        maxAgeSeconds: 60,
+        client,
+      });
+      const found = (await registry.get('dev-east')) as Record<string, unknown>;
+      expect(found.token).toBe(TOKEN);
+      expect(found).not.toHaveProperty('webhookSecrets');
+      expect(found).not.toHaveProperty('webhookBearerToken');
+    });
+
+    it('webhooks: secrets, namespaces and finalizer, and nothing that reaches the API server', async () => {
+      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [webhookEntry] }));
+      const registry = new SecretsManagerClusterRegistry({
+        view: 'webhooks',
+        secretName: 'w',
+        maxAgeSeconds: 60,
+        client,
+      });
+      const found = await registry.get('dev-east');
+      expect(found).toEqual({
+        ...webhookEntry,
+        finalizer: 'osac.openshift.io/computeinstance',
+      });
+      expectNoSecret(JSON.stringify(found));
+    });
+
+    it.each([
+      ['a token in the webhooks document', 'webhooks', { ...webhookEntry, token: TOKEN }, /clusters\[0\]: .*token/],
+      ['a server in the webhooks document', 'webhooks', { ...webhookEntry, server: 'https://x' }, /server/],
+      ['no webhook secret in the webhooks document', 'webhooks', { id: 'dev-east' }, /webhookSecrets/],
+      ['no token in the credentials document', 'credentials', { ...credentials }, /token/],
+    ] as const)('refuses %s', async (_label, view, entry, expected) => {
+      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [entry] }));
+      const registry = new SecretsManagerClusterRegistry({ view, secretName: 's', maxAgeSeconds: 60, client });
+      const message = await rejectionMessage(registry.list());
+      expect(message).toMatch(expected);
+      expectNoSecret(message);
+    });
+  });
 });

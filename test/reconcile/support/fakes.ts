@@ -4,6 +4,7 @@ import { isTerminalJobState, type JobState } from '../../../lib/domain/job-state
 import {
   ClusterConfig,
   type ClusterConfigInput,
+  type ClusterCredentials,
   type ClusterRegistry,
   type ComputeInstanceStore,
   type ListOptions,
@@ -21,7 +22,7 @@ export function cluster(id: string, extra: Partial<ClusterConfigInput> = {}): Cl
   });
 }
 
-export function registryOf(clusters: ClusterConfig[]): ClusterRegistry {
+export function registryOf(clusters: ClusterCredentials[]): ClusterRegistry<ClusterCredentials> {
   return {
     get: async (id) => clusters.find((c) => c.id === id),
     list: async () => [...clusters],
