@@ -17,6 +17,7 @@ export {
   abandonIntent,
   appendJob,
   DEFAULT_MAX_JOB_HISTORY,
+  type IntentAbandonment,
   isLaunchIntent,
   type JobPatch,
   type JobsChange,

@@ -124,6 +124,9 @@ function describeIntent(intentTimestamp: string, type: JobType | undefined): str
 /**
  * Gives the launch intent written at `intentTimestamp` the id AAP returned. Running it again after a lost write
  * is harmless: an entry with that id and timestamp already there means it was resolved.
+ * An intent the stale-intent recovery abandoned meanwhile (it asked AAP before the launcher's POST landed) is
+ * revived: AAP did create the job, so the entry gets its id and is followed; a Failed record would let the decision
+ * relaunch it, or a deprovision run beside it.
  */
 export function resolveIntent(
   jobs: readonly ProvisioningJob[] | undefined,
@@ -139,30 +142,51 @@ export function resolveIntent(
       job.jobID === jobID && (type === undefined || job.type === type) && instantMs(job.timestamp, 'timestamp') === at,
   );
   if (resolved !== undefined) return { jobs: list, changed: false, job: resolved };
-  const index = intentIndex(list, intentTimestamp, type);
+  let index = intentIndex(list, intentTimestamp, type);
+  if (index < 0 && type !== undefined) index = abandonedIndex(list, at, type);
   if (index < 0) throw new Error(`no unresolved ${describeIntent(intentTimestamp, type)} in status.provisioningJobs`);
-  const job: ProvisioningJob = { ...(list[index] as ProvisioningJob), jobID };
+  const current = list[index] as ProvisioningJob;
+  const job: ProvisioningJob = isLaunchIntent(current)
+    ? { ...current, jobID }
+    : { ...current, jobID, state: 'Pending' };
   const next = [...list];
   next[index] = job;
   return { jobs: next, changed: true, job };
 }
 
+/** The intent of that type and instant that was given up (a terminal entry without an id), or -1. */
+function abandonedIndex(jobs: readonly ProvisioningJob[], at: number, type: JobType): number {
+  return jobs.findLastIndex(
+    (job) =>
+      job.jobID === '' &&
+      job.type === type &&
+      isTerminalJobState(job.state) &&
+      instantMs(job.timestamp, 'timestamp') === at,
+  );
+}
+
+/** What abandonIntent did: `job` is the entry it turned into a Failed record, absent when there was none to turn. */
+export interface IntentAbandonment {
+  jobs: readonly ProvisioningJob[];
+  changed: boolean;
+  job?: ProvisioningJob;
+}
+
 /**
  * The launch behind an intent failed (AAP refused it or never answered): the entry becomes a terminal Failed
  * record without an id, so the decision backs off instead of waiting for a launch that will never come.
- * Running it again finds the already abandoned entry and changes nothing.
+ * Only an unresolved intent is abandoned. One already settled by a concurrent writer (resolved with the job AAP
+ * created, abandoned already, or trimmed after either: trimJobs keeps every unresolved intent) is left as it is and
+ * nothing changes, so a second writer, or a retry after a lost write, never fails nor overwrites the first verdict.
  */
 export function abandonIntent(
   jobs: readonly ProvisioningJob[] | undefined,
   intentTimestamp: string,
   type: JobType,
   message: string,
-): JobsChange {
+): IntentAbandonment {
   const list = jobs ?? [];
-  const at = instantMs(intentTimestamp, 'intentTimestamp');
-  const index = list.findLastIndex(
-    (job) => job.jobID === '' && job.type === type && instantMs(job.timestamp, 'timestamp') === at,
-  );
-  if (index < 0) throw new Error(`no ${describeIntent(intentTimestamp, type)} in status.provisioningJobs`);
+  const index = intentIndex(list, intentTimestamp, type);
+  if (index < 0) return { jobs: list, changed: false };
   return patchAt(list, index, { state: 'Failed', message });
 }

@@ -333,7 +333,11 @@ export interface LaunchFailedInput {
   now: Date;
 }
 
-/** AAP refused the launch or it never answered: the intent becomes a Failed record, so the retry backs off. */
+/**
+ * AAP refused the launch or it never answered: the intent becomes a Failed record, so the retry backs off.
+ * An intent already settled by someone else (the launcher and the stale-intent recovery race) changes nothing:
+ * the phase and conditions then belong to whatever settled it, or to a newer job.
+ */
 export function onLaunchFailed(
   instance: ComputeInstance,
   { intentTimestamp, type, errorDetail, now }: LaunchFailedInput,
@@ -344,6 +348,7 @@ export function onLaunchFailed(
     type,
     boundText(`launch failed: ${errorDetail}`, MAX_JOB_MESSAGE_LENGTH),
   );
+  if (failed === undefined) return { provisioningJobs: [...provisioningJobs] };
   if (type === 'provision') return provisionFailed(instance, provisioningJobs, failed, now);
   return { phase: phaseFor(instance, instance.status?.phase), provisioningJobs: [...provisioningJobs] };
 }

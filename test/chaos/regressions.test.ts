@@ -1,9 +1,15 @@
+import type { AapClient } from '../../lib/aap';
+import { isLaunchIntent } from '../../lib/computeinstance';
+import { loadSettings } from '../../lib/config/settings';
+import { createWorkflowContext, type WorkflowContext } from '../../lib/workflow/context';
+import { inspect, launch, type PollState } from '../../lib/workflow/tasks';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import {
   aapJobsFor,
   ClusterClient,
   deletionInvariants,
   NAMESPACE,
+  refOf,
   sfnClient,
   startDeprovision,
   startProvision,
@@ -112,4 +118,121 @@ describe('chaos regressions: a stale launch intent on a busy AAP', () => {
       deprovisionJobs: 1,
     });
   }, 60_000);
+});
+
+/**
+ * The launcher and the stale-intent recovery settling the same intent (first seen with the CI seed ci-charlie on a
+ * loaded 2-core machine, reproduced with `npx tsx bench/chaos.ts --seed ci-charlie --lifecycles 20 --time-scale
+ * 0.002`: executions FAILED with "no provision launch intent of … in status.provisioningJobs" from FetchInstance,
+ * and "no unresolved provision launch intent" from LaunchProvisionJob). A launcher slower than
+ * LAUNCH_INTENT_TTL_SECONDS (the local engine's task timeouts run on the real clock, the TTL on the scaled one) is
+ * taken for dead: a second execution asks AAP before the launcher's POST lands, finds no job, and gives the intent
+ * up, while the launcher records the job AAP did create. Whichever status write came second threw. Here the
+ * interleaving is forced: the real task functions, stores and simulators, with the launcher's POST held back and
+ * the recovery's clock past the TTL.
+ */
+describe('chaos regressions: the launcher and the stale-intent recovery settle the same intent', () => {
+  let stack: LocalStack;
+  let cluster: ClusterClient;
+  let base: WorkflowContext;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      timeScale: 0.01,
+      templates: [{ name: CREATE_TEMPLATE, effect: 'create-vm', durations: { pending: 2, waiting: 2, running: 900 } }],
+    });
+    cluster = new ClusterClient(stack);
+    base = createWorkflowContext(loadSettings());
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  function deferred() {
+    let resolve = () => {};
+    const promise = new Promise<void>((done) => {
+      resolve = done;
+    });
+    return { promise, resolve };
+  }
+
+  /** The same context with some AAP calls replaced, e.g. to hold a POST back until the test lets it go. */
+  function withAap(ctx: WorkflowContext, replaced: Partial<AapClient>): WorkflowContext {
+    const aap = new Proxy(ctx.aap, {
+      get(target, property) {
+        if (Object.hasOwn(replaced, property)) return replaced[property as keyof AapClient];
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { ...ctx, aap };
+  }
+
+  /** The recovery's view: well past LAUNCH_INTENT_TTL_SECONDS after the intent, so the launcher looks dead. */
+  const pastTtl = (ctx: WorkflowContext): WorkflowContext => ({
+    ...ctx,
+    now: () => new Date(base.now().getTime() + 2 * ctx.settings.LAUNCH_INTENT_TTL_SECONDS * 1000),
+  });
+
+  /** An instance with our finalizer, and a launcher whose AAP POST waits for `post` after its intent is written. */
+  async function launchHeldBack(name: string, post: Promise<void>) {
+    const created = await cluster.create(name);
+    await cluster.setFinalizers(name, ['osac.openshift.io/computeinstance']);
+    const ref = refOf(created);
+    const launcher = withAap(base, {
+      launch: async (template, input) => {
+        await post;
+        return base.aap.launch(template, input);
+      },
+    });
+    const launching = launch(launcher, { ref, type: 'provision', execution: `${name}-launcher` });
+    launching.catch(() => undefined); // awaited below; a rejection is the bug under test, not an unhandled one
+    await waitForStatus(
+      cluster,
+      name,
+      (i) => i.status?.provisioningJobs?.some(isLaunchIntent) === true,
+      'the launch intent',
+    );
+    return { ref, launching };
+  }
+
+  /** One entry, for the one job AAP created, followed by the next decision instead of launched again. */
+  async function expectRecordedAndFollowed(name: string, launched: PollState) {
+    const jobID = String(launched.job.id);
+    expect(aapJobsFor(stack, name).provision.map((job) => job.id)).toEqual([launched.job.id]);
+    const instance = await cluster.get(name);
+    expect(instance?.status?.provisioningJobs?.map((j) => [j.jobID, j.state, j.message])).toEqual([
+      [jobID, 'Pending', 'Provisioning job triggered'],
+    ]);
+    const ref = refOf(instance as NonNullable<typeof instance>);
+    expect(await inspect(base, { ref, workflow: 'provision' })).toMatchObject({
+      action: 'Poll',
+      poll: { job: { id: launched.job.id, type: 'provision' } },
+    });
+  }
+
+  it('the launcher records its job first; the recovery, which found none, leaves that record alone', async () => {
+    const post = deferred();
+    const { ref, launching } = await launchHeldBack('vm-race-launched-first', post.promise);
+    const recovery = withAap(pastTtl(base), {
+      findLaunchedJobs: async (input) => {
+        const found = await base.aap.findLaunchedJobs(input); // asked before the POST: nothing yet
+        post.resolve();
+        await launching; // the POST lands and the launcher records the job before the recovery writes
+        return found;
+      },
+    });
+    expect(await inspect(recovery, { ref, workflow: 'provision' })).toMatchObject({ action: 'WaitForLaunch' });
+    await expectRecordedAndFollowed('vm-race-launched-first', await launching);
+  }, 30_000);
+
+  it('the recovery gives the intent up first; the launcher then records the job AAP did create', async () => {
+    const post = deferred();
+    const { ref, launching } = await launchHeldBack('vm-race-abandoned-first', post.promise);
+    expect(await inspect(pastTtl(base), { ref, workflow: 'provision' })).toMatchObject({ action: 'WaitForLaunch' });
+    const abandoned = await cluster.get('vm-race-abandoned-first');
+    expect(abandoned?.status?.provisioningJobs?.map((j) => [j.jobID, j.state])).toEqual([['', 'Failed']]);
+    post.resolve();
+    await expectRecordedAndFollowed('vm-race-abandoned-first', await launching);
+  }, 30_000);
 });

@@ -193,8 +193,37 @@ describe('resolveIntent', () => {
     expect(twice.job).toBe(once[0]);
   });
 
+  // The stale-intent recovery asked AAP before the launcher's POST landed and gave the intent up; the launcher then
+  // got the job id. The job exists: it must be recorded and followed, never left behind a Failed record.
+  it('revives an intent abandoned meanwhile: the job AAP created gets its entry back', () => {
+    const abandoned = { ...provisionIntent, state: 'Failed' as const, message: 'launch failed: never reported back' };
+    const earlier = job('provision', 'Failed', { jobID: '1400', at: minutesAgo(3), configVersion: 'v1' });
+    const result = resolveIntent([earlier, abandoned, deprovisionIntent], at, '1500', 'provision');
+    expect(result.changed).toBe(true);
+    expect(ids(result.jobs)).toEqual(['p:1400', 'p:1500', 'd:intent']);
+    expect(result.job).toEqual({ ...abandoned, jobID: '1500', state: 'Pending' });
+    expect(latestJob(result.jobs, 'provision')).toBe(result.job);
+    expect(resolveIntent(result.jobs, at, '1500', 'provision')).toMatchObject({ changed: false, job: result.job });
+  });
+
   it.each<[string, ProvisioningJob[], string, string, JobType | undefined, RegExp]>([
     ['no intent at that time', [provisionIntent], minutesAgo(2), '1500', undefined, /no unresolved launch intent of/],
+    [
+      'an abandoned intent, no type',
+      [{ ...provisionIntent, state: 'Failed' }],
+      at,
+      '1500',
+      undefined,
+      /no unresolved launch intent of/,
+    ],
+    [
+      'an intent resolved with another job',
+      [{ ...provisionIntent, jobID: '1499' }],
+      at,
+      '1500',
+      'provision',
+      /no unresolved provision launch intent/,
+    ],
     ['no intent of that type', [provisionIntent], at, '1500', 'deprovision', /no unresolved deprovision launch intent/],
     ['two intents, no type', [provisionIntent, deprovisionIntent], at, '1500', undefined, /2 launch intents share/],
     ['an empty job id', [provisionIntent], at, '', undefined, /needs the AAP job id/],
@@ -217,6 +246,7 @@ describe('abandonIntent', () => {
       message: 'launch failed: 503',
       configVersion: 'v1',
     });
+    expect(result.job).toBe(result.jobs[0]);
     expect(isLaunchIntent(result.jobs[0] as ProvisioningJob)).toBe(false);
   });
 
@@ -227,12 +257,33 @@ describe('abandonIntent', () => {
     expect(twice.jobs).toBe(once);
   });
 
-  it.each<[string, string, JobType]>([
-    ['another time', minutesAgo(5), 'provision'],
-    ['another type', at, 'deprovision'],
-  ])('rejects an intent of %s', (_case, timestamp, type) => {
-    expect(() => abandonIntent(jobs, timestamp, type, 'x')).toThrow(
-      /no .*launch intent of .* in status.provisioningJobs/,
-    );
+  // The launcher's failure write and the stale-intent recovery race: whichever comes second finds the intent
+  // already settled, and must neither fail nor undo what the first one recorded.
+  const abandoned = job('provision', 'Failed', { jobID: '', at, configVersion: 'v1', message: 'launch failed: 503' });
+  const resolved = job('provision', 'Running', { jobID: '1500', at, configVersion: 'v1' });
+  const newer = job('provision', 'Pending', { jobID: '', at: minutesAgo(0.5), configVersion: 'v2' });
+  const filler = (n: number) =>
+    Array.from({ length: n }, (_, i) => job('deprovision', 'Failed', { jobID: `d${i}`, at: minutesAgo(0.9) }));
+  it.each<[string, ProvisioningJob[], string, JobType]>([
+    ['an intent resolved already with the job AAP created', [resolved], at, 'provision'],
+    ['an intent abandoned already, with another message', [abandoned], at, 'provision'],
+    ['an intent abandoned already, and a newer intent written since', [abandoned, newer], at, 'provision'],
+    ['an intent trimmed from the history after it was settled', [...filler(10), newer], at, 'provision'],
+    ['no intent of that type at that time', jobs, at, 'deprovision'],
+    ['no intent at that time', jobs, minutesAgo(5), 'provision'],
+  ])('%s: changes nothing', (_case, history, timestamp, type) => {
+    const result = abandonIntent(history, timestamp, type, 'launch failed: never reported back');
+    expect(result).toEqual({ jobs: history, changed: false });
+    expect(result.jobs).toBe(history);
+  });
+
+  it('never touches a newer intent of the same type', () => {
+    const result = abandonIntent([abandoned, newer], at, 'provision', 'launch failed: 429');
+    expect(result.jobs[1]).toBe(newer);
+    expect(isLaunchIntent(result.jobs[1] as ProvisioningJob)).toBe(true);
+  });
+
+  it('rejects a timestamp that is no date', () => {
+    expect(() => abandonIntent(jobs, 'soon', 'provision', 'x')).toThrow(/intentTimestamp is not an RFC 3339/);
   });
 });

@@ -553,6 +553,66 @@ describe('onLaunchFailed', () => {
   });
 });
 
+describe('the launcher and the stale-intent recovery settling the same intent', () => {
+  // Found by the chaos suite on a loaded machine: the launcher outlived LAUNCH_INTENT_TTL_SECONDS, so a second
+  // execution's recovery settled the same intent. Each writer re-reads before it writes; the second must find the
+  // first one's verdict and keep it, never fail the execution (nor the first write stand for a job AAP never got).
+  const intentAt = minutesAgo(6);
+  const afterTtl = later(1);
+  const intent = job('provision', 'Pending', { jobID: '', at: intentAt, configVersion: A, message: 'Launching' });
+  const withIntent = makeInstance({ status: { phase: 'Starting' }, jobs: [intent] });
+  const write = (instance: ComputeInstance, patch: StatusPatch) =>
+    parseComputeInstance(applyStatusPatch(instance, patch));
+  const launched = (instance: ComputeInstance) =>
+    onJobLaunched(instance, { intentTimestamp: intentAt, jobID: '1500', type: 'provision' });
+  const launchFailed = (instance: ComputeInstance, errorDetail: string) =>
+    onLaunchFailed(instance, { intentTimestamp: intentAt, type: 'provision', errorDetail, now: afterTtl });
+
+  it('the launcher got the job id first: the recovery, finding no job yet, changes nothing', () => {
+    const resolved = write(withIntent, launched(withIntent));
+    const patch = launchFailed(resolved, 'the launch never reported back, and AAP holds no job for it');
+    expect(patch).toEqual({ provisioningJobs: resolved.status?.provisioningJobs });
+    expect(write(resolved, patch)).toEqual(resolved);
+    expect(nextAction({ instance: resolved, now: afterTtl })).toEqual({
+      action: 'Poll',
+      jobType: 'provision',
+      jobID: '1500',
+    });
+  });
+
+  it('the recovery gave the intent up first: the launcher refused later keeps that verdict', () => {
+    const abandoned = write(withIntent, launchFailed(withIntent, 'never reported back'));
+    const patch = launchFailed(abandoned, 'HTTP 429');
+    expect(write(abandoned, patch)).toEqual(abandoned);
+    expect(abandoned.status?.provisioningJobs?.[0]?.message).toBe('launch failed: never reported back');
+  });
+
+  it('the recovery gave the intent up first, then AAP answered the launch: the job is recorded and followed', () => {
+    const abandoned = write(withIntent, launchFailed(withIntent, 'never reported back'));
+    // Left Failed, the next decision would launch a second job beside the one AAP created.
+    expect(nextAction({ instance: abandoned, now: afterTtl })).toMatchObject({ action: 'Trigger' });
+    const revived = write(abandoned, launched(abandoned));
+    expect(revived.status?.provisioningJobs).toEqual([
+      { ...intent, jobID: '1500', state: 'Pending', message: 'Provisioning job triggered' },
+    ]);
+    expect(nextAction({ instance: revived, now: afterTtl })).toEqual({
+      action: 'Poll',
+      jobType: 'provision',
+      jobID: '1500',
+    });
+  });
+
+  it('a newer job since: the late failure leaves its phase and conditions alone', () => {
+    const newer = job('provision', 'Running', { jobID: '1501', at: minutesAgo(1), configVersion: A });
+    const abandonedThenRelaunched = makeInstance({
+      status: { phase: 'Running' },
+      jobs: [{ ...intent, state: 'Failed', message: 'launch failed: never reported back' }, newer],
+    });
+    const patch = launchFailed(abandonedThenRelaunched, 'HTTP 400');
+    expect(patch).toEqual({ provisioningJobs: abandonedThenRelaunched.status?.provisioningJobs });
+  });
+});
+
 describe('onDeprovisionStarted', () => {
   it.each<[string, ProvisioningJob[]]>([
     ['with no job before', []],
