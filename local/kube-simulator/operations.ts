@@ -23,7 +23,13 @@ import {
   validateObjectMeta,
 } from './object-meta';
 import { patchContentTypes } from './openapi';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, JsonPatchApplyError, JsonPatchDecodeError } from './patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  decodeJsonPatch,
+  JsonPatchApplyError,
+  JsonPatchDecodeError,
+} from './patch-bodies';
 import { applyDefaults, pruneUnknownFields } from './schema';
 import { SelectorError, selectorPredicate } from './selectors';
 import {
