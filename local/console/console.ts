@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { executionPath } from './execution-path';
-import { type GraphLayout, layoutGraph } from './graph-layout';
 import type { ConsoleSource } from './source';
+import { type GraphLayout, layoutGraph } from './state-graph';
 import {
   aapJobRow,
   type ConsoleSnapshot,
