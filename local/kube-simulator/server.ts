@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { handleAdmin } from './admin';
+import { handleAdmin, type ObjectFilter } from './admin';
 import {
   defaultCrdPaths,
   loadCrdFile,
@@ -65,13 +65,6 @@ export interface RestartOptions {
   downtimeMs?: number;
   /** Forget the event history, so resuming from any earlier resourceVersion gets 410 Gone. */
   compactHistory?: boolean;
-}
-
-export interface ObjectFilter {
-  group?: string;
-  plural?: string;
-  kind?: string;
-  namespace?: string;
 }
 
 export interface RequestLogEntry {
