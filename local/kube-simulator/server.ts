@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
+import { bind, closeServer, serve } from '../http';
 import { handleAdmin, type ObjectFilter } from './admin';
 import {
   defaultCrdPaths,
@@ -142,9 +142,7 @@ class Simulator implements KubeSimulator {
     this.store = new Store(options.historyLimit ?? 1000);
     this.operations = new ResourceOperations(this.store, this.types, this.now);
     this.crdObjects = customTypes.map((type) => servedCrd(type, randomUUID(), this.operations.timestamp()));
-    this.server = http.createServer((req, res) => {
-      void this.handle(req, res);
-    });
+    this.server = serve((req, res) => this.handle(req, res));
     this.seedNamespaces();
   }
 
@@ -164,38 +162,13 @@ class Simulator implements KubeSimulator {
   }
 
   async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        this.server.off('listening', onListening);
-        if (error.code === 'EADDRINUSE') {
-          const busy = new Error(
-            `kube simulator: port ${port} on ${this.host} is already in use`,
-          ) as NodeJS.ErrnoException;
-          busy.code = 'EADDRINUSE';
-          reject(busy);
-        } else reject(error);
-      };
-      const onListening = (): void => {
-        this.server.off('error', onError);
-        resolve();
-      };
-      this.server.once('error', onError);
-      this.server.once('listening', onListening);
-      this.server.listen(port, this.host);
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${this.host}:${this.port}`;
+    const bound = await bind(this.server, 'kube simulator', this.host, port);
+    this.port = bound.port;
+    this.url = bound.url;
   }
 
   private closeServer(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) {
-        resolve();
-        return;
-      }
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   async close(): Promise<void> {
