@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { readBody as readRequestBody, send } from '../http';
 import type { JsonValue } from './json';
 import { mediaTypeOf } from './negotiation';
@@ -26,18 +25,11 @@ export async function readBody(req: http.IncomingMessage): Promise<string> {
   });
 }
 
-/** A create/update/delete-options body: JSON or YAML, as the API server accepts both. */
+/** A create/update/delete-options body. JSON only: kubectl and client-node send nothing else (no YAML, no protobuf). */
 export function parseObjectBody(text: string, contentType: string | undefined): JsonValue {
   const mediaType = mediaTypeOf(contentType);
-  if (mediaType === 'application/yaml') {
-    try {
-      return (parseYaml(text) ?? null) as JsonValue;
-    } catch (error) {
-      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
-    }
-  }
   if (mediaType !== '' && mediaType !== 'application/json' && mediaType !== '*/*') {
-    throw unsupportedMediaType(['application/json', 'application/yaml']);
+    throw unsupportedMediaType(['application/json']);
   }
   try {
     return JSON.parse(text) as JsonValue;
@@ -54,13 +46,12 @@ export interface SendOptions {
   /** `Warning` headers (`299 - "<text>"`), e.g. for pruned unknown fields. */
   warnings?: string[];
   contentType?: string;
-  yaml?: boolean;
 }
 
 export function sendJson(res: http.ServerResponse, code: number, body: unknown, options: SendOptions = {}): void {
-  const text = options.yaml ? stringifyYaml(body) : JSON.stringify(body);
+  const text = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
-    'Content-Type': options.yaml ? 'application/yaml' : (options.contentType ?? 'application/json'),
+    'Content-Type': options.contentType ?? 'application/json',
     'Cache-Control': 'no-cache, private',
     'Audit-Id': randomUUID(),
   };
