@@ -11,11 +11,10 @@
  */
 import { randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { parseCommandLine, UsageError } from '../local/command-line';
 
 const USAGE =
   'usage: tsx bench/chaos.ts [--seed S] [--lifecycles N] [--concurrency N] [--time-scale X] [--faults NAME | --faults-json JSON] [--settle-seconds N] [--env KEY=VALUE]... [--json FILE]';
-
-class UsageError extends Error {}
 
 interface Arguments {
   seed: string;
@@ -29,66 +28,49 @@ interface Arguments {
 }
 
 function parseArguments(argv: readonly string[]): Arguments {
-  const parsed: Arguments = {
-    seed: String(randomInt(1, 2 ** 31)),
-    lifecycles: 200,
-    concurrency: 24,
-    timeScale: 0.01,
-    faults: 'standard',
-    settleSeconds: 3600,
-    env: {},
-    json: undefined,
-  };
-  const number = (flag: string, value: string) => {
+  const values = parseCommandLine(argv, {
+    help: { type: 'boolean', short: 'h' },
+    seed: { type: 'string' },
+    lifecycles: { type: 'string' },
+    concurrency: { type: 'string' },
+    'time-scale': { type: 'string' },
+    faults: { type: 'string' },
+    'faults-json': { type: 'string' },
+    'settle-seconds': { type: 'string' },
+    env: { type: 'string', multiple: true },
+    json: { type: 'string' },
+  });
+  if (values.help) throw new UsageError(USAGE);
+  const number = (flag: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
     const n = Number(value);
-    if (!Number.isFinite(n)) throw new UsageError(`${flag} needs a number, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${flag} needs a number, got "${value}"`);
     return n;
   };
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as string;
-    const value = argv[i + 1];
-    if (flag === '--help' || flag === '-h') throw new UsageError(USAGE);
-    if (value === undefined) throw new UsageError(`${flag} needs a value\n${USAGE}`);
-    switch (flag) {
-      case '--seed':
-        parsed.seed = value;
-        break;
-      case '--lifecycles':
-        parsed.lifecycles = number(flag, value);
-        break;
-      case '--concurrency':
-        parsed.concurrency = number(flag, value);
-        break;
-      case '--time-scale':
-        parsed.timeScale = number(flag, value);
-        break;
-      case '--faults':
-        parsed.faults = value;
-        break;
-      case '--faults-json':
-        try {
-          parsed.faults = JSON.parse(value);
-        } catch {
-          throw new UsageError(`--faults-json is not JSON: ${value}`);
-        }
-        break;
-      case '--settle-seconds':
-        parsed.settleSeconds = number(flag, value);
-        break;
-      case '--env': {
-        const at = value.indexOf('=');
-        if (at <= 0) throw new UsageError(`--env needs KEY=VALUE, got "${value}"`);
-        parsed.env[value.slice(0, at)] = value.slice(at + 1);
-        break;
-      }
-      case '--json':
-        parsed.json = value;
-        break;
-      default:
-        throw new UsageError(`unknown argument "${flag}"\n${USAGE}`);
+  let faults: unknown = values.faults ?? 'standard';
+  if (values['faults-json'] !== undefined) {
+    try {
+      faults = JSON.parse(values['faults-json']);
+    } catch {
+      throw new UsageError(`--faults-json is not JSON: ${values['faults-json']}`);
     }
   }
-  return parsed;
+  const env: Record<string, string> = {};
+  for (const pair of values.env ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--env needs KEY=VALUE, got "${pair}"`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return {
+    seed: values.seed ?? String(randomInt(1, 2 ** 31)),
+    lifecycles: number('lifecycles', values.lifecycles, 200),
+    concurrency: number('concurrency', values.concurrency, 24),
+    timeScale: number('time-scale', values['time-scale'], 0.01),
+    faults,
+    settleSeconds: number('settle-seconds', values['settle-seconds'], 3600),
+    env,
+    json: values.json,
+  };
 }
 
 async function main(): Promise<number> {

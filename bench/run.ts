@@ -5,17 +5,10 @@
  *   npx tsx bench/run.ts [--only lifecycle,webhook,reconcile] [--quick]
  */
 import './support/quiet';
+import { UsageError } from '../local/command-line';
 import { runLifecycleBench } from './lifecycle.bench';
 import { runReconcileBench } from './reconcile.bench';
-import {
-  type BenchName,
-  type BenchResult,
-  BenchUsageError,
-  parseBenchArgs,
-  renderTable,
-  USAGE,
-  writeResult,
-} from './support';
+import { type BenchName, type BenchResult, parseBenchArgs, renderTable, USAGE, writeResult } from './support';
 import { runWebhookBench } from './webhook.bench';
 
 type Bench = (options: { quick: boolean; log: (line: string) => void }) => Promise<BenchResult>;
@@ -57,7 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof BenchUsageError) {
+    if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -19,6 +19,7 @@ import {
   VERSION,
 } from '../../lib/computeinstance';
 import { startAapSimulator } from '../../local/aap-simulator';
+import { parseCommandLine } from '../../local/command-line';
 import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
 import { type KubeSimulator, startKubeSimulator } from '../../local/kube-simulator';
 import { startSfnStub } from '../../test/reconcile/support/sfn-stub';
@@ -165,7 +166,12 @@ async function runWorld(clusterCount: number): Promise<void> {
 }
 
 if (require.main === module) {
-  const clusters = Number(/^--clusters=(\d+)$/.exec(process.argv[2] ?? '')?.[1] ?? Number.NaN);
+  let clusters = Number.NaN;
+  try {
+    clusters = Number(parseCommandLine(process.argv.slice(2), { clusters: { type: 'string' } }).clusters);
+  } catch (error) {
+    console.error((error as Error).message);
+  }
   if (!Number.isInteger(clusters) || clusters < 1) {
     console.error('usage: world.ts --clusters=N (forked by bench/reconcile.bench.ts)');
     process.exit(2);

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { parseCommandLine, UsageError } from '../../local/command-line';
 
 export const BENCH_NAMES = ['lifecycle', 'webhook', 'reconcile'] as const;
 export const BenchName = z.enum(BENCH_NAMES);
@@ -20,30 +21,23 @@ export const USAGE = `usage: tsx bench/run.ts [--only ${BENCH_NAMES.join(',')}] 
 
 Tables are printed; each benchmark's figures are also written to bench/results/<name>.json.`;
 
-export class BenchUsageError extends Error {
-  override readonly name = 'BenchUsageError';
-}
-
 /** Reads `--only a,b` / `--only=a,b`, `--quick`, `--help`; anything else is a usage error naming it. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-  const args: BenchArgs = { only: [...BENCH_NAMES], quick: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--quick') args.quick = true;
-    else if (arg === '--help' || arg === '-h') args.help = true;
-    else if (arg === '--only' || arg.startsWith('--only=')) {
-      const value = arg === '--only' ? argv[++i] : arg.slice('--only='.length);
-      if (value === undefined || value === '') throw new BenchUsageError('--only needs a list, e.g. --only webhook');
-      const names = value.split(',').map((name) => name.trim());
-      const parsed = z.array(BenchName).min(1).safeParse(names);
-      if (!parsed.success) {
-        const unknown = names.filter((name) => !BenchName.safeParse(name).success);
-        throw new BenchUsageError(`--only: unknown benchmark ${unknown.join(', ')} (known: ${BENCH_NAMES.join(', ')})`);
-      }
-      args.only = [...new Set(parsed.data)];
-    } else {
-      throw new BenchUsageError(`unknown argument ${arg}`);
+  const values = parseCommandLine(argv, {
+    only: { type: 'string' },
+    quick: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const args: BenchArgs = { only: [...BENCH_NAMES], quick: values.quick ?? false, help: values.help ?? false };
+  if (values.only !== undefined) {
+    if (values.only === '') throw new UsageError('--only needs a list, e.g. --only webhook');
+    const names = values.only.split(',').map((name) => name.trim());
+    const parsed = z.array(BenchName).min(1).safeParse(names);
+    if (!parsed.success) {
+      const unknown = names.filter((name) => !BenchName.safeParse(name).success);
+      throw new UsageError(`--only: unknown benchmark ${unknown.join(', ')} (known: ${BENCH_NAMES.join(', ')})`);
     }
+    args.only = [...new Set(parsed.data)];
   }
   return args;
 }

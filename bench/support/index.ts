@@ -1,6 +1,6 @@
 /** What every benchmark shares: statistics, tables, targets, result files, arguments, Lambda bundles. */
 
-export { BENCH_NAMES, type BenchArgs, BenchName, BenchUsageError, parseBenchArgs, USAGE } from './args';
+export { BENCH_NAMES, type BenchArgs, BenchName, parseBenchArgs, USAGE } from './args';
 export { BundleProcess, type BundleProcessOptions } from './child';
 export { CpuProfile, profileWhile, type SelfTime, selfTimes } from './cpu-profile';
 export {

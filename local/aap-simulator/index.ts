@@ -18,7 +18,6 @@ export type {
 } from './schemas';
 export {
   type AapSimulator,
-  AapSimulatorListenError,
   type SimulatorWorld,
   startAapSimulator,
   type TemplateInfo,

@@ -3,8 +3,10 @@
  * Env: AAP_SIM_PORT (default 8043), AAP_SIM_HOST (default 127.0.0.1), AAP_SIM_TOKEN (default: a generated dev
  * token, printed), TIME_SCALE (default 1; 0.01 runs jobs 100x faster).
  */
+
+import { ListenError } from '../http';
 import { readStandaloneConfig, startupBanner } from './config';
-import { AapSimulatorListenError, startAapSimulator } from './simulator';
+import { startAapSimulator } from './simulator';
 
 async function main(): Promise<void> {
   const config = readStandaloneConfig(process.env);
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message =
-    error instanceof AapSimulatorListenError && error.code === 'EADDRINUSE'
+    error instanceof ListenError && error.code === 'EADDRINUSE'
       ? `${error.message} (set AAP_SIM_PORT to a free port)`
       : error instanceof Error
         ? error.message

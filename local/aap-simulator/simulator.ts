@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
+import { bind, closeServer, readBody, send, serve as serveWith } from '../http';
 import { handleAdminRequest, type RequestLogEntry } from './admin';
 import { type ApiContext, handleApiRequest } from './api';
 import { FaultState, type RequestFault } from './faults';
@@ -59,42 +59,11 @@ export interface AapSimulator {
   clearRequestLog(): void;
 }
 
-/** Thrown by startAapSimulator when the port cannot be bound; `code` is the system's (e.g. EADDRINUSE). */
-export class AapSimulatorListenError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AapSimulatorListenError';
-  }
-}
-
 function templateInfo(t: Template): TemplateInfo {
   return { id: t.id, name: t.name, kind: t.kind, organization: { ...t.organization } };
 }
 
-function readBody(req: IncomingMessage): Promise<{ bytes: Buffer; tooLarge: boolean }> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let ended = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      ended = true;
-      resolve({ bytes: Buffer.concat(chunks), tooLarge: size > MAX_BODY_BYTES });
-    });
-    req.on('close', () => {
-      if (!ended) reject(new Error('the client closed the connection before sending its whole body'));
-    });
-  });
-}
-
 function writeResponse(res: ServerResponse, response: HttpResponse, extraHeaders: Record<string, string> = {}): void {
-  if (res.destroyed) return;
   const headers: Record<string, string> = { ...extraHeaders, ...response.headers };
   let payload = '';
   if (response.text) {
@@ -104,23 +73,7 @@ function writeResponse(res: ServerResponse, response: HttpResponse, extraHeaders
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(response.json);
   }
-  headers['Content-Length'] = String(Buffer.byteLength(payload));
-  res.writeHead(response.status, headers).end(payload);
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? 'UNKNOWN';
-      const reason = code === 'EADDRINUSE' ? 'the address is already in use' : error.message;
-      reject(new AapSimulatorListenError(code, `AAP simulator cannot listen on ${host}:${port}: ${reason}`));
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
+  send(res, response.status, headers, payload);
 }
 
 /** Starts an AWX-faithful AAP controller on node:http, with a simulated world behind it. */
@@ -162,7 +115,10 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     const startedAt = performance.now();
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://aap-simulator.invalid');
-    const body = await readBody(req);
+    const read = await readBody(req, MAX_BODY_BYTES);
+    // A client that went away mid-request: there is nobody left to answer.
+    if (!read.ok && read.reason === 'aborted') return;
+    const body = { bytes: read.ok ? read.body : Buffer.alloc(0), tooLarge: !read.ok };
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
       const admin = { world, faults, requestLog, addTemplate, reset };
       const request = { method, pathname: url.pathname, query: url.searchParams, body: body.bytes };
@@ -213,27 +169,19 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     writeResponse(res, response, fromController ? controllerHeaders : {});
   }
 
-  const server = createServer((req, res) => {
-    serve(req, res).catch(() => {
-      // Only a client that went away mid-request lands here: there is nobody left to answer.
-      if (!res.headersSent) res.destroy();
-    });
-  });
-  await listen(server, options.port, options.host);
-  const { port } = server.address() as AddressInfo;
-  const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const server = serveWith(serve);
+  const { port, url } = await bind(server, 'AAP simulator', options.host, options.port);
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostInUrl}:${port}`,
+    url,
     port,
     token,
     close: () => {
-      closing ??= new Promise<void>((resolve, reject) => {
+      if (closing === undefined) {
         world.dispose();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+        closing = closeServer(server);
+      }
       return closing;
     },
     reset,

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
+import { send } from '../http';
 import { executionPath } from './execution-path';
-import { type GraphLayout, layoutGraph } from './graph-layout';
 import type { ConsoleSource } from './source';
+import { type GraphLayout, layoutGraph } from './state-graph';
 import {
   aapJobRow,
   type ConsoleSnapshot,
@@ -90,14 +91,12 @@ export function createConsole(source: ConsoleSource): Console {
   const serialize = (body: unknown) => redactSecrets(JSON.stringify(body), source.secrets?.() ?? []);
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
-    const text = serialize(body);
-    res.writeHead(status, {
+    const headers = {
       ...COMMON_HEADERS,
       'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
       'Cache-Control': 'no-store',
-    });
-    res.end(text);
+    };
+    send(res, status, headers, serialize(body));
   };
   const sendError = (res: http.ServerResponse, status: number, message: string) =>
     sendJson(res, status, { error: message });
@@ -259,19 +258,22 @@ export function createConsole(source: ConsoleSource): Console {
 
     const allowed = url.pathname === '/api/stream' ? ['GET'] : ['GET', 'HEAD'];
     if (!allowed.includes(req.method ?? 'GET')) {
-      res.writeHead(405, { ...COMMON_HEADERS, Allow: allowed.join(', '), 'Content-Type': 'text/plain' });
-      res.end(`${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`);
+      const headers = { ...COMMON_HEADERS, Allow: allowed.join(', '), 'Content-Type': 'text/plain' };
+      send(res, 405, headers, `${req.method} is not allowed on ${url.pathname}; use ${allowed.join(' or ')}`);
       return true;
     }
     if (asset !== undefined) {
-      res.writeHead(200, {
-        ...COMMON_HEADERS,
-        'Content-Type': asset.contentType,
-        'Content-Length': asset.body.length,
-        'Cache-Control': 'no-cache',
-        'Content-Security-Policy': CONTENT_SECURITY_POLICY,
-      });
-      res.end(asset.body);
+      send(
+        res,
+        200,
+        {
+          ...COMMON_HEADERS,
+          'Content-Type': asset.contentType,
+          'Cache-Control': 'no-cache',
+          'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+        },
+        asset.body,
+      );
     } else if (url.pathname === '/api/stream') {
       openStream(req, res);
     } else if (execution !== null) {

@@ -13,8 +13,8 @@ export {
 export { type Console, createConsole, MAX_EVENTS, redactSecrets, STREAM_INTERVAL_MS } from './console';
 export { loadStateMachineDefinitions, type StateMachineDefinition } from './definitions';
 export { ExecutionPath, executionPath, StateOnPath, StateRun } from './execution-path';
-export { GraphEdge, GraphLayout, GraphNode, GraphPoint, layoutGraph } from './graph-layout';
 export { type ConsoleSource, type ConsoleSourceOptions, consoleSourceFor } from './source';
+export { GraphEdge, GraphLayout, GraphNode, GraphPoint, layoutGraph } from './state-graph';
 export {
   AapJobRow,
   ConsoleSnapshot,

@@ -5,7 +5,7 @@ import { JobState, JobType } from '../../lib/domain/job-state';
 import type { JobView, VmRecord } from '../aap-simulator';
 import type { ExecutionRecord } from '../sfn-engine';
 import { ExecutionPath, enteredStateName, exitedStateName } from './execution-path';
-import { GraphLayout } from './graph-layout';
+import { GraphLayout } from './state-graph';
 
 /**
  * What the console's JSON endpoints answer. Each view is built field by field from its source, so nothing the page

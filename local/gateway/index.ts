@@ -18,7 +18,6 @@ export { InvalidRouteKey, parseRouteKey, parseRouteKeys, type Route, type RouteM
 export {
   type Gateway,
   type GatewayAccessEntry,
-  GatewayListenError,
   type GatewayOptions,
   type GatewayRoute,
   type HttpApiHandler,

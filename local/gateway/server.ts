@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { bind, readBody, send, serve as serveWith } from '../http';
 import {
   fromApiGatewayResult,
   type GatewayRequest,
@@ -58,53 +58,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-/** A port the gateway cannot bind; `code` is the system's (EADDRINUSE…). */
-export class GatewayListenError extends Error {
-  override readonly name = 'GatewayListenError';
-  constructor(
-    readonly code: string,
-    readonly port: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type BodyRead = { ok: true; body: Buffer } | { ok: false; reason: 'too-large' | 'aborted' };
-
-function readBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ ok: false, reason: 'too-large' });
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        resolve({ ok: false, reason: 'too-large' });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve({ ok: true, body: Buffer.concat(chunks) }));
-    req.once('error', () => resolve({ ok: false, reason: 'aborted' }));
-    req.once('close', () => {
-      if (!req.complete) resolve({ ok: false, reason: 'aborted' });
-    });
-  });
-}
-
-function write(res: ServerResponse, response: GatewayResponse, closeConnection = false): void {
-  if (res.headersSent || res.destroyed) return;
-  const headers: Record<string, string | string[]> = {
-    ...response.headers,
-    'content-length': String(response.body.length),
-  };
-  if (closeConnection) headers.connection = 'close';
-  res.writeHead(response.statusCode, headers);
-  res.end(response.body);
+function write(res: ServerResponse, response: GatewayResponse): void {
+  send(res, response.statusCode, response.headers as Record<string, string | string[]>, response.body);
 }
 
 function smallJson(response: GatewayResponse): unknown {
@@ -169,8 +124,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     // Routing needs no body: decide first, so the console gets its request unread.
     const match = selectRoute(routes, request.method, path);
     if (match === undefined && options.fallback?.(req, res)) return;
-    const answer = (response: GatewayResponse, closeConnection = false) => {
-      write(res, response, closeConnection);
+    const answer = (response: GatewayResponse) => {
+      write(res, response);
       options.onAccess?.({
         method: request.method,
         path,
@@ -186,33 +141,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const read = await readBody(req, limit);
     if (!read.ok) {
-      if (read.reason === 'too-large') {
-        // The rest of the body is not read; closing the connection is the only way to be rid of it.
-        answer(gatewayError(413, 'Request Entity Too Large'), true);
-        res.once('finish', () => req.destroy());
-      }
+      if (read.reason === 'too-large') answer(gatewayError(413, 'Request Entity Too Large'));
       return;
     }
     const event = toApiGatewayEvent(request, read.body, routes) as APIGatewayProxyEventV2;
     answer(await invoke(byKey.get(event.routeKey) as GatewayRoute, event));
   }
 
-  const server = createServer((req, res) => {
-    const handling = serve(req, res).catch(() => write(res, gatewayError(500, 'Internal Server Error')));
-    inFlight.add(handling);
-    void handling.finally(() => inFlight.delete(handling));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const code = error.code ?? 'UNKNOWN';
-      const reason = code === 'EADDRINUSE' ? 'the port is already in use' : error.message;
-      reject(new GatewayListenError(code, options.port, `gateway cannot listen on ${host}:${options.port}: ${reason}`));
-    });
-    server.listen(options.port, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const server = serveWith(
+    (req, res) => {
+      const handling = serve(req, res);
+      inFlight.add(handling);
+      return handling.finally(() => inFlight.delete(handling));
+    },
+    (_error, res) => write(res, gatewayError(500, 'Internal Server Error')),
+  );
+  const { port, url } = await bind(server, 'gateway', host, options.port);
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     routeKeys: routes.map((route) => route.key),
     async close() {

@@ -2,15 +2,31 @@ import type http from 'node:http';
 import type { FaultsInput } from './faults';
 import { FaultsError } from './faults';
 import { readBody, sendJson, sendText } from './http-io';
-import type { KubeSimulator, ObjectFilter } from './server';
 import { badRequest } from './status';
+
+export interface ObjectFilter {
+  group?: string;
+  plural?: string;
+  kind?: string;
+  namespace?: string;
+}
+
+/** What the admin API needs of the simulator, declared here so that the server depends on this module, not back. */
+export interface AdministeredSimulator {
+  getFaults(): unknown;
+  setFaults(faults: FaultsInput): unknown;
+  objects(filter: ObjectFilter): unknown;
+  requestLog(): unknown;
+  clearRequestLog(): void;
+  reset(): void;
+}
 
 /**
  * The unauthenticated admin API under `/_sim/` for tests and scripts that do not hold the simulator object:
  * faults (GET/PUT), stored objects, the request log (GET/DELETE) and reset.
  */
 export async function handleAdmin(
-  sim: KubeSimulator,
+  sim: AdministeredSimulator,
   req: http.IncomingMessage,
   res: http.ServerResponse,
   url: URL,

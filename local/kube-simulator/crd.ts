@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json';
+import type { JsonValue } from './json';
 
 /**
  * CustomResourceDefinition manifests: the zod shape of `apiextensions.k8s.io/v1` CRDs (and of the structural
@@ -160,8 +160,6 @@ export interface ResourceType {
   /** Served versions, most preferred first (Kubernetes version priority). */
   versions: ServedVersion[];
   storageVersion: string;
-  /** The manifest the resource came from, served read-only under apiextensions.k8s.io. */
-  crd?: JsonObject;
 }
 
 export function apiVersionOf(group: string, version: string): string {
@@ -226,7 +224,6 @@ export function resourceTypeFromCrd(manifest: unknown, source: string): Resource
     namespaced: scope === 'Namespaced',
     versions,
     storageVersion: storage[0].name,
-    crd: manifest as JsonObject,
   };
 }
 
@@ -274,27 +271,3 @@ export const NAMESPACE_RESOURCE: ResourceType = {
   versions: [{ name: 'v1', statusSubresource: false, printerColumns: [] }],
   storageVersion: 'v1',
 };
-
-/** A loaded CRD as `GET …/customresourcedefinitions/<name>` shows it: established, names accepted. */
-export function servedCrd(type: ResourceType, uid: string, created: string): JsonObject {
-  const manifest = cloneJson(type.crd ?? {});
-  const metadata = isJsonObject(manifest.metadata) ? manifest.metadata : {};
-  manifest.metadata = { ...metadata, uid, resourceVersion: '1', generation: 1, creationTimestamp: created };
-  const spec = isJsonObject(manifest.spec) ? manifest.spec : {};
-  const condition = (type: string, reason: string, message: string): JsonObject => ({
-    type,
-    status: 'True',
-    lastTransitionTime: created,
-    reason,
-    message,
-  });
-  manifest.status = {
-    acceptedNames: spec.names ?? {},
-    storedVersions: [type.storageVersion],
-    conditions: [
-      condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
-      condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
-    ],
-  };
-  return manifest;
-}

@@ -7,25 +7,11 @@ import type { JsonObject } from './json';
  */
 
 /** The CRD resource itself, served read-only so clients can see what is installed. */
-export const CRD_RESOURCE: ResourceType = {
-  group: 'apiextensions.k8s.io',
-  plural: 'customresourcedefinitions',
-  singular: 'customresourcedefinition',
-  kind: 'CustomResourceDefinition',
-  listKind: 'CustomResourceDefinitionList',
-  shortNames: ['crd', 'crds'],
-  categories: ['api-extensions'],
-  namespaced: false,
-  versions: [{ name: 'v1', statusSubresource: false, printerColumns: [] }],
-  storageVersion: 'v1',
-};
-
 const CUSTOM_RESOURCE_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const NAMESPACE_VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 const STATUS_VERBS = ['get', 'patch', 'update'];
 
 export function verbsFor(type: ResourceType): string[] {
-  if (type === CRD_RESOURCE) return ['get', 'list'];
   if (type === NAMESPACE_RESOURCE) return NAMESPACE_VERBS;
   return CUSTOM_RESOURCE_VERBS;
 }

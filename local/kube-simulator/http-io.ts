@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { readBody as readRequestBody, send } from '../http';
 import type { JsonValue } from './json';
 import { mediaTypeOf } from './negotiation';
 import { ApiError, badRequest, type Status, unsupportedMediaType } from './status';
@@ -11,38 +11,25 @@ import { ApiError, badRequest, type Status, unsupportedMediaType } from './statu
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
 export async function readBody(req: http.IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      throw new ApiError({
-        kind: 'Status',
-        apiVersion: 'v1',
-        metadata: {},
-        status: 'Failure',
-        message: `Request entity too large: limit is ${MAX_BODY_BYTES}`,
-        reason: 'RequestEntityTooLarge',
-        code: 413,
-      });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const read = await readRequestBody(req, MAX_BODY_BYTES);
+  if (read.ok) return read.body.toString('utf8');
+  if (read.reason === 'aborted') throw new Error('the client closed the connection before sending its whole body');
+  throw new ApiError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: `Request entity too large: limit is ${MAX_BODY_BYTES}`,
+    reason: 'RequestEntityTooLarge',
+    code: 413,
+  });
 }
 
-/** A create/update/delete-options body: JSON or YAML, as the API server accepts both. */
+/** A create/update/delete-options body. JSON only: kubectl and client-node send nothing else (no YAML, no protobuf). */
 export function parseObjectBody(text: string, contentType: string | undefined): JsonValue {
   const mediaType = mediaTypeOf(contentType);
-  if (mediaType === 'application/yaml') {
-    try {
-      return (parseYaml(text) ?? null) as JsonValue;
-    } catch (error) {
-      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
-    }
-  }
   if (mediaType !== '' && mediaType !== 'application/json' && mediaType !== '*/*') {
-    throw unsupportedMediaType(['application/json', 'application/yaml']);
+    throw unsupportedMediaType(['application/json']);
   }
   try {
     return JSON.parse(text) as JsonValue;
@@ -52,30 +39,26 @@ export function parseObjectBody(text: string, contentType: string | undefined): 
 }
 
 export function sendText(res: http.ServerResponse, code: number, text: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  send(res, code, { 'Content-Type': 'text/plain; charset=utf-8' }, text);
 }
 
 export interface SendOptions {
   /** `Warning` headers (`299 - "<text>"`), e.g. for pruned unknown fields. */
   warnings?: string[];
   contentType?: string;
-  yaml?: boolean;
 }
 
 export function sendJson(res: http.ServerResponse, code: number, body: unknown, options: SendOptions = {}): void {
-  const text = options.yaml ? stringifyYaml(body) : JSON.stringify(body);
-  const headers: http.OutgoingHttpHeaders = {
-    'Content-Type': options.yaml ? 'application/yaml' : (options.contentType ?? 'application/json'),
-    'Content-Length': Buffer.byteLength(text),
+  const text = JSON.stringify(body);
+  const headers: Record<string, string | string[]> = {
+    'Content-Type': options.contentType ?? 'application/json',
     'Cache-Control': 'no-cache, private',
     'Audit-Id': randomUUID(),
   };
   if (options.warnings && options.warnings.length > 0) {
     headers.Warning = options.warnings.map((warning) => `299 - ${JSON.stringify(warning)}`);
   }
-  res.writeHead(code, headers);
-  res.end(text);
+  send(res, code, headers, text);
 }
 
 export function sendStatus(res: http.ServerResponse, status: Status): void {

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // One line, no stack: a busy port or a bad setting is an operator error, not a crash.
-  console.error(`kube simulator: ${(error as Error).message.replace(/^kube simulator: /, '')}`);
+  const message = (error as Error).message;
+  console.error(message.startsWith('kube simulator') ? message : `kube simulator: ${message}`);
   process.exit(1);
 });

@@ -1,15 +1,15 @@
-import { cloneJson, isJsonObject, type JsonObject, type JsonValue, jsonEqual } from './json';
+import { isJsonObject, type JsonObject, type JsonValue, jsonEqual } from './json';
 
 /**
- * Field ownership (`metadata.managedFields`) and server-side apply, modelled on structured-merge-diff closely
- * enough for what clients observe: who owns which field, apply conflicts, and pruning of fields an applier stops
- * sending. Simplifications: lists are atomic except `metadata.finalizers` (a set, as in ObjectMeta), and
- * map-type lists (`x-kubernetes-list-type: map`) are owned as a whole.
+ * Field ownership (`metadata.managedFields`) as the API server records it for creates, updates and patches: who
+ * changed which field last. Kept so objects (and the watch events the forwarder sends on) look as a real server's
+ * do; server-side apply is not served. Simplifications: lists are atomic except `metadata.finalizers` (a set, as
+ * in ObjectMeta), and map-type lists (`x-kubernetes-list-type: map`) are owned as a whole.
  */
 
 export interface ManagerEntry {
   manager: string;
-  operation: 'Apply' | 'Update';
+  operation: 'Update';
   apiVersion: string;
   time: string;
   subresource?: string;
@@ -89,7 +89,8 @@ export interface WriteContext {
   time: string;
 }
 
-function ownEntry(entries: ManagerEntry[], context: WriteContext, operation: 'Apply' | 'Update'): ManagerEntry {
+function ownEntry(entries: ManagerEntry[], context: WriteContext): ManagerEntry {
+  const operation = 'Update';
   const wanted = entryKey({ manager: context.manager, operation, subresource: context.subresource });
   let entry = entries.find((candidate) => entryKey(candidate) === wanted);
   if (!entry) {
@@ -126,7 +127,7 @@ export function recordUpdate(
     for (const path of [...entry.fields]) if (changed.has(path) || !newMembers.has(path)) entry.fields.delete(path);
   }
   if (changed.size > 0) {
-    const own = ownEntry(result, context, 'Update');
+    const own = ownEntry(result, context);
     for (const path of changed) own.fields.add(path);
     own.time = context.time;
   }
@@ -134,124 +135,6 @@ export function recordUpdate(
 }
 
 /** `.spec.cores`, `.metadata.finalizers[="x"]`: how apply conflicts name a field. */
-export function formatFieldPath(path: string): string {
-  return decode(path)
-    .map((segment) => (segment.startsWith('f:') ? `.${segment.slice(2)}` : `[=${segment.slice(2)}]`))
-    .join('');
-}
-
-export interface ApplyConflict {
-  entry: ManagerEntry;
-  path: string;
-}
-
-export class ApplyConflictError extends Error {
-  override name = 'ApplyConflictError';
-  constructor(readonly conflicts: ApplyConflict[]) {
-    super(`${conflicts.length} apply conflicts`);
-  }
-}
-
-/** How the API server names a conflicting manager: `"kubectl" using osac.openshift.io/v1alpha1`. */
-export function describeManager(entry: ManagerEntry): string {
-  let text = JSON.stringify(entry.manager);
-  if (entry.subresource) text += ` with subresource ${JSON.stringify(entry.subresource)}`;
-  if (entry.operation === 'Update') text += ` using ${entry.apiVersion}`;
-  return text;
-}
-
-function stripNulls(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(stripNulls);
-  if (!isJsonObject(value)) return value;
-  const result: JsonObject = {};
-  for (const [name, item] of Object.entries(value)) if (item !== null) result[name] = stripNulls(item);
-  return result;
-}
-
-function removePath(object: JsonObject, segments: Segment[]): void {
-  let parent: JsonValue | undefined = object;
-  for (const segment of segments.slice(0, -1)) {
-    parent = isJsonObject(parent) ? parent[segment.slice(2)] : undefined;
-  }
-  const last = segments[segments.length - 1] ?? '';
-  if (last.startsWith('v:') && Array.isArray(parent)) {
-    const item = JSON.parse(last.slice(2)) as JsonValue;
-    const at = parent.findIndex((candidate) => jsonEqual(candidate, item));
-    if (at >= 0) parent.splice(at, 1);
-  } else if (isJsonObject(parent)) {
-    delete parent[last.slice(2)];
-  }
-}
-
-function mergeApplied(live: JsonValue | undefined, config: JsonValue, segments: Segment[]): JsonValue {
-  if (SET_LISTS.has(encode(segments)) && Array.isArray(config)) {
-    const union = Array.isArray(live) ? cloneJson(live) : [];
-    for (const item of config) if (!union.some((existing) => jsonEqual(existing, item))) union.push(cloneJson(item));
-    return union;
-  }
-  if (isJsonObject(config) && isJsonObject(live)) {
-    const result = cloneJson(live);
-    for (const [name, item] of Object.entries(config))
-      result[name] = mergeApplied(live[name], item, [...segments, `f:${name}`]);
-    return result;
-  }
-  return cloneJson(config);
-}
-
-export interface ApplyResult {
-  object: JsonObject;
-  entries: ManagerEntry[];
-}
-
-/**
- * Server-side apply of `config` by `context.manager` onto `live` (undefined when the object does not exist yet).
- * Fields the manager applied before and no longer sends are removed unless another manager owns them or
- * something beneath them; fields owned by others with a different value conflict unless `force`.
- */
-export function serverSideApply(
-  live: JsonObject | undefined,
-  rawConfig: JsonObject,
-  entries: readonly ManagerEntry[],
-  context: WriteContext,
-  force: boolean,
-): ApplyResult {
-  const config = stripNulls(rawConfig) as JsonObject;
-  const configMembers = fieldMembers(config);
-  const liveMembers = live ? fieldMembers(live) : new Map<string, Member>();
-  const result = entries.map((entry) => ({ ...entry, fields: new Set(entry.fields) }));
-  const mine = entryKey({ manager: context.manager, operation: 'Apply', subresource: context.subresource });
-  const others = result.filter((entry) => entryKey(entry) !== mine);
-
-  const conflicts: ApplyConflict[] = [];
-  for (const [path, member] of configMembers) {
-    if (member.node) continue;
-    const current = liveMembers.get(path);
-    if (current && !current.node && jsonEqual(current.value, member.value)) continue;
-    for (const entry of others) if (entry.fields.has(path)) conflicts.push({ entry, path });
-  }
-  if (conflicts.length > 0 && !force) throw new ApplyConflictError(conflicts);
-  for (const { entry, path } of conflicts) entry.fields.delete(path);
-
-  const object = live ? cloneJson(live) : {};
-  const previous = result.find((entry) => entryKey(entry) === mine)?.fields ?? new Set<string>();
-  const ownedByOthers = (path: string): boolean => {
-    const prefix = path.slice(0, -1);
-    return others.some((entry) => [...entry.fields].some((owned) => owned === path || owned.startsWith(`${prefix},`)));
-  };
-  const stale = [...previous].filter((path) => !configMembers.has(path) && !ownedByOthers(path));
-  // Shallow paths first: removing a node removes what is beneath it.
-  for (const path of stale.sort((a, b) => decode(a).length - decode(b).length)) removePath(object, decode(path));
-
-  const merged = mergeApplied(object, config, []) as JsonObject;
-  const own = ownEntry(result, context, 'Apply');
-  const fields = new Set(configMembers.keys());
-  // Re-applying the same fields is not a change: the entry keeps its time, so the write stays a no-op.
-  if (own.fields.size !== fields.size || [...fields].some((path) => !own.fields.has(path))) own.time = context.time;
-  own.fields = fields;
-  return { object: merged, entries: result.filter((entry) => entry.fields.size > 0) };
-}
-
-/** The FieldsV1 tree of a field set: `{"f:spec": {".": {}, "f:cores": {}}}`. */
 function fieldsV1(fields: Set<string>): JsonObject {
   const tree: JsonObject = {};
   for (const path of fields) {

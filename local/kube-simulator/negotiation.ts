@@ -1,7 +1,7 @@
 import { AGGREGATED_DISCOVERY_VERSIONS, type AggregatedDiscoveryVersion } from './discovery';
 
 /**
- * Accept-header negotiation for the representations the simulator serves: plain JSON, YAML, `meta.k8s.io` Tables
+ * Accept-header negotiation for the representations the simulator serves: plain JSON, `meta.k8s.io` Tables
  * (kubectl get) and aggregated discovery lists (kubectl's first discovery request).
  */
 
@@ -34,7 +34,6 @@ const isJsonish = (type: string): boolean => type === 'application/json' || type
 
 export type Representation =
   | { kind: 'json' }
-  | { kind: 'yaml' }
   | { kind: 'table'; version: 'v1' | 'v1beta1' }
   | { kind: 'discovery'; version: AggregatedDiscoveryVersion };
 
@@ -47,7 +46,6 @@ export function negotiate(header: string | undefined, allow: { table?: boolean; 
     const as = range.params.as;
     if (as === undefined && Object.keys(range.params).length === 0) {
       if (isJsonish(range.type)) return { kind: 'json' };
-      if (range.type === 'application/yaml') return { kind: 'yaml' };
       continue;
     }
     if (range.type !== 'application/json') continue;

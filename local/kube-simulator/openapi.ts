@@ -35,7 +35,7 @@ function operation(type: ResourceType, version: string, action: string, contentT
 }
 
 export function patchContentTypes(type: ResourceType): string[] {
-  const types = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
+  const types = ['application/json-patch+json', 'application/merge-patch+json'];
   // Built-in types also take strategic merge patches; custom resources never do.
   return type.group === '' ? [...types, 'application/strategic-merge-patch+json'] : types;
 }
@@ -57,11 +57,11 @@ export function openApiDocument(
     const base = `/${groupVersionPath(group, version)}${type.namespaced ? '/namespaces/{namespace}' : ''}/${type.plural}`;
     paths[base] = {
       get: operation(type, version, 'list'),
-      post: operation(type, version, 'post', ['application/json', 'application/yaml']),
+      post: operation(type, version, 'post', ['application/json']),
     };
     paths[`${base}/{name}`] = {
       get: operation(type, version, 'get'),
-      put: operation(type, version, 'put', ['application/json', 'application/yaml']),
+      put: operation(type, version, 'put', ['application/json']),
       patch: operation(type, version, 'patch', patchContentTypes(type)),
       delete: operation(type, version, 'delete'),
     };

@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { apiVersionOf, NAMESPACE_RESOURCE, type ResourceType, type ServedVersion } from './crd';
 import { childObject, cloneJson, isJsonObject, type JsonObject, type JsonValue, jsonEqual, jsonTypeName } from './json';
-import {
-  ApplyConflictError,
-  describeManager,
-  formatFieldPath,
-  type ManagerEntry,
-  recordUpdate,
-  renderManagedFields,
-  serverSideApply,
-  type WriteContext,
-} from './managed-fields';
+import { recordUpdate, renderManagedFields, type WriteContext } from './managed-fields';
 import {
   canonical,
   dropEmptyMetadata,
@@ -23,13 +13,17 @@ import {
   validateObjectMeta,
 } from './object-meta';
 import { patchContentTypes } from './openapi';
-import { applyJsonPatch, applyMergePatch, decodeJsonPatch, JsonPatchApplyError, JsonPatchDecodeError } from './patch';
+import {
+  applyJsonPatch,
+  applyMergePatch,
+  decodeJsonPatch,
+  JsonPatchApplyError,
+  JsonPatchDecodeError,
+} from './patch-bodies';
 import { applyDefaults, pruneUnknownFields } from './schema';
 import { SelectorError, selectorPredicate } from './selectors';
 import {
-  type ApiError,
   alreadyExists,
-  applyConflict,
   badRequest,
   conflict,
   type FieldError,
@@ -191,9 +185,9 @@ export class ResourceOperations {
     return values.length > 0;
   }
 
-  private writeContext(request: ResourceRequest, manager = request.manager): WriteContext {
+  private writeContext(request: ResourceRequest): WriteContext {
     const context: WriteContext = {
-      manager,
+      manager: request.manager,
       apiVersion: apiVersionOf(request.type.group, request.version.name),
       time: this.timestamp(),
     };
@@ -302,9 +296,7 @@ export class ResourceOperations {
         });
       }
     }
-    return this.createObject(request, object, warnings, nameErrors, (created) =>
-      recordUpdate([], undefined, created, this.writeContext(request)),
-    );
+    return this.createObject(request, object, warnings, nameErrors);
   }
 
   private freeName(request: ResourceRequest, prefix: string): string {
@@ -319,7 +311,6 @@ export class ResourceOperations {
     object: JsonObject,
     warnings: string[],
     extraErrors: FieldError[],
-    ownership: (created: JsonObject) => ManagerEntry[],
   ): OperationResult {
     const { type, version } = request;
     const meta = metaOf(object);
@@ -346,7 +337,7 @@ export class ResourceOperations {
     meta.resourceVersion = '';
     if (type !== NAMESPACE_RESOURCE) meta.generation = 1;
     meta.creationTimestamp = this.timestamp();
-    const managers = ownership(object);
+    const managers = recordUpdate([], undefined, object, this.writeContext(request));
     meta.managedFields = renderManagedFields(managers);
     const stored = this.storageForm(type, object);
     if (this.isDryRun(request.query)) return { code: 201, body: this.present(type, version, stored), warnings };
@@ -473,7 +464,6 @@ export class ResourceOperations {
     if (request.name === undefined) throw methodNotAllowed();
     const patchTypes = patchContentTypes(request.type);
     if (!patchTypes.includes(contentType)) throw unsupportedMediaType(patchTypes);
-    if (contentType === 'application/apply-patch+yaml') return this.apply(request, rawBody);
     const stored = this.mustGet(request);
     let patch: JsonValue;
     try {
@@ -501,86 +491,6 @@ export class ResourceOperations {
     // A patch that leaves resourceVersion out (or nulls it) is unconditional.
     if (!meta.resourceVersion) meta.resourceVersion = metaOf(stored.object).resourceVersion ?? '';
     return this.writeUpdate(request, stored, incoming, { requireResourceVersion: false });
-  }
-
-  private apply(request: ResourceRequest, rawBody: string): OperationResult {
-    const { query } = request;
-    const manager = query.get('fieldManager') ?? '';
-    if (!manager) {
-      throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
-        { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
-      ]);
-    }
-    const forceText = query.get('force');
-    if (forceText !== null && forceText !== 'true' && forceText !== 'false') {
-      throw badRequest(`force must be "true" or "false", got "${forceText}"`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(rawBody);
-    } catch (error) {
-      throw badRequest(`error decoding YAML: ${(error as Error).message}`);
-    }
-    const config = this.decodeObject((parsed ?? null) as JsonValue, request);
-    const configMeta = metaOf(config);
-    if (configMeta.name === undefined) configMeta.name = request.name ?? '';
-    if (request.subresource === 'status') {
-      for (const name of Object.keys(config))
-        if (!['apiVersion', 'kind', 'metadata', 'status'].includes(name)) delete config[name];
-      const { name, namespace } = configMeta;
-      config.metadata = namespace === undefined ? { name } : { name, namespace };
-    } else if (request.version.statusSubresource) {
-      delete config.status;
-    }
-    const warnings: string[] = [];
-    // Only pruned: ownership follows what the applier sent, not the defaults the server adds afterwards.
-    this.pruneUnknown(config, request, warnings);
-    const context = this.writeContext(request, manager);
-    const force = forceText === 'true';
-    const stored = this.store.get(request.type, request.namespace ?? '', request.name ?? '');
-    if (!stored) {
-      if (request.subresource) throw notFound(groupResource(request.type), request.name ?? '');
-      const created = serverSideApply(undefined, config, [], context, force);
-      return this.createObject(request, created.object, warnings, [], () => created.entries);
-    }
-    const live = this.present(request.type, request.version, stored.object);
-    let applied: ReturnType<typeof serverSideApply>;
-    try {
-      applied = serverSideApply(live, config, stored.managers, context, force);
-    } catch (error) {
-      if (error instanceof ApplyConflictError) throw this.applyConflictError(error);
-      throw error;
-    }
-    const result = this.writeUpdate(request, stored, applied.object, {
-      requireResourceVersion: false,
-      managers: applied.entries,
-    });
-    return { ...result, warnings: [...warnings, ...result.warnings] };
-  }
-
-  private applyConflictError(error: ApplyConflictError): ApiError {
-    const { conflicts } = error;
-    const causes = conflicts.map(({ entry, path }) => ({
-      reason: 'FieldManagerConflict',
-      message: `conflict with ${describeManager(entry)}`,
-      field: formatFieldPath(path),
-    }));
-    const first = conflicts[0];
-    if (conflicts.length === 1 && first) {
-      return applyConflict(
-        `Apply failed with 1 conflict: conflict with ${describeManager(first.entry)}: ${formatFieldPath(first.path)}`,
-        causes,
-      );
-    }
-    const byManager = new Map<string, string[]>();
-    for (const { entry, path } of conflicts) {
-      const key = describeManager(entry);
-      byManager.set(key, [...(byManager.get(key) ?? []), formatFieldPath(path)]);
-    }
-    const parts = [...byManager.entries()].map(
-      ([manager, paths]) => `conflicts with ${manager}:${paths.map((path) => `\n- ${path}`).join('')}`,
-    );
-    return applyConflict(`Apply failed with ${conflicts.length} conflicts: ${parts.join('\n')}`, causes);
   }
 
   /**
@@ -639,7 +549,7 @@ export class ResourceOperations {
     request: ResourceRequest,
     stored: StoredObject,
     incoming: JsonObject,
-    options: { requireResourceVersion: boolean; managers?: ManagerEntry[] },
+    options: { requireResourceVersion: boolean },
   ): OperationResult {
     const { type, version } = request;
     const name = stored.name;
@@ -672,14 +582,12 @@ export class ResourceOperations {
         candidateMeta.generation = Number(oldMeta.generation ?? 0) + 1;
       }
     }
-    const managers =
-      options.managers ??
-      recordUpdate(
-        stored.managers,
-        this.present(type, version, old),
-        this.present(type, version, candidate),
-        this.writeContext(request),
-      );
+    const managers = recordUpdate(
+      stored.managers,
+      this.present(type, version, old),
+      this.present(type, version, candidate),
+      this.writeContext(request),
+    );
     candidateMeta.managedFields = renderManagedFields(managers);
     dropEmptyMetadata(candidateMeta);
     const next = this.storageForm(type, candidate);

@@ -1,18 +1,11 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { handleAdmin } from './admin';
-import {
-  defaultCrdPaths,
-  loadCrdFile,
-  NAMESPACE_RESOURCE,
-  type ResourceType,
-  type ServedVersion,
-  servedCrd,
-} from './crd';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, CRD_RESOURCE } from './discovery';
+import { bind, closeServer, serve } from '../http';
+import { handleAdmin, type ObjectFilter } from './admin';
+import { defaultCrdPaths, loadCrdFile, NAMESPACE_RESOURCE, type ResourceType, type ServedVersion } from './crd';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery';
 import { FaultInjector, type Faults, type FaultsInput } from './faults';
 import { parseObjectBody, readBody, sendJson, sendStatus, sendText } from './http-io';
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json';
@@ -26,7 +19,6 @@ import {
   conflict,
   internalError,
   methodNotAllowed,
-  notFound,
   resourceNotFound,
   serverError,
   unauthorized,
@@ -65,13 +57,6 @@ export interface RestartOptions {
   downtimeMs?: number;
   /** Forget the event history, so resuming from any earlier resourceVersion gets 410 Gone. */
   compactHistory?: boolean;
-}
-
-export interface ObjectFilter {
-  group?: string;
-  plural?: string;
-  kind?: string;
-  namespace?: string;
 }
 
 export interface RequestLogEntry {
@@ -133,7 +118,6 @@ class Simulator implements KubeSimulator {
   private log: RequestLogEntry[] = [];
   private readonly watchResponses = new Set<http.ServerResponse>();
   private readonly types: ResourceType[];
-  private readonly crdObjects: JsonObject[];
   private readonly host: string;
   private readonly now: () => Date;
   private closed = false;
@@ -145,13 +129,10 @@ class Simulator implements KubeSimulator {
     this.token = options.token ?? `kube-sim-${randomBytes(16).toString('hex')}`;
     this.host = options.host ?? '127.0.0.1';
     this.now = options.now ?? (() => new Date());
-    this.types = [NAMESPACE_RESOURCE, CRD_RESOURCE, ...customTypes];
+    this.types = [NAMESPACE_RESOURCE, ...customTypes];
     this.store = new Store(options.historyLimit ?? 1000);
     this.operations = new ResourceOperations(this.store, this.types, this.now);
-    this.crdObjects = customTypes.map((type) => servedCrd(type, randomUUID(), this.operations.timestamp()));
-    this.server = http.createServer((req, res) => {
-      void this.handle(req, res);
-    });
+    this.server = serve((req, res) => this.handle(req, res));
     this.seedNamespaces();
   }
 
@@ -171,38 +152,13 @@ class Simulator implements KubeSimulator {
   }
 
   async listen(port: number): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: NodeJS.ErrnoException): void => {
-        this.server.off('listening', onListening);
-        if (error.code === 'EADDRINUSE') {
-          const busy = new Error(
-            `kube simulator: port ${port} on ${this.host} is already in use`,
-          ) as NodeJS.ErrnoException;
-          busy.code = 'EADDRINUSE';
-          reject(busy);
-        } else reject(error);
-      };
-      const onListening = (): void => {
-        this.server.off('error', onError);
-        resolve();
-      };
-      this.server.once('error', onError);
-      this.server.once('listening', onListening);
-      this.server.listen(port, this.host);
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${this.host}:${this.port}`;
+    const bound = await bind(this.server, 'kube simulator', this.host, port);
+    this.port = bound.port;
+    this.url = bound.url;
   }
 
   private closeServer(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) {
-        resolve();
-        return;
-      }
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    return closeServer(this.server);
   }
 
   async close(): Promise<void> {
@@ -383,10 +339,6 @@ class Simulator implements KubeSimulator {
     const manager =
       url.searchParams.get('fieldManager') || (req.headers['user-agent'] ?? '').split('/')[0] || 'unknown';
     const request: ResourceRequest = { ...resolved, query: url.searchParams, manager };
-    if (resolved.type === CRD_RESOURCE) {
-      this.serveCrds(res, method, request, accept);
-      return;
-    }
     if (watch && resolved.name !== undefined) {
       // Legacy `/watch/…/<name>` paths watch one object.
       const selector = url.searchParams.get('fieldSelector');
@@ -489,7 +441,7 @@ class Simulator implements KubeSimulator {
       body = table;
       contentType = `application/json;as=Table;v=${representation.version};g=meta.k8s.io`;
     }
-    sendJson(res, result.code, body, { warnings: result.warnings, contentType, yaml: representation.kind === 'yaml' });
+    sendJson(res, result.code, body, { warnings: result.warnings, contentType });
   }
 
   private includeObject(request: ResourceRequest): IncludeObject {
@@ -606,31 +558,6 @@ class Simulator implements KubeSimulator {
       return;
     }
     sendJson(res, 200, document);
-  }
-
-  private serveCrds(
-    res: http.ServerResponse,
-    method: string,
-    request: ResourceRequest,
-    accept: string | undefined,
-  ): void {
-    if (method !== 'GET') throw methodNotAllowed();
-    const representation = negotiate(accept, { table: true });
-    if (request.name !== undefined) {
-      const crd = this.crdObjects.find(
-        (object) => isJsonObject(object.metadata) && object.metadata.name === request.name,
-      );
-      if (!crd) throw notFound({ group: CRD_RESOURCE.group, resource: CRD_RESOURCE.plural }, request.name);
-      this.sendResult(res, request, { code: 200, body: crd, warnings: [] }, representation);
-      return;
-    }
-    const list: JsonObject = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinitionList',
-      metadata: { resourceVersion: String(this.store.currentResourceVersion()) },
-      items: this.crdObjects,
-    };
-    this.sendResult(res, request, { code: 200, body: list, warnings: [] }, representation);
   }
 }
 

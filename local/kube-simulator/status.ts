@@ -236,6 +236,3 @@ export function successStatus(details: StatusDetails): Status {
 }
 
 /** A server-side apply that would take fields other managers own (without `force`). */
-export function applyConflict(message: string, causes: StatusCause[]): ApiError {
-  return failure(409, 'Conflict', message, { causes });
-}

@@ -1,4 +1,4 @@
-import { CelError, type CelProgram, compileCel } from './cel';
+import { CelError, type CelProgram, compileCel } from './cel-rules';
 import type { JSONSchemaProps, ValidationRule } from './crd';
 import { isJsonObject, type JsonObject, type JsonValue, jsonEqual, member } from './json';
 import { compilePattern, validateAgainstSchema } from './schema';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bind, closeServer, readBody, send as sendBody, serve } from '../http';
 import type { SfnOperation } from './api';
 import { SfnApiError } from './api-errors';
 
@@ -21,19 +21,9 @@ export async function listenSfnHttp(
   host: string,
   port: number,
 ): Promise<SfnHttpServer> {
-  const server = createServer((request, response) => {
-    void handle(operations, request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host;
-  return { port: bound, endpoint: `http://${urlHost}:${bound}`, close: () => closeServer(server) };
+  const server = serve((request, response) => handle(operations, request, response));
+  const bound = await bind(server, 'local Step Functions engine', host, port);
+  return { port: bound.port, endpoint: bound.url, close: () => closeServer(server) };
 }
 
 async function handle(
@@ -46,13 +36,16 @@ async function handle(
     const operationName =
       typeof target === 'string' && target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : undefined;
     const operation = operationName === undefined ? undefined : operations[operationName];
+    const read = await readBody(request, MAX_BODY_BYTES);
+    if (!read.ok && read.reason === 'aborted') return;
     if (request.method !== 'POST' || operation === undefined) {
-      await drain(request);
       const what = typeof target === 'string' ? `'${target}'` : 'a request without X-Amz-Target';
       throw new SfnApiError('UnknownOperationException', `${request.method} ${what} is not a Step Functions operation`);
     }
-    const body = parseBody(await readBody(request));
-    send(response, 200, await operation(body));
+    if (!read.ok) {
+      throw new SfnApiError('ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413);
+    }
+    send(response, 200, await operation(parseBody(read.body.toString('utf8'))));
   } catch (error) {
     if (error instanceof SfnApiError) {
       send(response, error.statusCode, { __type: error.type, message: error.message });
@@ -72,39 +65,11 @@ function parseBody(text: string): unknown {
   }
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES)
-      throw new SfnApiError('ValidationException', `Request body exceeds ${MAX_BODY_BYTES} bytes`, 413);
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function drain(request: IncomingMessage): Promise<void> {
-  for await (const _chunk of request) {
-    // Discarded: the request is answered with an error, but its body must still be consumed.
-  }
-}
-
 function send(response: ServerResponse, status: number, payload: unknown): void {
-  const body = JSON.stringify(payload);
-  response.writeHead(status, {
-    'Content-Type': CONTENT_TYPE,
-    'Content-Length': Buffer.byteLength(body),
-    'x-amzn-RequestId': randomUUID(),
-  });
-  response.end(body);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // SDK clients keep connections alive; without this, close() would wait for them to time out.
-    server.closeAllConnections();
-  });
+  sendBody(
+    response,
+    status,
+    { 'Content-Type': CONTENT_TYPE, 'x-amzn-RequestId': randomUUID() },
+    JSON.stringify(payload),
+  );
 }

@@ -10,6 +10,9 @@ import {
 import { summary } from './support/receiver';
 import { useTestbed } from './support/testbed';
 
+/** Where CUT_OFF_THE_FORWARDER applies: the cluster-wide collection; the test writes through the namespaced one. */
+const ALL_NAMESPACES = { namespace: undefined };
+
 /** The watch side against the kube simulator: what changes on the cluster reaches the receiver, signed and in order. */
 describe('forwarder: watching ComputeInstances', () => {
   const bed = useTestbed();
@@ -79,7 +82,7 @@ describe('forwarder: watching ComputeInstances', () => {
   it('keeps trying to list while the API server refuses, then syncs', async () => {
     await applyInstance(bed.sim, 'vm-a');
     bed.sim.setFaults(CUT_OFF_THE_FORWARDER);
-    const { forwarder, logs } = bed.start();
+    const { forwarder, logs } = bed.start(ALL_NAMESPACES);
     await eventually(() => (logs.find('listing failed').length >= 2 ? true : undefined), 'failed lists');
     expect(forwarder.stats()).toMatchObject({ synced: false, lists: 0, received: 0 });
     expect(logs.find('listing failed')[0]?.attributes.error).toMatch(/HTTP 503/);
@@ -91,7 +94,7 @@ describe('forwarder: watching ComputeInstances', () => {
   it('resumes the watch after an API-server restart and loses nothing that changed while it was away', async () => {
     await applyInstance(bed.sim, 'vm-a');
     await applyInstance(bed.sim, 'vm-b');
-    const { forwarder, logs } = bed.start();
+    const { forwarder, logs } = bed.start(ALL_NAMESPACES);
     await bed.receiver.untilAccepted(2, 'the initial objects');
     const seenBefore = forwarder.stats();
 
@@ -121,7 +124,7 @@ describe('forwarder: watching ComputeInstances', () => {
     await applyInstance(bed.sim, 'vm-a');
     await applyInstance(bed.sim, 'vm-b');
     await applyInstance(bed.sim, 'vm-unchanged');
-    const { forwarder, logs } = bed.start();
+    const { forwarder, logs } = bed.start(ALL_NAMESPACES);
     await bed.receiver.untilAccepted(3, 'the initial objects');
     expect(forwarder.stats().lists).toBe(1);
 

@@ -1,7 +1,8 @@
 import type { Context } from 'aws-lambda';
 import { emptyReport, type ReconcileReport } from '../../lib/reconcile';
 import type { GatewayAccessEntry } from '../../local/gateway';
-import { describeReconcileReport, describeWebhook, scheduleReconciler } from '../../local/start';
+import { describeWebhook } from '../../local/system/banner';
+import { describeReconcileReport, scheduleReconciler } from '../../local/system/reconciler';
 
 /** What `npm start` does besides starting things: the reconciler's schedule, and the activity lines it prints. */
 
@@ -21,6 +22,7 @@ describe('the reconciler schedule', () => {
     });
     const reports: ReconcileReport[] = [];
     const reconciler = scheduleReconciler({
+      functionName: 'cloudkit-provisioner-local-reconcile',
       intervalMs: 5,
       handler: async (event, context) => {
         calls.push({ event: event as Record<string, unknown>, context });
@@ -69,6 +71,7 @@ describe('the reconciler schedule', () => {
       secondRun = resolve;
     });
     const reconciler = scheduleReconciler({
+      functionName: 'cloudkit-provisioner-local-reconcile',
       intervalMs: 5,
       handler: async () => {
         calls += 1;

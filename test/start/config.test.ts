@@ -1,3 +1,4 @@
+import { UsageError } from '../../local/command-line';
 import {
   DEV_AAP_SIM_TOKEN,
   DEV_KUBE_SIM_TOKEN,
@@ -8,7 +9,7 @@ import {
   loadLocalSettings,
   localSettingsTable,
 } from '../../local/config';
-import { parseStartArguments, UsageError } from '../../local/start';
+import { parseStartArguments } from '../../local/start';
 
 describe('local settings from the environment', () => {
   it('defaults every setting when nothing is set', () => {

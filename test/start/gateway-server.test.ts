@@ -1,13 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import {
-  type Gateway,
-  type GatewayAccessEntry,
-  GatewayListenError,
-  MAX_REQUEST_BODY_BYTES,
-  startGateway,
-} from '../../local/gateway';
+import { type Gateway, type GatewayAccessEntry, MAX_REQUEST_BODY_BYTES, startGateway } from '../../local/gateway';
+import { ListenError } from '../../local/http';
 
 interface Call {
   event: APIGatewayProxyEventV2;
@@ -186,7 +181,7 @@ describe('the local API Gateway server', () => {
     const port = (taken.address() as AddressInfo).port;
     try {
       const starting = startGateway({ port, routes: [] });
-      await expect(starting).rejects.toBeInstanceOf(GatewayListenError);
+      await expect(starting).rejects.toBeInstanceOf(ListenError);
       await expect(starting).rejects.toMatchObject({ code: 'EADDRINUSE', port });
     } finally {
       await new Promise((resolve) => taken.close(resolve));

@@ -20,7 +20,12 @@ const OBJECTS = `/apis/osac.openshift.io/v1alpha1/namespaces/${NS}/computeinstan
  * Fails the forwarder's LIST and WATCH (both on the collection path) while leaving the object paths the tests
  * write through alone: to the forwarder the API server is down, to the test it is not.
  */
-export const CUT_OFF_THE_FORWARDER = { errorRate: 1, errorStatus: 503, pathFilter: '/computeinstances$' } as const;
+/** The cluster-wide collection the forwarder lists and watches; the namespaced ones stay open for the test's writes. */
+export const CUT_OFF_THE_FORWARDER = {
+  errorRate: 1,
+  errorStatus: 503,
+  pathFilter: '^/apis/osac\\.openshift\\.io/v1alpha1/computeinstances$',
+} as const;
 
 export function startSim(): Promise<KubeSimulator> {
   return startKubeSimulator({ namespaces: [NS, OTHER_NS] });
@@ -44,8 +49,8 @@ async function send(sim: KubeSimulator, method: string, path: string, init: Requ
 }
 
 /**
- * Creates or changes a ComputeInstance by server-side apply on its object path (never the collection path, so
- * CUT_OFF_THE_FORWARDER does not stop it). `version` lands in a label: each apply with a new one is a change.
+ * Creates or changes a ComputeInstance: a merge patch on its object path, a create in its namespace when there is
+ * none yet. `version` lands in a label: each call with a new one is a change.
  */
 export async function applyInstance(sim: KubeSimulator, name: string, version = '0', namespace = NS): Promise<void> {
   const body = {
@@ -55,10 +60,15 @@ export async function applyInstance(sim: KubeSimulator, name: string, version = 
     spec: baseSpec(),
   };
   const path = OBJECTS.replace(NS, namespace);
-  await send(sim, 'PATCH', `${path}/${name}?fieldManager=forwarder-test&force=true`, {
-    headers: { 'Content-Type': 'application/apply-patch+yaml' },
-    body: JSON.stringify(body),
-  });
+  try {
+    await send(sim, 'PATCH', `${path}/${name}`, {
+      headers: { 'Content-Type': 'application/merge-patch+json' },
+      body: JSON.stringify(body),
+    });
+  } catch (error) {
+    if (!/HTTP 404/.test((error as Error).message)) throw error;
+    await send(sim, 'POST', path, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  }
 }
 
 export async function deleteInstance(sim: KubeSimulator, name: string, namespace = NS): Promise<void> {

@@ -1,4 +1,3 @@
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { JsonObject, JsonValue, KubeSimulator } from '../../../local/kube-simulator';
 import { API_VERSION, COLLECTION, computeInstance, GROUP, NS, PLURAL, raw, startSim, VERSION } from './support';
 import { type Clients, clientsFor, failure, mergePatch } from './support/client-node';
@@ -129,89 +128,16 @@ describe('kube simulator: apply', () => {
     });
   });
 
-  describe('server-side apply', () => {
-    const apply = (body: JsonObject, query: string) =>
-      raw(sim, 'PATCH', `${COLLECTION}/${(body.metadata as JsonObject).name}?${query}`, {
-        body,
-        contentType: 'application/apply-patch+yaml',
-      });
-
-    it('creates an object, through client-node too, and records an Apply manager', async () => {
-      const created = await clients.custom.patchNamespacedCustomObject(
-        { ...ref, name: 'vm-ssa', body: computeInstance('vm-ssa'), fieldManager: 'provisioner' },
-        setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-      );
-      expect(created.metadata.generation).toBe(1);
-      expect(created.metadata.managedFields).toEqual([
-        expect.objectContaining({ manager: 'provisioner', operation: 'Apply', apiVersion: API_VERSION }),
-      ]);
-      expect(created.metadata.managedFields[0].fieldsV1['f:spec']).toMatchObject({ '.': {}, 'f:cores': {} });
+  it('does not serve server-side apply (nothing here uses it): 415, naming the patch types it takes', async () => {
+    const response = await raw(sim, 'PATCH', `${COLLECTION}/vm-ssa?fieldManager=provisioner`, {
+      body: computeInstance('vm-ssa'),
+      contentType: 'application/apply-patch+yaml',
     });
-
-    it('refuses to create from a body that omits the required spec', async () => {
-      const response = await apply(
-        { apiVersion: API_VERSION, kind: 'ComputeInstance', metadata: { name: 'vm-bare' } },
-        'fieldManager=provisioner',
-      );
-      expect(response.status).toBe(422);
-      expect(response.body.message).toContain('"vm-bare" is invalid: [spec: Required value');
-    });
-
-    it('keeps spec when another manager applies a metadata-only body', async () => {
-      await clients.custom.createNamespacedCustomObject({ ...ref, body: computeInstance('vm-mixed') });
-      const response = await apply(
-        { apiVersion: API_VERSION, kind: 'ComputeInstance', metadata: { name: 'vm-mixed', finalizers: [AAP] } },
-        'fieldManager=finalizer-role',
-      );
-      expect(response.status).toBe(200);
-      expect(response.body.metadata.finalizers).toEqual([AAP]);
-      expect(response.body.spec.cores).toBe(2);
-    });
-
-    it('removes spec when the manager that applied it applies a metadata-only body: spec: Required value', async () => {
-      expect((await apply(computeInstance('vm-own'), 'fieldManager=owner')).status).toBe(201);
-      const response = await apply(
-        { apiVersion: API_VERSION, kind: 'ComputeInstance', metadata: { name: 'vm-own', finalizers: [AAP] } },
-        'fieldManager=owner',
-      );
-      expect(response.status).toBe(422);
-      expect(response.body.details.causes[0]).toEqual({
-        reason: 'FieldValueRequired',
-        message: 'Required value',
-        field: 'spec',
-      });
-    });
-
-    it('reports a conflict on a field another manager owns, and takes it over with force', async () => {
-      await clients.custom.createNamespacedCustomObject({ ...ref, body: computeInstance('vm-c') });
-      const body = computeInstance('vm-c', { runStrategy: 'Halted' });
-      const refused = await apply(body, 'fieldManager=other');
-      expect(refused.status).toBe(409);
-      expect(refused.body.reason).toBe('Conflict');
-      expect(refused.body.message).toMatch(
-        /^Apply failed with 1 conflict: conflict with "[^"]+" using osac\.openshift\.io\/v1alpha1: \.spec\.runStrategy$/,
-      );
-      expect(refused.body.details.causes).toEqual([
-        expect.objectContaining({ reason: 'FieldManagerConflict', field: '.spec.runStrategy' }),
-      ]);
-      const forced = await apply(body, 'fieldManager=other&force=true');
-      expect(forced.status).toBe(200);
-      expect(forced.body.spec.runStrategy).toBe('Halted');
-    });
-
-    it('does not write when the same manager applies the same body again', async () => {
-      const first = await apply(computeInstance('vm-same'), 'fieldManager=owner');
-      const second = await apply(computeInstance('vm-same'), 'fieldManager=owner');
-      expect(second.status).toBe(200);
-      expect(second.body.metadata.resourceVersion).toBe(first.body.metadata.resourceVersion);
-    });
-
-    it('requires a fieldManager', async () => {
-      const response = await apply(computeInstance('vm-x'), '');
-      expect(response.status).toBe(422);
-      expect(response.body.message).toBe(
-        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-      );
+    expect(response.status).toBe(415);
+    expect(response.body).toMatchObject({
+      reason: 'UnsupportedMediaType',
+      message:
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
     });
   });
 });

@@ -1,4 +1,4 @@
-import { CelError, compileCel } from '../../../local/kube-simulator/cel';
+import { CelError, compileCel } from '../../../local/kube-simulator/cel-rules';
 import type { JsonValue } from '../../../local/kube-simulator/json';
 
 describe('CEL subset for x-kubernetes-validations', () => {
@@ -58,11 +58,13 @@ describe('CEL subset for x-kubernetes-validations', () => {
   it.each([
     ['self.foo(1)', 'function "foo" is not supported'],
     ['unknownVar == 1', 'undeclared reference to "unknownVar"'],
-    ['self.all(1, true)', 'all() takes a variable name and an expression'],
-    ['has(self)', 'has() takes one field selection'],
-    ['self ==', 'unexpected end of expression'],
-    ['self == "open', 'unterminated string'],
-    ['self # 1', 'unexpected character'],
+    ['self.all(1, true)', 'invalid arguments to the all() macro'],
+    ['has(self)', 'invalid arguments to the has() macro'],
+    ['self.isSorted()', 'function "isSorted" is not supported'],
+    // Syntax errors carry the parser's position.
+    ['self ==', '<input>:1:'],
+    ['self == "open', '<input>:1:'],
+    ['self # 1', '<input>:1:6: found #'],
   ])('refuses %s at compile time: %s', (rule, message) => {
     expect(() => compileCel(rule)).toThrow(CelError);
     expect(() => compileCel(rule)).toThrow(message);

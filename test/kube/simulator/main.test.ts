@@ -82,7 +82,7 @@ describe('kube simulator: npm run sim:kube entry point', () => {
     try {
       const exit = await startMain({ KUBE_SIM_PORT: String(port) }).exited;
       expect(exit.code).toBe(1);
-      expect(exit.stderr).toBe(`kube simulator: port ${port} on 127.0.0.1 is already in use\n`);
+      expect(exit.stderr).toBe(`kube simulator cannot listen on 127.0.0.1:${port}: the port is already in use\n`);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }

@@ -5,7 +5,7 @@ import {
   decodeJsonPatch,
   JsonPatchApplyError,
   JsonPatchDecodeError,
-} from '../../../local/kube-simulator/patch';
+} from '../../../local/kube-simulator/patch-bodies';
 
 describe('JSON merge patch (RFC 7386)', () => {
   it.each<[JsonValue, JsonValue, JsonValue]>([

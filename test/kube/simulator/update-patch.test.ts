@@ -262,7 +262,7 @@ describe('kube simulator: update and patch', () => {
     expect(response.body).toMatchObject({
       reason: 'UnsupportedMediaType',
       message:
-        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+        'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json',
     });
   });
 
