@@ -1,5 +1,5 @@
 import type { ComputeInstanceSpec, ComputeInstanceStatus } from './schema';
-import { instantMs } from './time';
+import { compareInstants } from './time';
 
 /**
  * A restart is requested by setting `spec.restartRequestedAt` (usually to "now"). It is a monotonic signal: it is
@@ -16,7 +16,7 @@ export function isRestartPending(spec: RestartSpec, status: RestartStatus): bool
   const last = status?.lastRestartedAt;
   if (last === undefined || last === '') return true;
   // As instants: "10:15:00Z" and "10:15:00.000Z" are the same request, "…+02:00" sorts by its UTC instant.
-  return instantMs(requested, 'spec.restartRequestedAt') > instantMs(last, 'status.lastRestartedAt');
+  return compareInstants(requested, 'spec.restartRequestedAt', last, 'status.lastRestartedAt') > 0;
 }
 
 /**
