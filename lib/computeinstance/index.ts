@@ -26,7 +26,14 @@ export {
   updateJob,
 } from './jobs';
 export { hasFinalizer, isBeingDeleted, type ManagementState, managementState } from './metadata';
-export { isRestartPending, restartAfterSuccess } from './restart';
+export {
+  isRestartPending,
+  RESTART_CLOCK_SKEW_MS,
+  RESTART_REQUESTED_IN_FUTURE,
+  type RestartRequest,
+  restartAfterSuccess,
+  restartRequest,
+} from './restart';
 export {
   API_VERSION,
   COMPUTE_INSTANCE_FINALIZER,
