@@ -11,6 +11,9 @@ export {
   OWNED_CONDITION_TYPES,
   REASON_PATTERN,
   setCondition,
+  UNPROCESSABLE_CONDITION,
+  UNPROCESSABLE_REASON,
+  unprocessableConditions,
 } from './conditions';
 export { canonicalJson, desiredConfigVersion, fnv1a64Hex } from './config-version';
 export {

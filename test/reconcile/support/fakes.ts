@@ -5,7 +5,9 @@ import {
   ClusterConfig,
   type ClusterConfigInput,
   type ClusterRegistry,
+  type ComputeInstanceRef,
   type ComputeInstanceStore,
+  type InvalidListItem,
   type ListOptions,
   type ListPage,
 } from '../../../lib/k8s';
@@ -28,11 +30,26 @@ export function registryOf(clusters: ClusterConfig[]): ClusterRegistry {
   };
 }
 
-/** Serves `list` from memory with real paging (continue tokens are offsets); every other method is refused. */
+/**
+ * Serves `list` from memory with real paging (continue tokens are offsets), the objects our schema refuses on the
+ * first page; records `setUnprocessable`; every other method is refused.
+ */
 export class MemoryStore implements ComputeInstanceStore {
   readonly lists: ListOptions[] = [];
+  readonly unprocessable: Array<{ ref: ComputeInstanceRef; problem: string | undefined }> = [];
+  /** Thrown by setUnprocessable when set. */
+  failUnprocessable: Error | undefined;
 
-  constructor(private readonly instances: ComputeInstance[]) {}
+  constructor(
+    private readonly instances: ComputeInstance[],
+    private readonly invalid: InvalidListItem[] = [],
+  ) {}
+
+  async setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined): Promise<boolean> {
+    if (this.failUnprocessable) throw this.failUnprocessable;
+    this.unprocessable.push({ ref, problem });
+    return true;
+  }
 
   async list(options: ListOptions): Promise<ListPage> {
     this.lists.push(options);
@@ -44,7 +61,7 @@ export class MemoryStore implements ComputeInstanceStore {
     const next = from + items.length;
     return {
       items,
-      invalid: [],
+      invalid: from === 0 ? this.invalid : [],
       resourceVersion: '1',
       ...(next < matching.length ? { continueToken: String(next) } : {}),
     };
