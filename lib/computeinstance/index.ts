@@ -84,4 +84,4 @@ export {
   type ProvisionLaunchIntentInput,
   type StatusPatch,
 } from './status';
-export { formatMetaTime } from './time';
+export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';
