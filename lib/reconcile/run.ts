@@ -153,7 +153,6 @@ class ReconcileRun {
       name: item.name,
       problem: item.problem,
     });
-    if (item.namespace === undefined || item.name === undefined) return;
     await this.setUnprocessable(store, cluster, item, item.problem);
   }
 
@@ -169,6 +168,7 @@ class ReconcileRun {
     try {
       await store.setUnprocessable({ namespace, name, ...(uid === undefined ? {} : { uid }) }, problem, this.ctx.now);
     } catch (error) {
+      // A refused object is already counted as an error; a failed clear of a readable one is one of its own.
       if (problem === undefined) this.report.errors++;
       this.log.error('the Unprocessable condition could not be written; tried again next run', {
         cluster: cluster.id,
