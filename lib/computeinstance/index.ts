@@ -80,6 +80,7 @@ export {
   onLaunchFailed,
   onProvisionFinished,
   onProvisionLaunchIntent,
+  onStaleIntentAbandoned,
   type ProvisionFinishedInput,
   type ProvisionLaunchIntentInput,
   type StatusPatch,

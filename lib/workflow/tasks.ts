@@ -15,6 +15,7 @@ import {
   onJobProgress,
   onLaunchFailed,
   onProvisionLaunchIntent,
+  onStaleIntentAbandoned,
   type ProvisioningJob,
   type StatusPatch,
 } from '../computeinstance';
@@ -277,7 +278,7 @@ async function settleStaleIntent(
     return true;
   }
   await writeStatus(access, ref, (current) =>
-    onLaunchFailed(current, {
+    onStaleIntentAbandoned(current, {
       intentTimestamp: intent.timestamp,
       type,
       errorDetail: `the launch recorded at ${intent.timestamp} never reported back, and AAP holds no job for it`,
