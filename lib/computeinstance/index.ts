@@ -80,7 +80,6 @@ export {
   onLaunchFailed,
   onProvisionFinished,
   onProvisionLaunchIntent,
-  onStaleIntentAbandoned,
   type ProvisionFinishedInput,
   type ProvisionLaunchIntentInput,
   type StatusPatch,

@@ -358,19 +358,6 @@ export function onLaunchFailed(
   return { phase: phaseFor(instance, instance.status?.phase), provisioningJobs: [...provisioningJobs] };
 }
 
-/**
- * A stale launch intent for which AAP holds no job is abandoned (onLaunchFailed), unless the fresh read shows it
- * settled meanwhile: its slow launcher recorded the job id, or another execution settled it. Then there is nothing
- * to write (undefined), and deciding again on the fresh object carries on from there.
- */
-export function onStaleIntentAbandoned(instance: ComputeInstance, input: LaunchFailedInput): StatusPatch | undefined {
-  const at = instantMs(input.intentTimestamp, 'intentTimestamp');
-  const stillUnsettled = jobs(instance).some(
-    (job) => job.jobID === '' && job.type === input.type && instantMs(job.timestamp, 'timestamp') === at,
-  );
-  return stillUnsettled ? onLaunchFailed(instance, input) : undefined;
-}
-
 export interface JobProgressInput {
   jobID: string;
   type: JobType;

@@ -15,7 +15,6 @@ import {
   onJobProgress,
   onLaunchFailed,
   onProvisionLaunchIntent,
-  onStaleIntentAbandoned,
   type ProvisioningJob,
   type StatusPatch,
 } from '../computeinstance';
@@ -278,7 +277,7 @@ async function settleStaleIntent(
     return true;
   }
   await writeStatus(access, ref, (current) =>
-    onStaleIntentAbandoned(current, {
+    onLaunchFailed(current, {
       intentTimestamp: intent.timestamp,
       type,
       errorDetail: `the launch recorded at ${intent.timestamp} never reported back, and AAP holds no job for it`,

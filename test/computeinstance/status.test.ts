@@ -16,7 +16,6 @@ import {
   onLaunchFailed,
   onProvisionFinished,
   onProvisionLaunchIntent,
-  onStaleIntentAbandoned,
   type ProvisioningJob,
   parseComputeInstance,
   type StatusPatch,
@@ -597,38 +596,6 @@ describe('onLaunchFailed', () => {
       provisioningJobs: [expect.objectContaining({ state: 'Failed', message: 'launch failed: timeout' })],
     });
     expect(nextAction({ instance: applyStatusPatch(instance, patch), now: NOW })).toMatchObject({ action: 'Backoff' });
-  });
-});
-
-describe('onStaleIntentAbandoned (the lost-launch search found no job)', () => {
-  const at = minutesAgo(6);
-  const input = { intentTimestamp: at, type: 'provision' as const, errorDetail: 'no job in AAP', now: NOW };
-
-  it('abandons the intent while it is still unsettled, as onLaunchFailed does', () => {
-    const instance = makeInstance({ jobs: [job('provision', 'Pending', { jobID: '', at, configVersion: A })] });
-    expect(onStaleIntentAbandoned(instance, input)).toEqual(onLaunchFailed(instance, input));
-  });
-
-  // Chaos seed 1189084991: the slow launcher recorded job 1012 between the search and this write, and the
-  // execution failed with "no provision launch intent of … in status.provisioningJobs".
-  it.each<[string, ProvisioningJob[]]>([
-    [
-      'its launcher recorded the job id meanwhile',
-      [job('provision', 'Pending', { jobID: '1012', at, configVersion: A })],
-    ],
-    ['it is no longer in the history', [job('provision', 'Succeeded', { jobID: '1013', at: minutesAgo(1) })]],
-    [
-      'only a deprovision intent of that instant is left',
-      [job('deprovision', 'Pending', { jobID: '', at, blockDeletionOnFailure: true })],
-    ],
-  ])('writes nothing when, on the fresh read, %s', (_case, jobs) => {
-    expect(onStaleIntentAbandoned(makeInstance({ jobs }), input)).toBeUndefined();
-  });
-
-  it('is harmless again after a lost write: the abandoned entry stays as it is', () => {
-    const instance = makeInstance({ jobs: [job('provision', 'Pending', { jobID: '', at, configVersion: A })] });
-    const once = applyStatusPatch(instance, onLaunchFailed(instance, input));
-    expect(onStaleIntentAbandoned(once, input)?.provisioningJobs).toEqual(once.status?.provisioningJobs);
   });
 });
 
