@@ -88,3 +88,52 @@ export function initialConditions(
   }
   return list;
 }
+
+/**
+ * Set by the reconciler on an object our schema refuses although the API server accepted it (a newer CRD, a
+ * product bug): nothing can be done for it until it is fixed, and this says so on the object itself. Not among
+ * OWNED_CONDITION_TYPES: it is absent on every object we can read.
+ */
+export const UNPROCESSABLE_CONDITION = 'Unprocessable';
+export const UNPROCESSABLE_REASON = 'SchemaRejected';
+
+/**
+ * The object's raw `status.conditions` (it may not parse, which is the point) with Unprocessable set to True
+ * naming `problem`, or, for `problem` undefined, back to False once the object is readable again. Other entries
+ * are kept as they are. Undefined when nothing would change, so a run over a still-broken object writes nothing.
+ */
+export function unprocessableConditions(
+  current: unknown,
+  problem: string | undefined,
+  now: Date,
+): Array<Record<string, unknown>> | undefined {
+  const list = (Array.isArray(current) ? current : []) as Array<Record<string, unknown>>;
+  const index = list.findIndex((condition) => condition?.type === UNPROCESSABLE_CONDITION);
+  const existing = list[index];
+  let next: Record<string, unknown>;
+  if (problem === undefined) {
+    if (existing?.status !== 'True') return undefined;
+    next = { type: UNPROCESSABLE_CONDITION, status: 'False', reason: 'Readable', message: '' };
+  } else {
+    next = {
+      type: UNPROCESSABLE_CONDITION,
+      status: 'True',
+      reason: UNPROCESSABLE_REASON,
+      message: boundText(
+        `cloudkit-provisioner cannot read this object, so nothing is done for it until it is fixed: ${problem}`,
+        MAX_CONDITION_MESSAGE_LENGTH,
+      ),
+    };
+    if (existing?.status === 'True' && existing.reason === next.reason && existing.message === next.message) {
+      return undefined;
+    }
+  }
+  next.lastTransitionTime =
+    existing?.status === next.status && typeof existing?.lastTransitionTime === 'string'
+      ? existing.lastTransitionTime
+      : formatMetaTime(now);
+  if (existing === undefined) return [...list, next];
+  const updated = [...list];
+  updated[index] = next;
+  return updated;
+}

@@ -11,6 +11,9 @@ export {
   OWNED_CONDITION_TYPES,
   REASON_PATTERN,
   setCondition,
+  UNPROCESSABLE_CONDITION,
+  UNPROCESSABLE_REASON,
+  unprocessableConditions,
 } from './conditions';
 export { canonicalJson, desiredConfigVersion, fnv1a64Hex } from './config-version';
 export {
@@ -27,7 +30,14 @@ export {
   updateJob,
 } from './jobs';
 export { hasFinalizer, isBeingDeleted, type ManagementState, managementState } from './metadata';
-export { isRestartPending, restartAfterSuccess } from './restart';
+export {
+  isRestartPending,
+  RESTART_CLOCK_SKEW_MS,
+  RESTART_REQUESTED_IN_FUTURE,
+  type RestartRequest,
+  restartAfterSuccess,
+  restartRequest,
+} from './restart';
 export {
   API_VERSION,
   COMPUTE_INSTANCE_FINALIZER,
@@ -75,4 +85,4 @@ export {
   type ProvisionLaunchIntentInput,
   type StatusPatch,
 } from './status';
-export { formatMetaTime } from './time';
+export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';

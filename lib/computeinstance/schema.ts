@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { JobState, JobType } from '../domain/job-state';
+import { isDateTime } from './time';
 
 /**
  * The ComputeInstance resource (osac.openshift.io/v1alpha1) as the upstream CRD defines it
@@ -25,8 +26,28 @@ export const TENANT_ANNOTATION = 'osac.openshift.io/tenant';
 export const SUBNET_TARGET_NAMESPACE_ANNOTATION = 'osac.openshift.io/subnet-target-namespace';
 export const COMPUTE_INSTANCE_UUID_LABEL = 'osac.openshift.io/computeinstance-uuid';
 
-/** metav1.Time on the wire: the API server accepts any RFC 3339 date-time (`format: date-time`). */
-const DateTime = z.iso.datetime({ offset: true });
+// Never stricter than the API server: a value it accepted but we refuse would be an object we cannot act on.
+
+/** `format: date-time` as the API server validates it (see parseDateTime: `t`/`z` in lower case, any fraction). */
+const DateTime = z.string().refine(isDateTime, {
+  message: 'must be a date-time as Kubernetes accepts it, e.g. 2026-03-20T10:15:04Z',
+});
+
+/**
+ * `format: int64`: any whole number in range. Not z.int(), which stops at 2^53; JSON.parse rounds larger values,
+ * but the API server accepts them and so must we.
+ */
+const Int64 = z.number().refine((value) => Number.isInteger(value) && Math.abs(value) <= 2 ** 63, {
+  message: 'must be a whole number within int64',
+});
+
+/** `maxLength` counts characters (Go runes), not UTF-16 units as zod's max does: one emoji is one, not two. */
+function maxCharacters(limit: number) {
+  return (value: string): boolean => value.length <= limit || [...value].length <= limit;
+}
+function stringOfAtMost(limit: number) {
+  return z.string().refine(maxCharacters(limit), { message: `must be at most ${limit} characters long` });
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // metadata: the CRD only says `type: object`; these are the ObjectMeta fields we read and write.
@@ -35,7 +56,7 @@ export const ObjectMeta = z.looseObject({
   name: z.string().min(1),
   namespace: z.string().min(1),
   uid: z.string().optional(),
-  generation: z.int().min(0).optional(),
+  generation: Int64.min(0).optional(),
   resourceVersion: z.string().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
@@ -67,7 +88,7 @@ export const DiskSpec = z.looseObject({
 });
 
 export const NetworkAttachment = z.looseObject({
-  subnetRef: z.string().min(1).max(253),
+  subnetRef: stringOfAtMost(253).min(1),
   securityGroupRefs: z.array(z.string()).optional(),
 });
 
@@ -124,10 +145,10 @@ export const CONDITION_REASON_PATTERN = /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?
 export const Condition = z.looseObject({
   type: z.string().max(316).regex(CONDITION_TYPE_PATTERN),
   status: ConditionStatus,
-  observedGeneration: z.int().min(0).optional(),
+  observedGeneration: Int64.min(0).optional(),
   lastTransitionTime: DateTime,
   reason: z.string().min(1).max(1024).regex(CONDITION_REASON_PATTERN),
-  message: z.string().max(MAX_CONDITION_MESSAGE_LENGTH),
+  message: stringOfAtMost(MAX_CONDITION_MESSAGE_LENGTH),
 });
 export type Condition = z.infer<typeof Condition>;
 

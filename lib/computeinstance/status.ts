@@ -11,10 +11,10 @@ import {
   updateJob,
 } from './jobs';
 import { isBeingDeleted } from './metadata';
-import { isRestartPending, restartAfterSuccess } from './restart';
+import { isRestartPending, RESTART_REQUESTED_IN_FUTURE, restartAfterSuccess, restartRequest } from './restart';
 import type { ComputeInstance, ComputeInstanceStatus, Condition, Phase, ProvisioningJob } from './schema';
 import { boundText } from './text';
-import { formatMetaTime } from './time';
+import { formatMetaTime, instantMs } from './time';
 
 /**
  * The next status, as pure functions the workflows call at each step. Each returns a patch of only the status
@@ -77,6 +77,19 @@ function restartInitiated(timestamp: string): ConditionUpdate {
     reason: 'RestartInProgress',
     message: `Restart initiated at ${timestamp}`,
   };
+}
+
+/** RestartInProgress when nothing is being restarted: says so, or why a request is not acted on. */
+function noRestartUnderWay(instance: ComputeInstance, at: Date): ConditionUpdate {
+  const request = restartRequest(instance.spec, instance.status, at);
+  return request.state === 'future'
+    ? {
+        type: ConditionType.RestartInProgress,
+        status: 'False',
+        reason: RESTART_REQUESTED_IN_FUTURE,
+        message: request.message,
+      }
+    : { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' };
 }
 
 function assertNothingInFlight(instance: ComputeInstance, type: JobType): void {
@@ -150,9 +163,9 @@ export function onProvisionLaunchIntent(
   );
   conditions = setCondition(
     conditions,
-    isRestartPending(instance.spec, instance.status)
+    isRestartPending(instance.spec, instance.status, now)
       ? restartInitiated(timestamp)
-      : { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' },
+      : noRestartUnderWay(instance, now),
     now,
     generation,
   );
@@ -217,7 +230,7 @@ function provisionFailed(
   }
   // The restart has not happened: keep saying it is under way (it is retried with the provision job).
   const restart = findCondition(conditions, ConditionType.RestartInProgress);
-  if (isRestartPending(instance.spec, instance.status) && restart?.status !== 'True') {
+  if (isRestartPending(instance.spec, instance.status, now) && restart?.status !== 'True') {
     conditions = setCondition(conditions, restartInitiated(failed.timestamp), now, generation);
   }
   return {
@@ -276,13 +289,10 @@ function provisionSucceeded(
   };
   // Only a job for the current spec carried out the current restart request; otherwise the next job does it.
   if (applied) {
-    conditions = setCondition(
-      conditions,
-      { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' },
-      now,
-      generation,
-    );
-    const lastRestartedAt = restartAfterSuccess(instance.spec, instance.status);
+    // Judged at the job's launch: a request later than that was not yet asked for when the job started.
+    const launchedAt = new Date(instantMs(job.timestamp, `job ${job.jobID} timestamp`));
+    conditions = setCondition(conditions, noRestartUnderWay(instance, launchedAt), now, generation);
+    const lastRestartedAt = restartAfterSuccess(instance.spec, instance.status, launchedAt);
     if (lastRestartedAt !== undefined) patch.lastRestartedAt = lastRestartedAt;
   }
   patch.conditions = [...conditions];

@@ -1,6 +1,6 @@
 import { backoffDelay, pause } from './backoff';
 import { WebhookSender } from './delivery';
-import { type ChangeEvent, describeObject } from './events';
+import { type ChangeEvent, describeObject, objectKey } from './events';
 import type { InstanceSource } from './kube-source';
 import type { ForwarderLogger } from './logger';
 import {
@@ -16,7 +16,8 @@ import { InstanceWatcher } from './watcher';
  * The forwarder: the watch fills a bounded queue, one sender empties it, POSTing each event signed to the
  * webhook. One sender, first in first out, so the events of each object arrive in the order they happened.
  *
- * Nothing is given up silently: every event is counted as delivered, rejected (the receiver refused it for good),
+ * Nothing is given up silently: every event is counted as delivered, rejected (the receiver refused it for good;
+ * the object stays listed in the stats until a later event of it is accepted),
  * coalesced (superseded by a newer event of its object while the queue was full), dropped (the queue was full of
  * other objects' newest events), or is still queued when the forwarder stops; the last three are logged.
  */
@@ -33,8 +34,32 @@ export interface ForwarderCounters {
   readonly dropped: number;
 }
 
+/** An object whose latest event the webhook refused for good (a 4xx), with the webhook's own words. */
+export interface RefusedObject {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly resourceVersion: string;
+  readonly type: ChangeEvent['type'];
+  readonly status: number;
+  readonly reason: string;
+  /** When the refusal came (ISO 8601). */
+  readonly at: string;
+}
+
+/** How many refused objects the stats (and /healthz) list; `refusing` still counts them all. */
+export const MAX_REFUSED_LISTED = 50;
+/** Refused objects remembered at most (the oldest refusal is forgotten first), so memory stays bounded. */
+export const MAX_REFUSED_TRACKED = 1000;
+
 export interface ForwarderStats extends ForwarderCounters {
   readonly state: ForwarderState;
+  /**
+   * Objects whose latest event was refused: they stay here, visible, until a later event of theirs is accepted.
+   * The newest MAX_REFUSED_LISTED of them; `refusing` counts them all.
+   */
+  readonly refusedObjects: readonly RefusedObject[];
+  readonly refusing: number;
   /** Waiting in the queue, plus the one being sent. */
   readonly queued: number;
   /** The first list is done: from here on the receiver hears about every change. */
@@ -80,6 +105,8 @@ export class Forwarder {
     coalesced: 0,
     dropped: 0,
   };
+  /** By objectKey, oldest refusal first (a Map keeps insertion order; a repeat refusal moves to the end). */
+  readonly #refused = new Map<string, RefusedObject>();
   #state: ForwarderState = 'created';
   #inFlight: ChangeEvent | undefined;
   #wake: (() => void) | undefined;
@@ -138,6 +165,8 @@ export class Forwarder {
     return {
       state: this.#state,
       ...this.#counters,
+      refusedObjects: [...this.#refused.values()].slice(-MAX_REFUSED_LISTED),
+      refusing: this.#refused.size,
       queued: this.#queue.length + (this.#inFlight === undefined ? 0 : 1),
       synced: watch.synced,
       lists: watch.lists,
@@ -225,20 +254,53 @@ export class Forwarder {
     }
   }
 
+  /**
+   * Retrying a refusal would only repeat it, so the event is not sent again; but it is never dropped in silence:
+   * counted, logged as an error with the object and the webhook's reason, and listed in the stats (/healthz)
+   * until a later event of the same object is accepted. The reconciler, listing the cluster on its own, still
+   * sees the object and reports on it.
+   */
+  #refuse(event: ChangeEvent, status: number, reason: string): void {
+    this.#counters.rejected++;
+    const { namespace, name, uid, resourceVersion } = event.object.metadata;
+    const key = objectKey(event.object);
+    this.#refused.delete(key);
+    this.#refused.set(key, {
+      namespace,
+      name,
+      uid,
+      resourceVersion,
+      type: event.type,
+      status,
+      reason,
+      at: new Date().toISOString(),
+    });
+    if (this.#refused.size > MAX_REFUSED_TRACKED) {
+      const oldest = this.#refused.keys().next().value;
+      if (oldest !== undefined) this.#refused.delete(oldest);
+    }
+    this.#logger.error('the webhook rejected an event; listed under refusedObjects until a later change is accepted', {
+      event: describeEvent(event),
+      namespace,
+      name,
+      uid,
+      resourceVersion,
+      status,
+      reason,
+    });
+  }
+
   /** Sends until the receiver answers for good; false when stopped while waiting to retry. */
   async #deliver(event: ChangeEvent, signal: AbortSignal): Promise<boolean> {
     for (let failures = 1; ; failures++) {
       const outcome = await this.#sender.send(event);
       if (outcome.kind === 'delivered') {
         this.#counters.delivered++;
+        this.#refused.delete(objectKey(event.object));
         return true;
       }
       if (outcome.kind === 'rejected') {
-        this.#counters.rejected++;
-        this.#logger.warn('the webhook rejected an event; it is not sent again', {
-          event: describeEvent(event),
-          reason: outcome.reason,
-        });
+        this.#refuse(event, outcome.status, outcome.reason);
         return true;
       }
       if (signal.aborted) return false;

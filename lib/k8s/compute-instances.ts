@@ -15,6 +15,7 @@ import {
   PLURAL,
   parseComputeInstance,
   type StatusPatch,
+  unprocessableConditions,
   VERSION,
 } from '../computeinstance';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
@@ -59,7 +60,10 @@ export type ListOptions = z.infer<typeof ListOptions>;
 export interface InvalidListItem {
   namespace: string | undefined;
   name: string | undefined;
+  uid: string | undefined;
   message: string;
+  /** What our schema refuses, field by field (`spec.x: …; status.y: …`), for the object's condition. */
+  problem: string;
 }
 
 export interface ListPage {
@@ -104,6 +108,11 @@ export interface ComputeInstanceStore {
   addFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<WriteResult>;
   /** Removes `finalizer` and only it; done when it is already absent or the object is gone. */
   removeFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<RemoveFinalizerResult>;
+  /**
+   * Sets the Unprocessable condition naming `problem`, or clears it (`undefined`), on an object read raw: it works
+   * on objects our schema refuses. Returns whether it wrote. Throws InstanceGone, Conflict, …
+   */
+  setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined, now: Date): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -194,13 +203,17 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
     const invalid: InvalidListItem[] = [];
     for (const item of response.data.items) {
       try {
-        items.push(this.#parse({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }, what));
+        items.push(parseComputeInstance({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }));
       } catch (err) {
-        const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown } }).metadata;
+        if (!(err instanceof InvalidComputeInstanceError)) throw err;
+        const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown; uid?: unknown } }).metadata;
+        const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
         invalid.push({
-          namespace: typeof metadata?.namespace === 'string' ? metadata.namespace : undefined,
-          name: typeof metadata?.name === 'string' ? metadata.name : undefined,
-          message: err instanceof Error ? err.message : String(err),
+          namespace: text(metadata?.namespace),
+          name: text(metadata?.name),
+          uid: text(metadata?.uid),
+          message: `${what}: the server returned ${err.message}`,
+          problem: err.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '),
         });
       }
     }
@@ -276,6 +289,49 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
       // Gone is the goal state: nothing is left to hold the finalizer.
       if (isStoreError(error, 'InstanceGone')) return { instance: undefined, changed: false };
       throw error;
+    }
+  }
+
+  async setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined, now: Date): Promise<boolean> {
+    const target = this.#ref(ref, 'setUnprocessable');
+    const what = `setUnprocessable ${this.#describe(target)}`;
+    for (let attempt = 1; ; attempt++) {
+      // Raw, never parsed: the object is here precisely because our schema may refuse it.
+      const raw = (await this.#call(what, () =>
+        this.#api.getNamespacedCustomObject({
+          group: GROUP,
+          version: VERSION,
+          plural: PLURAL,
+          namespace: target.namespace,
+          name: target.name,
+        }),
+      )) as { metadata?: { uid?: unknown; resourceVersion?: unknown }; status?: { conditions?: unknown } };
+      if (target.uid !== undefined && raw.metadata?.uid !== target.uid) {
+        throw new InstanceGoneError(`${what}: the object with uid ${target.uid} was deleted`);
+      }
+      const conditions = unprocessableConditions(raw.status?.conditions, problem, now);
+      if (conditions === undefined) return false;
+      const resourceVersion = raw.metadata?.resourceVersion;
+      if (typeof resourceVersion !== 'string' || resourceVersion === '') {
+        throw new InvalidError(`${what}: the object has no resourceVersion to write against`);
+      }
+      try {
+        await this.#call(what, () =>
+          this.#mergePatchApi.patchNamespacedCustomObjectStatus({
+            group: GROUP,
+            version: VERSION,
+            plural: PLURAL,
+            namespace: target.namespace,
+            name: target.name,
+            body: { metadata: { resourceVersion }, status: { conditions } },
+            fieldManager: this.#fieldManager,
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (!isStoreError(error, 'Conflict') || attempt >= this.#conflictRetry.attempts) throw error;
+        await sleep(backoffDelayMs(this.#conflictRetry, attempt));
+      }
     }
   }
 

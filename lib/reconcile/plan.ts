@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type ComputeInstance, isBeingDeleted, nextAction } from '../computeinstance';
+import { type ComputeInstance, instantMs, isBeingDeleted, nextAction } from '../computeinstance';
 import type { JobState, JobType } from '../domain/job-state';
 import { executionName, type InstanceRef } from '../sfn';
 import { workflowToStart } from '../workflow/start';
@@ -64,7 +64,7 @@ export function planInstance(instance: ComputeInstance, now: Date, options: Plan
     return { need: 'job-check', work: currentWork(instance), jobType: next.jobType, jobID, reason: start.reason };
   }
   if (next.action === 'WaitForLaunch') {
-    const ageMs = now.getTime() - Date.parse(next.intentTimestamp);
+    const ageMs = now.getTime() - instantMs(next.intentTimestamp, 'launch intent timestamp');
     if (ageMs >= options.launchIntentTtlMs) {
       return {
         need: 'execution',

@@ -10,8 +10,16 @@ export interface ReconcileReport {
   alreadyRunning: number;
   /** Instances that need nothing: applied, unmanaged, backing off, or a job still running in AAP. */
   ignored: number;
-  /** Instances that could not be reconciled, plus clusters that could not be listed (see `failedClusters`). */
+  /**
+   * Instances that could not be reconciled (the `invalid` ones included), plus clusters that could not be listed
+   * (see `failedClusters`).
+   */
   errors: number;
+  /**
+   * Instances the API server holds but our schema refuses: nothing can be done for them until they are fixed. Each
+   * gets the Unprocessable condition saying what is wrong; the metric has an alarm.
+   */
+  invalid: number;
   /** Job-list requests to AAP (`jobs/?id__in=…`, up to 200 ids each). */
   aapCalls: number;
   /** Instances listed across all clusters. */
@@ -31,6 +39,7 @@ export function emptyReport(): ReconcileReport {
     alreadyRunning: 0,
     ignored: 0,
     errors: 0,
+    invalid: 0,
     aapCalls: 0,
     instances: 0,
     clusters: 0,
@@ -53,6 +62,7 @@ export function reportMetrics(report: ReconcileReport): Array<{ name: string; va
     { name: 'ReconcileAlreadyRunning', value: report.alreadyRunning },
     { name: 'ReconcileIgnored', value: report.ignored },
     { name: 'ReconcileErrors', value: report.errors },
+    { name: 'ReconcileInvalidObjects', value: report.invalid },
     { name: 'ReconcileAapCalls', value: report.aapCalls },
     { name: 'ReconcileInstances', value: report.instances },
     { name: 'ReconcileClusters', value: report.clusters },

@@ -1,7 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AapClient, JOBS_BATCH_SIZE } from '../aap';
-import type { ComputeInstance } from '../computeinstance';
-import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore } from '../k8s';
+import { type ComputeInstance, findCondition, UNPROCESSABLE_CONDITION } from '../computeinstance';
+import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore, InvalidListItem } from '../k8s';
 import { logger as powertoolsLogger } from '../runtime/powertools';
 import { describeExecutionStatus, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
@@ -122,7 +122,13 @@ class ReconcileRun {
             ...(namespace === undefined ? {} : { namespace }),
             ...(continueToken === undefined ? {} : { continueToken }),
           });
-          for (const instance of page.items) this.plan(cluster, instance);
+          for (const instance of page.items) {
+            this.plan(cluster, instance);
+            if (findCondition(instance.status?.conditions, UNPROCESSABLE_CONDITION)?.status === 'True') {
+              await this.setUnprocessable(store, cluster, instance.metadata, undefined);
+            }
+          }
+          for (const item of page.invalid) await this.refused(store, cluster, item);
           continueToken = page.continueToken;
         } while (continueToken !== undefined);
       }
@@ -132,6 +138,46 @@ class ReconcileRun {
       this.report.failedClusters.push(cluster.id);
       this.log.error('cluster could not be listed; the other clusters are reconciled', {
         cluster: cluster.id,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** Never dropped in silence: counted, logged with the object, and said on the object itself. */
+  private async refused(
+    store: ComputeInstanceStore,
+    cluster: ClusterCredentials,
+    item: InvalidListItem,
+  ): Promise<void> {
+    this.report.invalid++;
+    this.report.errors++;
+    this.log.error('instance refused by our schema although the API server accepted it; nothing is done for it', {
+      cluster: cluster.id,
+      namespace: item.namespace,
+      name: item.name,
+      problem: item.problem,
+    });
+    await this.setUnprocessable(store, cluster, item, item.problem);
+  }
+
+  /** Sets (problem) or clears (undefined) the Unprocessable condition; a failure is logged, the run goes on. */
+  private async setUnprocessable(
+    store: ComputeInstanceStore,
+    cluster: ClusterCredentials,
+    object: { namespace?: string | undefined; name?: string | undefined; uid?: string | undefined },
+    problem: string | undefined,
+  ): Promise<void> {
+    const { namespace, name, uid } = object;
+    if (namespace === undefined || name === undefined) return;
+    try {
+      await store.setUnprocessable({ namespace, name, ...(uid === undefined ? {} : { uid }) }, problem, this.ctx.now);
+    } catch (error) {
+      // A refused object is already counted as an error; a failed clear of a readable one is one of its own.
+      if (problem === undefined) this.report.errors++;
+      this.log.error('the Unprocessable condition could not be written; tried again next run', {
+        cluster: cluster.id,
+        namespace,
+        name,
         error: describeError(error),
       });
     }

@@ -5,6 +5,7 @@ import {
   type ComputeInstance,
   desiredConfigVersion,
   formatMetaTime,
+  instantMs,
   isBeingDeleted,
   isLaunchIntent,
   latestJob,
@@ -244,9 +245,9 @@ async function settleStaleIntent(
   const intent = latestJob(instance.status?.provisioningJobs, type);
   if (!intent || !isLaunchIntent(intent)) return false;
   const now = ctx.now();
-  const ageMs = now.getTime() - Date.parse(intent.timestamp);
+  const intentMs = instantMs(intent.timestamp, 'launch intent timestamp');
+  const ageMs = now.getTime() - intentMs;
   if (ageMs < ctx.settings.LAUNCH_INTENT_TTL_SECONDS * 1000) return false;
-  const intentMs = Date.parse(intent.timestamp);
   let found: AapJob[];
   try {
     found = await ctx.aap.findLaunchedJobs({

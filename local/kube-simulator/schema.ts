@@ -110,8 +110,36 @@ export function compilePattern(pattern: string): RegExp {
   return compiled;
 }
 
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+// kube-openapi strfmt's DateTimePattern, applied after lower-casing; its `.` is unescaped, so any character
+// (but a newline, as in Go) may come before the fraction digits.
+const TIME_OF_DAY = /^([0-9]{2}):([0-9]{2}):([0-9]{2})([^\n][0-9]+)?(z|([+-][0-9]{2}:[0-9]{2}))$/u;
+
+/** strfmt.IsDate: Go's time.Parse("2006-01-02"), which refuses a day the month does not have. */
+function isFullDate(value: string): boolean {
+  if (!DATE.test(value)) return false;
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number];
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] as number;
+  return day <= days;
+}
+
+/**
+ * strfmt.IsDateTime, step by step: lower-case, split at every "t", a full date before the first, the time-of-day
+ * pattern on the second (hours to 23, minutes and seconds to 59 compared as text), the rest never looked at.
+ * So "2026-12-07t10:00:00z" is valid and a space instead of the "T" is not.
+ */
+function isDateTime(value: string): boolean {
+  if (value.length < 4) return false;
+  // Only A-Z: Go lower-cases rune by rune, and no other rune becomes "t" or "z".
+  const parts = value.replace(/[A-Z]/g, (letter) => letter.toLowerCase()).split('t');
+  if (parts.length < 2 || !isFullDate(parts[0] as string)) return false;
+  const match = TIME_OF_DAY.exec(parts[1] as string);
+  if (match === null) return false;
+  return (match[1] as string) <= '23' && (match[2] as string) <= '59' && (match[3] as string) <= '59';
+}
+
 const UUID = /^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -121,9 +149,9 @@ function matchesFormat(format: string, value: JsonValue): boolean {
     switch (format) {
       case 'date-time':
       case 'datetime':
-        return DATE_TIME.test(value) && !Number.isNaN(Date.parse(value.replace(' ', 'T')));
+        return isDateTime(value);
       case 'date':
-        return DATE.test(value) && !Number.isNaN(Date.parse(value));
+        return isFullDate(value);
       case 'uuid':
         return UUID.test(value);
       case 'byte':
@@ -134,7 +162,8 @@ function matchesFormat(format: string, value: JsonValue): boolean {
   }
   if (typeof value === 'number') {
     if (format === 'int32') return value >= -(2 ** 31) && value < 2 ** 31;
-    if (format === 'int64') return Number.isSafeInteger(value);
+    // JSON.parse has already rounded anything beyond 2^53; the range is what the API server checks.
+    if (format === 'int64') return Number.isInteger(value) && Math.abs(value) <= 2 ** 63;
   }
   return true;
 }

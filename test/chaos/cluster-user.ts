@@ -120,8 +120,9 @@ export class ClusterUser {
     return this.patchSpec(name, { networkAttachments: networkAttachments(groups) });
   }
 
+  /** The request is spelled in one of the forms the API server accepts, so the product meets them all. */
   restart(name: string, at: Date): Promise<boolean> {
-    return this.patchSpec(name, { restartRequestedAt: at.toISOString() });
+    return this.patchSpec(name, { restartRequestedAt: apiServerSpelling(at) });
   }
 
   /** False when it was gone already. */
@@ -130,5 +131,32 @@ export class ClusterUser {
       [200, 202, 404].includes(s),
     );
     return res.status !== 404;
+  }
+}
+
+/**
+ * `at` as one of the spellings of the same instant the API server's date-time check accepts (kube-openapi strfmt):
+ * lower case, an offset, a nine-digit fraction after a comma. Picked by the millisecond, so runs see them all.
+ */
+export function apiServerSpelling(at: Date): string {
+  const iso = at.toISOString();
+  const local = (offsetMinutes: number) => {
+    const shifted = new Date(at.getTime() + offsetMinutes * 60_000).toISOString().slice(0, 23);
+    const sign = offsetMinutes < 0 ? '-' : '+';
+    const hh = String(Math.floor(Math.abs(offsetMinutes) / 60)).padStart(2, '0');
+    const mm = String(Math.abs(offsetMinutes) % 60).padStart(2, '0');
+    return `${shifted}${sign}${hh}:${mm}`;
+  };
+  switch (at.getTime() % 5) {
+    case 0:
+      return iso;
+    case 1:
+      return iso.replace('T', 't').replace('Z', 'z');
+    case 2:
+      return local(330);
+    case 3:
+      return `${iso.slice(0, 19)},${iso.slice(20, 23)}000000Z`;
+    default:
+      return local(-480).replace('T', 't');
   }
 }

@@ -129,7 +129,7 @@ function notConverged(
   if (instance.metadata.deletionTimestamp !== undefined) return 'it is being deleted although it was never deleted';
   const next = nextAction({ instance, now: snapshot.now, finalizer: snapshot.finalizer });
   if (next.action !== 'Skip') return `the next action is still ${next.action} (jobs: ${describeJobs(instance)})`;
-  if (isRestartPending(instance.spec, instance.status)) {
+  if (isRestartPending(instance.spec, instance.status, snapshot.now)) {
     return `restart of ${instance.spec.restartRequestedAt} is still pending (last ${instance.status?.lastRestartedAt})`;
   }
   const uid = instance.metadata.uid as string;

@@ -1,3 +1,6 @@
+import { instantMs } from '../../lib/computeinstance';
+import { validateAgainstSchema } from '../../local/kube-simulator/schema';
+import { apiServerSpelling } from './cluster-user';
 import { type DeleteMoment, describeStep, planLifecycle, planLifecycles, type Step } from './plan';
 import { Prng } from './prng';
 
@@ -106,5 +109,21 @@ describe('lifecycle plans', () => {
     const plan = planLifecycle(new Prng('spread'), 0, { deleteShare: 1, spreadSeconds: 10, awaitTimeoutSeconds: 5 });
     expect(plan.startAfterSeconds).toBeLessThanOrEqual(10);
     expect(plan.deleteMoment).toBeDefined();
+  });
+});
+
+describe('restart requests spelled as the API server allows', () => {
+  const format = { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } as const;
+  it.each([0, 1, 2, 3, 4])('spelling %i: accepted by the API server, the same instant to the millisecond', (i) => {
+    const at = new Date(1796637600120 + i);
+    const spelled = apiServerSpelling(at);
+    expect(validateAgainstSchema({ at: spelled }, format)).toEqual([]);
+    expect(instantMs(spelled, 'restartRequestedAt')).toBe(at.getTime());
+  });
+
+  it('uses five different spellings', () => {
+    const spellings = [0, 1, 2, 3, 4].map((i) => apiServerSpelling(new Date(1796637600120 + i)).slice(10, 11));
+    expect(new Set([0, 1, 2, 3, 4].map((i) => apiServerSpelling(new Date(1796637600120 + i)))).size).toBe(5);
+    expect(spellings).toContain('t');
   });
 });

@@ -5,6 +5,7 @@ import {
   initialConditions,
   OWNED_CONDITION_TYPES,
   setCondition,
+  unprocessableConditions,
 } from '../../lib/computeinstance';
 import { minutesAgo, NOW } from './fixtures';
 
@@ -139,5 +140,70 @@ describe('initialConditions', () => {
   it('returns the input when nothing is missing', () => {
     const complete = initialConditions(undefined, NOW);
     expect(initialConditions(complete, NOW)).toBe(complete);
+  });
+});
+
+describe('unprocessableConditions', () => {
+  const AT = new Date('2026-12-07T10:00:00Z');
+  const other = {
+    type: 'Ready',
+    status: 'True',
+    reason: 'Up',
+    message: '',
+    lastTransitionTime: '2026-12-01T00:00:00Z',
+  };
+  const set = (problem: string, since = '2026-12-06T00:00:00Z') => ({
+    type: 'Unprocessable',
+    status: 'True',
+    reason: 'SchemaRejected',
+    message: `cloudkit-provisioner cannot read this object, so nothing is done for it until it is fixed: ${problem}`,
+    lastTransitionTime: since,
+  });
+
+  it.each<[string, unknown, string | undefined, unknown]>([
+    ['no conditions, a problem: added', undefined, 'spec.x: bad', [set('spec.x: bad', '2026-12-07T10:00:00Z')]],
+    [
+      'conditions that are no array count as none',
+      'garbage',
+      'spec.x: bad',
+      [set('spec.x: bad', '2026-12-07T10:00:00Z')],
+    ],
+    ['others are kept', [other], 'spec.x: bad', [other, set('spec.x: bad', '2026-12-07T10:00:00Z')]],
+    ['the same problem again: nothing to write', [other, set('spec.x: bad')], 'spec.x: bad', undefined],
+    [
+      'another problem: message replaced, still True since then',
+      [set('spec.x: bad')],
+      'spec.y: bad',
+      [set('spec.y: bad')],
+    ],
+    ['readable and never refused: nothing to write', [other], undefined, undefined],
+    [
+      'readable again: False, since now',
+      [set('spec.x: bad'), other],
+      undefined,
+      [
+        {
+          type: 'Unprocessable',
+          status: 'False',
+          reason: 'Readable',
+          message: '',
+          lastTransitionTime: '2026-12-07T10:00:00Z',
+        },
+        other,
+      ],
+    ],
+    [
+      'readable, already cleared: nothing to write',
+      [{ type: 'Unprocessable', status: 'False', reason: 'Readable', message: '', lastTransitionTime: 'x' }],
+      undefined,
+      undefined,
+    ],
+  ])('%s', (_case, current, problem, expected) => {
+    expect(unprocessableConditions(current, problem, AT)).toEqual(expected);
+  });
+
+  it('bounds a huge problem to what the CRD accepts', () => {
+    const conditions = unprocessableConditions(undefined, 'x'.repeat(100_000), AT);
+    expect(String(conditions?.[0]?.message).length).toBeLessThanOrEqual(32768);
   });
 });

@@ -113,13 +113,13 @@ describe('parseComputeInstance', () => {
           'a subnetRef of 254 characters',
           set('spec.networkAttachments.0.subnetRef', 's'.repeat(254)),
           'spec.networkAttachments[0].subnetRef',
-          /<=253/,
+          /at most 253 characters/,
         ],
         [
           'a restartRequestedAt that is no date',
           set('spec.restartRequestedAt', 'yesterday'),
           'spec.restartRequestedAt',
-          /datetime/,
+          /date-time/,
         ],
         [
           'the Feb-era apiVersion',
@@ -167,6 +167,29 @@ describe('parseComputeInstance', () => {
     const error = parseError(mutated(mutate));
     expect(error.issues).toContainEqual({ path, message: expect.stringMatching(message) });
     expect(error.message).toContain(`${path}: `);
+  });
+
+  it.each([
+    ['a lower-case date-time', 'spec.restartRequestedAt', '2026-12-07t10:00:00z'],
+    [
+      'a date-time with a nanosecond fraction and an offset',
+      'spec.restartRequestedAt',
+      '2026-12-07T10:00:00.123456789+05:30',
+    ],
+    ['a lower-case lastRestartedAt', 'status.lastRestartedAt', '2026-12-07t10:00:00z'],
+    ['a lower-case job timestamp', 'status.provisioningJobs.0.timestamp', '2026-12-07t10:00:00z'],
+    ['a lower-case lastTransitionTime', 'status.conditions.0.lastTransitionTime', '2026-12-07t10:00:00z'],
+    [
+      'a subnetRef of 253 emoji (253 characters, 506 UTF-16 units)',
+      'spec.networkAttachments.0.subnetRef',
+      '🙂'.repeat(253),
+    ],
+    ['a condition message of 32768 emoji', 'status.conditions.0.message', '🙂'.repeat(32768)],
+    ['an observedGeneration beyond 2^53 (int64)', 'status.conditions.0.observedGeneration', 2 ** 60],
+    ['a generation beyond 2^53 (int64)', 'metadata.generation', 2 ** 60],
+  ])('accepts what the API server accepts: %s', (_case, path, value) => {
+    const object = mutated(set(path, value));
+    expect(getPath(parseComputeInstance(object) as unknown as Record<string, unknown>, path)).toEqual(value);
   });
 
   it('lists every failing path and names the resource in one message', () => {

@@ -28,6 +28,8 @@ const A = desiredConfigVersion(baseSpec());
 const HALTED = desiredConfigVersion(baseSpec({ runStrategy: 'Halted' }));
 const REQUESTED = '2026-03-20T11:50:00Z';
 const WITH_RESTART = desiredConfigVersion(baseSpec({ restartRequestedAt: REQUESTED }));
+const IN_2099 = '2099-01-01T00:00:00Z';
+const WITH_2099 = desiredConfigVersion(baseSpec({ restartRequestedAt: IN_2099 }));
 
 const later = (minutes: number) => new Date(NOW.getTime() + minutes * MINUTE);
 const condition = (patch: StatusPatch, type: string) => findCondition(patch.conditions, type);
@@ -113,6 +115,20 @@ describe('onProvisionLaunchIntent', () => {
       { spec: { restartRequestedAt: REQUESTED } },
       WITH_RESTART,
       'Starting',
+      'True/RestartInProgress',
+    ],
+    [
+      'a restart requested in 2099 is refused, not started',
+      { spec: { restartRequestedAt: IN_2099 } },
+      WITH_2099,
+      'Starting',
+      'False/RestartRequestedInFuture',
+    ],
+    [
+      'a genuine request after a 2099 lastRestartedAt (the old bug) is under way',
+      { spec: { restartRequestedAt: REQUESTED }, status: { phase: 'Running', lastRestartedAt: IN_2099 } },
+      WITH_RESTART,
+      'Running',
       'True/RestartInProgress',
     ],
   ])('%s', (_case, given, configVersion, phase, restart) => {
@@ -325,6 +341,36 @@ describe('onProvisionFinished', () => {
     {
       case: 'success of a restart',
       given: { ...restartPending, jobs: [runningProvision(WITH_RESTART)] },
+      state: 'Succeeded',
+      expected: {
+        phase: 'Running',
+        configurationApplied: 'True/AsExpected',
+        provisioned: 'True/InfrastructureReady',
+        restart: 'False/AsExpected',
+        lastRestartedAt: REQUESTED,
+        jobMessage: 'successful',
+      },
+    },
+    {
+      case: 'success with a restart requested in 2099: not recorded, the condition says why',
+      given: { ...restartPending, spec: { restartRequestedAt: IN_2099 }, jobs: [runningProvision(WITH_2099)] },
+      state: 'Succeeded',
+      expected: {
+        phase: 'Running',
+        configurationApplied: 'True/AsExpected',
+        provisioned: 'True/InfrastructureReady',
+        restart: 'False/RestartRequestedInFuture',
+        lastRestartedAt: '2026-03-19T08:00:00Z',
+        jobMessage: 'successful',
+      },
+    },
+    {
+      case: 'success of a genuine restart after the old bug recorded 2099',
+      given: {
+        ...restartPending,
+        status: { ...restartPending.status, lastRestartedAt: IN_2099 },
+        jobs: [runningProvision(WITH_RESTART)],
+      },
       state: 'Succeeded',
       expected: {
         phase: 'Running',

@@ -60,7 +60,7 @@ describe('forwarder: delivering to the webhook', () => {
   });
 
   it.each([400, 401, 404, 422])(
-    'drops an event the webhook refuses with %i, counts and logs it, and goes on',
+    'does not resend an event the webhook refuses with %i: counts, logs and lists it until fixed, and goes on',
     async (status) => {
       await applyInstance(bed.sim, 'vm-a');
       await applyInstance(bed.sim, 'vm-bad');
@@ -77,10 +77,26 @@ describe('forwarder: delivering to the webhook', () => {
         'ADDED vm-c → 200',
       ]);
       const [logged] = logs.find('rejected');
-      expect(logged?.level).toBe('warn');
+      expect(logged?.level).toBe('error');
       expect(logged?.attributes.event).toMatch(/^ADDED osac-computeinstance\/vm-bad \(rv \d+\)$/);
+      expect(logged?.attributes).toMatchObject({ namespace: 'osac-computeinstance', name: 'vm-bad', status });
       expect(logged?.attributes.reason).toBe(`HTTP ${status}: refused: vm-bad is not welcome`);
       expect(JSON.stringify(logs.entries)).not.toContain(SECRET);
+      // Kept visible until a later change of the object is accepted.
+      expect(stats.refusing).toBe(1);
+      expect(stats.refusedObjects).toEqual([
+        expect.objectContaining({
+          namespace: 'osac-computeinstance',
+          name: 'vm-bad',
+          type: 'ADDED',
+          status,
+          reason: `HTTP ${status}: refused: vm-bad is not welcome`,
+        }),
+      ]);
+      bed.receiver.respondWith(() => 200);
+      await applyInstance(bed.sim, 'vm-bad', '1');
+      const healed = await statsWhen(running, (counters) => counters.delivered === 3, 'the fixed object delivered');
+      expect(healed).toMatchObject({ refusing: 0, refusedObjects: [] });
     },
   );
 

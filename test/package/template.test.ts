@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { emptyReport, reportMetrics } from '../../lib/reconcile/report';
 import { parseCfnYaml } from '../../local/sfn-engine/cfn-yaml';
 import {
   entries,
@@ -504,6 +505,20 @@ describe('alarms', () => {
     expect(alarm?.Dimensions).toContainEqual({ Name: 'Stage', Value: '$default' });
     expect(isCreated(template, 'HttpApi')).toBe(true);
     expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+  });
+
+  it('alarms on any ComputeInstance the reconciler cannot read (ReconcileInvalidObjects, as Powertools publishes it)', () => {
+    const alarm = alarms().find((a) => a.MetricName === 'ReconcileInvalidObjects');
+    expect(alarm).toMatchObject({
+      Namespace: 'CloudkitProvisioner',
+      Dimensions: [{ Name: 'service', Value: 'cloudkit-provisioner' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+    expect(reportMetrics(emptyReport()).map((m) => m.name)).toContain(alarm?.MetricName);
   });
 
   it.each(FUNCTIONS)('$key: alarms on $errorsThreshold or more errors in 5 minutes', (f) => {

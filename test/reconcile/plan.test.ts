@@ -63,6 +63,24 @@ describe('planInstance: what an instance needs, from the object', () => {
       },
     ],
     [
+      // The API server accepts ',' before the fraction and lower case; Date.parse read this as NaN, never "too old".
+      'a launch intent older than its TTL, its timestamp spelled as only the API server accepts',
+      makeInstance({
+        jobs: [
+          job('provision', 'Pending', {
+            jobID: '',
+            at: minutesAgo(6).replace('Z', ',0z').replace('T', 't'),
+            configVersion: applied,
+          }),
+        ],
+      }),
+      {
+        need: 'execution',
+        work: { kind: 'provision', generation: 1 },
+        reason: expect.stringMatching(/never recorded/),
+      },
+    ],
+    [
       'a failed job in its backoff',
       makeInstance({ jobs: [job('provision', 'Failed', { configVersion: applied, at: minutesAgo(1) })] }),
       { need: 'nothing', reason: expect.stringMatching(/retrying in/) },

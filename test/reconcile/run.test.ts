@@ -87,6 +87,7 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
       alreadyRunning: 2,
       ignored: 3,
       errors: 0,
+      invalid: 0,
       aapCalls: 1,
       instances: 8,
       clusters: 1,
@@ -114,6 +115,74 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
     );
     expect(stub.started()).toHaveLength(3);
     expect(aap.calls).toEqual([[101, 102, 103]]);
+  });
+
+  describe('objects our schema refuses (ListPage.invalid)', () => {
+    const refusedItem = {
+      namespace: NS,
+      name: 'vm-refused',
+      uid: 'uid-refused',
+      message: 'list … : the server returned invalid ComputeInstance osac-computeinstance/vm-refused: …',
+      problem: 'spec.runStrategy: Invalid option: expected one of "Always"|"Halted"',
+    };
+
+    function capturingLogger() {
+      const lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
+      const at = (level: string) => (message: string, attributes: Record<string, unknown>) =>
+        lines.push({ level, message, attributes });
+      return { lines, logger: { debug: at('debug'), info: at('info'), error: at('error') } };
+    }
+
+    it('are counted as invalid and as errors, logged with the object, and told so by a condition', async () => {
+      const store = new MemoryStore([fresh('vm-ok')], [refusedItem]);
+      const { lines, logger } = capturingLogger();
+      const report = await reconcile({ ...contextFor([[cluster('east'), store]]), logger });
+
+      expect(report).toMatchObject({ invalid: 1, errors: 1, instances: 1 });
+      expect(store.unprocessable).toEqual([
+        { ref: { namespace: NS, name: 'vm-refused', uid: 'uid-refused' }, problem: refusedItem.problem },
+      ]);
+      expect(lines).toContainEqual({
+        level: 'error',
+        message: expect.stringContaining('refused by our schema'),
+        attributes: { cluster: 'east', namespace: NS, name: 'vm-refused', problem: refusedItem.problem },
+      });
+      // The valid object on the same page is still reconciled.
+      expect(report.started.provision).toBe(1);
+    });
+
+    it('a condition that cannot be written is logged; the run goes on', async () => {
+      const store = new MemoryStore([fresh('vm-ok')], [refusedItem]);
+      store.failUnprocessable = new Error('Forbidden: status');
+      const { lines, logger } = capturingLogger();
+      const report = await reconcile({ ...contextFor([[cluster('east'), store]]), logger });
+      expect(report).toMatchObject({ invalid: 1, errors: 1, clusters: 1, started: { provision: 1 } });
+      expect(lines.map((line) => line.message)).toContain(
+        'the Unprocessable condition could not be written; tried again next run',
+      );
+    });
+
+    it('an object readable again has its Unprocessable condition cleared', async () => {
+      const healed = named(makeInstance(), 'vm-healed');
+      healed.status = {
+        ...healed.status,
+        conditions: [
+          {
+            type: 'Unprocessable',
+            status: 'True',
+            reason: 'SchemaRejected',
+            message: 'cloudkit-provisioner cannot read this object …',
+            lastTransitionTime: '2026-03-20T11:00:00Z',
+          },
+        ],
+      };
+      const store = new MemoryStore([healed, fresh('vm-never-broken')]);
+      const report = await reconcile(contextFor([[cluster('east'), store]]));
+      expect(store.unprocessable).toEqual([
+        { ref: { namespace: NS, name: 'vm-healed', uid: `uid-${NS}-vm-healed` }, problem: undefined },
+      ]);
+      expect(report).toMatchObject({ invalid: 0, errors: 0 });
+    });
   });
 
   it('a second run over the same objects starts nothing new', async () => {

@@ -63,6 +63,7 @@ describe('report metrics', () => {
       ReconcileAlreadyRunning: 0,
       ReconcileIgnored: 0,
       ReconcileErrors: 0,
+      ReconcileInvalidObjects: 0,
       ReconcileAapCalls: 0,
       ReconcileInstances: 0,
       ReconcileClusters: 0,

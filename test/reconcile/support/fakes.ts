@@ -6,7 +6,9 @@ import {
   type ClusterConfigInput,
   type ClusterCredentials,
   type ClusterRegistry,
+  type ComputeInstanceRef,
   type ComputeInstanceStore,
+  type InvalidListItem,
   type ListOptions,
   type ListPage,
 } from '../../../lib/k8s';
@@ -29,11 +31,26 @@ export function registryOf(clusters: ClusterCredentials[]): ClusterRegistry<Clus
   };
 }
 
-/** Serves `list` from memory with real paging (continue tokens are offsets); every other method is refused. */
+/**
+ * Serves `list` from memory with real paging (continue tokens are offsets), the objects our schema refuses on the
+ * first page; records `setUnprocessable`; every other method is refused.
+ */
 export class MemoryStore implements ComputeInstanceStore {
   readonly lists: ListOptions[] = [];
+  readonly unprocessable: Array<{ ref: ComputeInstanceRef; problem: string | undefined }> = [];
+  /** Thrown by setUnprocessable when set. */
+  failUnprocessable: Error | undefined;
 
-  constructor(private readonly instances: ComputeInstance[]) {}
+  constructor(
+    private readonly instances: ComputeInstance[],
+    private readonly invalid: InvalidListItem[] = [],
+  ) {}
+
+  async setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined): Promise<boolean> {
+    if (this.failUnprocessable) throw this.failUnprocessable;
+    this.unprocessable.push({ ref, problem });
+    return true;
+  }
 
   async list(options: ListOptions): Promise<ListPage> {
     this.lists.push(options);
@@ -45,7 +62,7 @@ export class MemoryStore implements ComputeInstanceStore {
     const next = from + items.length;
     return {
       items,
-      invalid: [],
+      invalid: from === 0 ? this.invalid : [],
       resourceVersion: '1',
       ...(next < matching.length ? { continueToken: String(next) } : {}),
     };
