@@ -11,7 +11,7 @@ import { workflowToStart } from '../workflow/start';
  */
 
 /** The work an execution does for one instance; with the instance's ref it fixes the execution names. */
-export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision' };
+export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision'; deletionTimestamp: string };
 
 export type InstanceNeed =
   /** An execution doing `work` must be running: describe the expected names, start one when none runs. */
@@ -28,8 +28,9 @@ export interface PlanOptions {
 
 /** The work whose execution carries on from where the instance stands: deprovision once deletion started. */
 function currentWork(instance: ComputeInstance): Work {
-  return isBeingDeleted(instance.metadata)
-    ? { kind: 'deprovision' }
+  const deletionTimestamp = instance.metadata.deletionTimestamp;
+  return deletionTimestamp !== undefined
+    ? { kind: 'deprovision', deletionTimestamp }
     : { kind: 'provision', generation: instance.metadata.generation ?? 1 };
 }
 
@@ -49,7 +50,10 @@ export function planInstance(instance: ComputeInstance, now: Date, options: Plan
   if (start.kind === 'provision') {
     return { need: 'execution', work: { kind: 'provision', generation: start.generation }, reason: start.reason };
   }
-  if (start.kind === 'deprovision') return { need: 'execution', work: { kind: 'deprovision' }, reason: start.reason };
+  if (start.kind === 'deprovision') {
+    const work: Work = { kind: 'deprovision', deletionTimestamp: start.deletionTimestamp };
+    return { need: 'execution', work, reason: start.reason };
+  }
 
   const next = nextAction({ instance, now, finalizer: options.finalizer });
   if (next.action === 'Poll') {

@@ -270,7 +270,7 @@ class ReconcileRun {
     const work =
       need.work.kind === 'provision'
         ? { kind: 'provision' as const, generation: need.work.generation, reason: need.reason }
-        : { kind: 'deprovision' as const, reason: need.reason };
+        : { kind: 'deprovision' as const, deletionTimestamp: need.work.deletionTimestamp, reason: need.reason };
     const result = await startWorkflow(this.ctx.sfn, this.ctx.machines, ref, work, retry);
     const attributes = { ...where(ref), execution: result.executionName, reason: need.reason };
     if (!result.started) {

@@ -87,15 +87,20 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
     ])('%s → 202 deprovision', async (_label, route, body) => {
       const object = fresh({ deleting: true });
       const uid = object.metadata.uid as string;
+      const deletionTimestamp = object.metadata.deletionTimestamp as string;
       const response = await invoke(signedEvent(EAST.id, route, body(object), SECRET));
       expect(response.statusCode).toBe(202);
       expect(response.json).toMatchObject({
         action: 'deprovision',
-        executionName: `deprovision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}`,
+        // The deletion instant in the name: a stray delete naming another instant cannot take this one.
+        executionName: `deprovision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}-d${Date.parse(deletionTimestamp) / 1000}`,
         duplicate: false,
       });
       expect(sfn.starts).toEqual([
-        expect.objectContaining({ stateMachineArn: DEPROVISION_ARN, input: { ref: expect.objectContaining({ uid }) } }),
+        expect.objectContaining({
+          stateMachineArn: DEPROVISION_ARN,
+          input: { ref: expect.objectContaining({ uid }), deletionTimestamp },
+        }),
       ]);
     });
 
@@ -117,6 +122,18 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
         'delete-compute-instance',
         () => JSON.stringify(fresh({ deleting: true, finalizers: [] })),
         /is not on the object/,
+      ],
+      [
+        'a stray DELETED event for an instance the cluster has not deleted',
+        'events',
+        () => watchEventBody('DELETED', fresh()),
+        /no deletionTimestamp/,
+      ],
+      [
+        'a stray EDA delete for a live instance',
+        'delete-compute-instance',
+        () => JSON.stringify(fresh()),
+        /no deletionTimestamp/,
       ],
       [
         'the EDA create route for an unmanaged instance',

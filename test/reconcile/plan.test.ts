@@ -76,21 +76,30 @@ describe('planInstance: what an instance needs, from the object', () => {
       { need: 'execution', work: { kind: 'provision', generation: 2 } },
     ],
     ['an unmanaged instance', makeInstance({ managementState: 'unmanaged' }), { need: 'nothing' }],
-    ['a deletion', makeInstance({ deleting: true }), { need: 'execution', work: { kind: 'deprovision' } }],
+    [
+      'a deletion',
+      makeInstance({ deleting: true }),
+      { need: 'execution', work: { kind: 'deprovision', deletionTimestamp: expect.any(String) } },
+    ],
     [
       'a deletion while the provision job runs',
       makeInstance({ deleting: true, jobs: [job('provision', 'Running', { configVersion: applied })] }),
-      { need: 'execution', work: { kind: 'deprovision' } },
+      { need: 'execution', work: { kind: 'deprovision', deletionTimestamp: expect.any(String) } },
     ],
     [
       'a deletion whose deprovision job runs',
       makeInstance({ deleting: true, jobs: [job('deprovision', 'Running', { jobID: '9001' })] }),
-      { need: 'job-check', jobType: 'deprovision', jobID: 9001, work: { kind: 'deprovision' } },
+      {
+        need: 'job-check',
+        jobType: 'deprovision',
+        jobID: 9001,
+        work: { kind: 'deprovision', deletionTimestamp: expect.any(String) },
+      },
     ],
     [
       'a deletion waiting for a provision launch whose launcher died',
       makeInstance({ deleting: true, jobs: [job('provision', 'Pending', { jobID: '', at: minutesAgo(30) })] }),
-      { need: 'execution', work: { kind: 'deprovision' } },
+      { need: 'execution', work: { kind: 'deprovision', deletionTimestamp: expect.any(String) } },
     ],
     ['a deletion after our finalizer went', makeInstance({ deleting: true, finalizers: [] }), { need: 'nothing' }],
   ])('%s', (_label, instance, expected) => {
@@ -224,11 +233,18 @@ describe('nextProbe: which execution to describe or start', () => {
 
   it.each<[string, Work]>([
     ['provision names carry the generation', { kind: 'provision', generation: 9 }],
-    ['deprovision names carry none', { kind: 'deprovision' }],
+    [
+      'deprovision names carry the deletion instant',
+      { kind: 'deprovision', deletionTimestamp: '2026-12-07T10:00:00Z' },
+    ],
   ])('uses the deterministic names: %s', (_label, work) => {
     const observed = seen([[n(0, 0, work), 'ABSENT']]);
     const step = nextProbe(work, ref, observed, limits);
     expect(step).toEqual({ step: 'start', retry: 0, name: n(0, 0, work) });
-    expect(step.name).toMatch(work.kind === 'provision' ? /^provision-osac-vm-1-[0-9a-f]{8}-g9$/ : /^deprovision-/);
+    expect(step.name).toMatch(
+      work.kind === 'provision'
+        ? /^provision-osac-vm-1-[0-9a-f]{8}-g9$/
+        : /^deprovision-osac-vm-1-[0-9a-f]{8}-d1796637600$/,
+    );
   });
 });

@@ -2,7 +2,7 @@ import { desiredConfigVersion } from '../../lib/computeinstance';
 import type { ClusterConfig, ComputeInstanceStore } from '../../lib/k8s';
 import { type ReconcileContext, type ReconcileLimitsInput, reconcile } from '../../lib/reconcile';
 import { executionName, type InstanceRef } from '../../lib/sfn';
-import { baseSpec, job, makeInstance, NOW } from '../computeinstance/fixtures';
+import { baseSpec, job, makeInstance, minutesAgo, NOW } from '../computeinstance/fixtures';
 import { cluster, FakeAap, MemoryStore, named, registryOf } from './support/fakes';
 import { type SfnStub, startSfnStub } from './support/sfn-stub';
 
@@ -21,7 +21,8 @@ const refOf = (clusterId: string, name: string, namespace = NS): InstanceRef => 
 });
 const provisionName = (ref: InstanceRef, retry = 0, generation = 1) =>
   executionName({ kind: 'provision', ref, generation, retry });
-const deprovisionName = (ref: InstanceRef, retry = 0) => executionName({ kind: 'deprovision', ref, retry });
+const deprovisionName = (ref: InstanceRef, retry = 0) =>
+  executionName({ kind: 'deprovision', ref, deletionTimestamp: minutesAgo(1), retry });
 
 const fresh = (name: string) => named(makeInstance(), name);
 const runningJob = (name: string, jobID: number) =>
@@ -103,7 +104,7 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
         {
           stateMachineArn: machines.deprovisionArn,
           name: deprovisionName(refOf('east', 'vm-deleted')),
-          input: { ref: refOf('east', 'vm-deleted') },
+          input: { ref: refOf('east', 'vm-deleted'), deletionTimestamp: minutesAgo(1) },
         },
         {
           stateMachineArn: machines.provisionArn,
