@@ -10,6 +10,11 @@ export interface ReconcileReport {
   alreadyRunning: number;
   /** Instances that need nothing: applied, unmanaged, backing off, or a job still running in AAP. */
   ignored: number;
+  /**
+   * Instances whose work is stalled: it needed `stalledAfterRetries` executions or more and still is not done. Each
+   * is retried after a backoff (at most an hour) and carries `Stalled=True`; never given up.
+   */
+  stalled: number;
   /** Instances that could not be reconciled, plus clusters that could not be listed (see `failedClusters`). */
   errors: number;
   /** Job-list requests to AAP (`jobs/?id__in=…`, up to 200 ids each). */
@@ -30,6 +35,7 @@ export function emptyReport(): ReconcileReport {
     restarted: 0,
     alreadyRunning: 0,
     ignored: 0,
+    stalled: 0,
     errors: 0,
     aapCalls: 0,
     instances: 0,
@@ -53,6 +59,7 @@ export function reportMetrics(report: ReconcileReport): Array<{ name: string; va
     { name: 'ReconcileAlreadyRunning', value: report.alreadyRunning },
     { name: 'ReconcileIgnored', value: report.ignored },
     { name: 'ReconcileErrors', value: report.errors },
+    { name: 'ReconcileStalledWork', value: report.stalled },
     { name: 'ReconcileAapCalls', value: report.aapCalls },
     { name: 'ReconcileInstances', value: report.instances },
     { name: 'ReconcileClusters', value: report.clusters },
