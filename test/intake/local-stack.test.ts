@@ -1,6 +1,15 @@
 import type { ComputeInstance } from '../../lib/computeinstance';
+import { startWorkflow } from '../../lib/workflow/start';
 import { LOCAL_CLUSTER_ID, type LocalStack, startLocalStack } from '../../local/stack';
-import { ClusterClient, deletionInvariants, NAMESPACE, waitForStatus, waitUntilGone } from '../e2e/harness';
+import {
+  ClusterClient,
+  deletionInvariants,
+  NAMESPACE,
+  refOf as refOfInstance,
+  sfnClient as sfnClientOf,
+  waitForStatus,
+  waitUntilGone,
+} from '../e2e/harness';
 import { bodyOf, lambdaContext, type Route, signedEvent, watchEventBody } from './support/requests';
 
 type Handler = typeof import('../../functions/webhook')['handler'];
@@ -28,6 +37,7 @@ describe('the webhook on the local stack (real engine, simulated API server and 
     return { status: response.statusCode, body: bodyOf(response) };
   }
   const event = (type: string, object: ComputeInstance) => watchEventBody(type, object);
+  const machinesOf = (s: LocalStack) => ({ provisionArn: s.provisionArn, deprovisionArn: s.deprovisionArn });
   const executionsFor = (kind: 'provision' | 'deprovision', name: string) =>
     stack.sfn.executions().filter((e) => e.name.startsWith(`${kind}-${NAMESPACE}-${name}-`));
   const provisionJobs = (i: ComputeInstance) =>
@@ -107,6 +117,23 @@ describe('the webhook on the local stack (real engine, simulated API server and 
     // The real deletion gets its own name at once, and completes.
     await cluster.delete('vm-stray');
     const deleting = (await cluster.get('vm-stray')) as ComputeInstance;
+    // The invented instant, run again now that the instance is really being deleted: it serves only its own.
+    const again = await startWorkflow(
+      sfnClientOf(stack),
+      machinesOf(stack),
+      refOfInstance(live),
+      {
+        kind: 'deprovision',
+        deletionTimestamp: '2026-01-01T00:00:00Z',
+        reason: 'test',
+      },
+      1,
+    );
+    const servedOther = await stack.sfn.settled(again.executionArn);
+    expect(servedOther.status).toBe('SUCCEEDED');
+    expect(JSON.parse(servedOther.output ?? '{}').decision.reason).toMatch(
+      /serves the deletion of 2026-01-01T00:00:00Z/,
+    );
     const real = await send('events', event('MODIFIED', deleting));
     expect(real).toMatchObject({ status: 202, body: { action: 'deprovision', duplicate: false } });
     expect(real.body.executionName).not.toBe(forged.body.executionName);
