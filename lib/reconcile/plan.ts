@@ -198,27 +198,59 @@ function chainState(
 
 /**
  * The next step of finding out whether `work` has a live execution, given what was described so far. Names are
- * deterministic, so this walks them in order: retry 0, 1, … (each with its continuations). The first attempt never
- * started is the one to start; a live one means nothing to do. Retries are only ever started one after the other,
- * so the first absent one is also the highest number plus one. The webhook and the reconciler both walk this.
+ * deterministic and retries are only ever started one after the other (each once the previous chain ended), so the
+ * attempts that exist are retries 0…k: this finds k by doubling (1, 2, 4, …) then halving, a few describes however
+ * many retries a long outage took, then follows chain k's continuations. A live one means nothing to do; an ended
+ * one means retry k + 1 is next (now, or after the backoff once the work is stalled). The webhook and the
+ * reconciler both walk this.
  */
 export function nextProbe(work: Work, ref: InstanceRef, observed: Observed, limits: ProbeLimits, now: Date): ProbeStep {
-  const ended: Array<{ name: string; status: ExecutionStatus; stoppedAt?: Date }> = [];
-  for (let retry = 0; retry <= MAX_RETRY; retry++) {
-    const chain = chainState(work, ref, retry, observed, limits.maxContinuations);
-    switch (chain.state) {
-      case 'unknown':
-        return { step: 'describe', name: chain.name };
-      case 'running':
-        return { step: 'running', name: chain.name };
-      case 'absent':
-        return startOrWait(executionName({ ...work, ref, retry }), retry, ended, limits, now);
-      case 'ended':
-        ended.push(chain);
+  const firstLink = (retry: number) => executionName({ ...work, ref, retry });
+  const chain = (retry: number) => chainState(work, ref, retry, observed, limits.maxContinuations);
+
+  const first = chain(0);
+  if (first.state === 'unknown') return { step: 'describe', name: first.name };
+  if (first.state === 'running') return { step: 'running', name: first.name };
+  if (first.state === 'absent') return { step: 'start', retry: 0, name: firstLink(0), stalled: false };
+
+  // Retry 0 exists: find the highest retry that does. `lo` exists, `hi` (once known) does not.
+  let lo = 0;
+  let hi: number | undefined;
+  for (let probe = 1; hi === undefined; probe *= 2) {
+    if (probe > MAX_RETRY) {
+      hi = MAX_RETRY + 1;
+      break;
     }
+    const value = observed.get(firstLink(probe));
+    if (value === undefined) return { step: 'describe', name: firstLink(probe) };
+    if (seenOf(value).status === 'ABSENT') hi = probe;
+    else lo = probe;
   }
-  // A century of hourly retries: the name has no room for more.
-  throw new RangeError(`${executionName({ ...work, ref })}: every retry up to -r${MAX_RETRY} has ended`);
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const value = observed.get(firstLink(mid));
+    if (value === undefined) return { step: 'describe', name: firstLink(mid) };
+    if (seenOf(value).status === 'ABSENT') hi = mid;
+    else lo = mid;
+  }
+  if (lo >= MAX_RETRY) {
+    // A century of hourly retries: the name has no room for more.
+    throw new RangeError(`${firstLink(0)}: every retry up to -r${MAX_RETRY} has ended`);
+  }
+
+  const latest = chain(lo);
+  if (latest.state === 'unknown') return { step: 'describe', name: latest.name };
+  if (latest.state === 'running') return { step: 'running', name: latest.name };
+  if (latest.state === 'absent') throw new Error(`${firstLink(lo)} was seen and then not`);
+  const ended = [latest];
+  const stalled = lo + 1 >= limits.stalledAfterRetries;
+  if (stalled && lo >= 1) {
+    // The backoff measures the gap between the last two failures.
+    const before = chain(lo - 1);
+    if (before.state === 'unknown') return { step: 'describe', name: before.name };
+    if (before.state === 'ended') ended.unshift(before);
+  }
+  return startOrWait(firstLink(lo + 1), lo + 1, ended, limits, now);
 }
 
 function startOrWait(

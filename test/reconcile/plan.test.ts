@@ -177,6 +177,7 @@ describe('nextProbe: which execution to describe or start', () => {
       [
         [n(), 'ABORTED'],
         [n(1), 'RUNNING'],
+        [n(2), 'ABSENT'],
       ],
       { step: 'running', name: n(1) },
     ],
@@ -253,7 +254,8 @@ describe('nextProbe: work whose executions keep failing is never given up', () =
       const stoppedAt = new Date(minutesAgo(lastAgoMin + (count - 1 - retry) * gapMin));
       observed.set(n(retry), { status: 'FAILED', stoppedAt });
     }
-    observed.set(n(count), { status: 'ABSENT' });
+    // Every later retry is absent, however far the search looks.
+    for (let retry = count; retry <= 2 * count + 2; retry++) observed.set(n(retry), { status: 'ABSENT' });
     return observed;
   };
   const due = (minutesFromNow: number) => new Date(NOW.getTime() + minutesFromNow * 60_000);
@@ -293,12 +295,34 @@ describe('nextProbe: work whose executions keep failing is never given up', () =
     }
   });
 
+  it('finds the latest of a thousand retries in a few describes, not a thousand', () => {
+    const observed = new Map<string, ExecutionSeen>();
+    const exists = (retry: number) => retry <= 1000;
+    let describes = 0;
+    for (;;) {
+      const step = nextProbe(work, ref, observed, limits, NOW);
+      if (step.step !== 'describe') {
+        expect(step).toMatchObject({ step: 'start', retry: 1001, stalled: true });
+        break;
+      }
+      describes++;
+      const retry = Number(/-r(\d+)$/.exec(step.name)?.[1] ?? 0);
+      observed.set(
+        step.name,
+        exists(retry) ? { status: 'FAILED', stoppedAt: new Date(minutesAgo(120)) } : { status: 'ABSENT' },
+      );
+    }
+    // Doubling to 1024 (11), halving back to 1000 (10), the last two chains: about 2 log2(1000).
+    expect(describes).toBeLessThanOrEqual(25);
+  });
+
   it('an ended attempt whose stop time is unknown counts as ended now', () => {
     const observed = new Map<string, ExecutionSeen>([
       [n(0), { status: 'FAILED' }],
       [n(1), { status: 'FAILED' }],
       [n(2), { status: 'TIMED_OUT' }],
       [n(3), { status: 'ABSENT' }],
+      [n(4), { status: 'ABSENT' }],
     ]);
     expect(nextProbe(work, ref, observed, limits, NOW)).toMatchObject({ step: 'backoff', dueAt: due(2) });
   });

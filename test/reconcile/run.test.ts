@@ -271,6 +271,8 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
       const report = await reconcile(contextFor([[cluster('east'), store]]));
       expect(report).toMatchObject({ stalled: 1, restarted: 1, errors: 0 });
       expect(stub.started().map((s) => s.name)).toEqual([deprovisionName(ref, 100)]);
+      // Found by doubling and halving: a handful of describes, not one per retry.
+      expect(stub.calls().DescribeExecution).toBeLessThanOrEqual(20);
     });
   });
 
