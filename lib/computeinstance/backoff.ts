@@ -11,13 +11,22 @@ import { instantMs } from './time';
 export const MIN_BACKOFF_MS = 2 * 60_000;
 export const MAX_BACKOFF_MS = 30 * 60_000;
 
-function backoffFromFailures(failed: readonly ProvisioningJob[]): number {
-  const newer = failed.at(-1);
-  const older = failed.at(-2);
-  if (newer === undefined || older === undefined) return MIN_BACKOFF_MS;
+/**
+ * The one backoff rule, for anything that fails repeatedly: 2 min after one failure, then twice the gap between
+ * the two most recent failures, at most `maxMs`. Failed jobs use it with 30 min; the reconciler's retries of
+ * failed executions with an hour. `failuresMs`: the failure instants, oldest first (only the last two count).
+ */
+export function backoffAfterFailures(failuresMs: readonly number[], maxMs: number = MAX_BACKOFF_MS): number {
+  const newer = failuresMs.at(-1);
+  const older = failuresMs.at(-2);
+  if (newer === undefined || older === undefined) return Math.min(maxMs, MIN_BACKOFF_MS);
   // Clocks of different writers may disagree; the size of the gap is what measures the failure rate.
-  const gapMs = Math.abs(instantMs(newer.timestamp, 'timestamp') - instantMs(older.timestamp, 'timestamp'));
-  return Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, 2 * gapMs));
+  const gapMs = Math.abs(newer - older);
+  return Math.min(maxMs, Math.max(MIN_BACKOFF_MS, 2 * gapMs));
+}
+
+function backoffFromFailures(failed: readonly ProvisioningJob[]): number {
+  return backoffAfterFailures(failed.slice(-2).map((job) => instantMs(job.timestamp, 'timestamp')));
 }
 
 function failedJobs(jobs: readonly ProvisioningJob[] | undefined, type: JobType): ProvisioningJob[] {

@@ -2,7 +2,14 @@
  * The ComputeInstance model and the pure decisions about it: no I/O, `now` is always passed in.
  */
 export { type NextAction, type NextActionInput, nextAction } from './actions';
-export { deprovisionBackoff, MAX_BACKOFF_MS, MIN_BACKOFF_MS, provisionBackoff, remainingBackoffMs } from './backoff';
+export {
+  backoffAfterFailures,
+  deprovisionBackoff,
+  MAX_BACKOFF_MS,
+  MIN_BACKOFF_MS,
+  provisionBackoff,
+  remainingBackoffMs,
+} from './backoff';
 export {
   ConditionType,
   type ConditionUpdate,
@@ -81,8 +88,11 @@ export {
   onLaunchFailed,
   onProvisionFinished,
   onProvisionLaunchIntent,
+  onWorkStalled,
   type ProvisionFinishedInput,
   type ProvisionLaunchIntentInput,
+  STALLED_CONDITION,
+  type StalledUpdate,
   type StatusPatch,
 } from './status';
 export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';

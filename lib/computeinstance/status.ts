@@ -469,3 +469,36 @@ export function onDeprovisionFinished(
   }
   return patch;
 }
+
+/**
+ * `Stalled`: the work this instance needs (a deprovision, a provision) keeps failing, execution after execution; the
+ * reconciler keeps retrying it, each time after a longer backoff, and alarms. Written only while it is true and
+ * when it clears, so instances that never stall do not carry it.
+ */
+export const STALLED_CONDITION = 'Stalled';
+
+export interface StalledUpdate {
+  stalled: boolean;
+  /** What keeps failing and when the next attempt is due (stalled), or what cleared it. */
+  message: string;
+  now: Date;
+}
+
+/** Sets or clears `Stalled`; undefined when nothing changes (so no status write is made). */
+export function onWorkStalled(instance: ComputeInstance, update: StalledUpdate): StatusPatch | undefined {
+  const current = instance.status?.conditions;
+  const existing = findCondition(current, STALLED_CONDITION);
+  if (!update.stalled && existing?.status !== 'True') return undefined;
+  const next = setCondition(
+    current,
+    {
+      type: STALLED_CONDITION,
+      status: update.stalled ? 'True' : 'False',
+      reason: update.stalled ? 'ExecutionsFailing' : 'Recovered',
+      message: update.message,
+    },
+    update.now,
+    instance.metadata.generation,
+  );
+  return next === current ? undefined : { conditions: [...next] };
+}

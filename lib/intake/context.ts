@@ -1,6 +1,7 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
+import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings';
 import { awsClientConfig, WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
 import type { IntakeContext } from './process';
@@ -31,6 +32,7 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
       provisionArn: settings.PROVISION_STATE_MACHINE_ARN,
       deprovisionArn: settings.DEPROVISION_STATE_MACHINE_ARN,
     },
+    retryLimits: overrides.retryLimits ?? parseReconcileLimits({ ...loadReconcileLimits() }),
     now: overrides.now ?? (() => new Date()),
     decisionNow: overrides.decisionNow ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
   };

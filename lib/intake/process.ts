@@ -1,18 +1,22 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ClusterRegistry, WebhookCluster } from '../k8s/clusters';
-import { type StateMachines, startWorkflow } from '../workflow/start';
+import type { ProbeLimits } from '../reconcile/plan';
+import type { StateMachines } from '../workflow/start';
 import { type Authentication, authenticateWebhook } from './authenticate';
 import { parseWebhookBody, readRawBody, type WatchEventType } from './body';
 import { decideIntake, servesNamespace } from './decide';
 import { jsonResponse, type WebhookRequest, type WebhookResponse } from './request';
 import { matchRoute, type WebhookRoute } from './routes';
 import { SIGNATURE_TOLERANCE_SECONDS } from './signature';
+import { startOrRetry } from './start';
 
 /** What the intake talks to; built once per container from the settings (see context.ts), injected in tests. */
 export interface IntakeContext {
   clusters: Pick<ClusterRegistry<WebhookCluster>, 'get'>;
   sfn: SFNClient;
   machines: StateMachines;
+  /** When a failed execution's retry is due: the reconciler's limits, so both pace retries alike. */
+  retryLimits: ProbeLimits;
   /** Wall clock: signature timestamps are the sender's wall clock. */
   now(): Date;
   /** The clock lifecycle decisions (backoff) are made on; the local stack runs it faster than the wall clock. */
@@ -181,7 +185,16 @@ export async function processWebhook(request: WebhookRequest, ctx: IntakeContext
   }
 
   try {
-    const started = await startWorkflow(ctx.sfn, ctx.machines, change.ref, decision.work);
+    const now = ctx.decisionNow();
+    const outcome = await startOrRetry(ctx.sfn, ctx.machines, change.ref, decision.work, ctx.retryLimits, now);
+    if (outcome.kind === 'backing-off') {
+      return {
+        ...labelled,
+        response: jsonResponse(200, { action: 'ignored', reason: outcome.reason }),
+        outcome: { kind: 'ignored', reason: outcome.reason },
+      };
+    }
+    const started = outcome.workflow;
     const accepted = {
       action: started.kind,
       executionName: started.executionName,

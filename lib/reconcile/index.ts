@@ -5,11 +5,14 @@
 export { forEachLimited } from './limit';
 export {
   afterJobCheck,
+  type ExecutionSeen,
   ExecutionStatus,
   type InstanceNeed,
   type JobObservation,
   nextProbe,
+  type Observed,
   type PlanOptions,
+  type PreviousAttempt,
   type ProbeLimits,
   type ProbeStep,
   planInstance,

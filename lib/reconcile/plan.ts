@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { type ComputeInstance, instantMs, isBeingDeleted, nextAction } from '../computeinstance';
+import { backoffAfterFailures, type ComputeInstance, instantMs, isBeingDeleted, nextAction } from '../computeinstance';
 import type { JobState, JobType } from '../domain/job-state';
-import { executionName, type InstanceRef } from '../sfn';
+import { executionName, type InstanceRef, MAX_RETRY } from '../sfn';
 import { workflowToStart } from '../workflow/start';
 
 /**
@@ -11,7 +11,7 @@ import { workflowToStart } from '../workflow/start';
  */
 
 /** The work an execution does for one instance; with the instance's ref it fixes the execution names. */
-export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision' };
+export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision'; deletionTimestamp: string };
 
 export type InstanceNeed =
   /** An execution doing `work` must be running: describe the expected names, start one when none runs. */
@@ -28,8 +28,9 @@ export interface PlanOptions {
 
 /** The work whose execution carries on from where the instance stands: deprovision once deletion started. */
 function currentWork(instance: ComputeInstance): Work {
-  return isBeingDeleted(instance.metadata)
-    ? { kind: 'deprovision' }
+  const deletionTimestamp = instance.metadata.deletionTimestamp;
+  return deletionTimestamp !== undefined
+    ? { kind: 'deprovision', deletionTimestamp }
     : { kind: 'provision', generation: instance.metadata.generation ?? 1 };
 }
 
@@ -49,7 +50,10 @@ export function planInstance(instance: ComputeInstance, now: Date, options: Plan
   if (start.kind === 'provision') {
     return { need: 'execution', work: { kind: 'provision', generation: start.generation }, reason: start.reason };
   }
-  if (start.kind === 'deprovision') return { need: 'execution', work: { kind: 'deprovision' }, reason: start.reason };
+  if (start.kind === 'deprovision') {
+    const work: Work = { kind: 'deprovision', deletionTimestamp: start.deletionTimestamp };
+    return { need: 'execution', work, reason: start.reason };
+  }
 
   const next = nextAction({ instance, now, finalizer: options.finalizer });
   if (next.action === 'Poll') {
@@ -121,25 +125,51 @@ export type ExecutionStatus = z.infer<typeof ExecutionStatus>;
 /** A redrive is about to resume the execution: it is as alive as a running one. */
 const ALIVE: ReadonlySet<ExecutionStatus> = new Set<ExecutionStatus>(['RUNNING', 'PENDING_REDRIVE']);
 
+/** What DescribeExecution said about one name: its status and, once it ended, when. */
+export interface ExecutionSeen {
+  status: ExecutionStatus;
+  stoppedAt?: Date;
+}
+
+/** Statuses alone (tests, callers that do not know the stop time) or what was seen. */
+export type Observed = ReadonlyMap<string, ExecutionStatus | ExecutionSeen>;
+
+function seenOf(value: ExecutionStatus | ExecutionSeen): ExecutionSeen {
+  return typeof value === 'string' ? { status: value } : value;
+}
+
 export interface ProbeLimits {
-  /** The highest retry number the reconciler starts (`-r<n>`); beyond it the work needs a person. */
-  maxRetries: number;
+  /**
+   * Retries (`-r<n>`) started back to back; from this many on, the work is stalled: it is reported (metric and a
+   * condition on the instance) and each further retry waits out the backoff, growing up to `maxBackoffMs`. It is
+   * never given up: once the cause clears, the next retry completes the work.
+   */
+  stalledAfterRetries: number;
+  /** The longest wait between two retries of stalled work. */
+  maxBackoffMs: number;
   /** How many continue-as-new hand-overs (`-c<n>`) one execution chain is followed through. */
   maxContinuations: number;
+}
+
+/** Ended executions of the same work, for the start that follows them. */
+export interface PreviousAttempt {
+  name: string;
+  status: ExecutionStatus;
 }
 
 export type ProbeStep =
   | { step: 'describe'; name: string }
   | { step: 'running'; name: string }
-  /** `previous`: the execution of the same work that ended, when this is a retry. */
-  | { step: 'start'; retry: number; name: string; previous?: { name: string; status: ExecutionStatus } }
-  | { step: 'exhausted'; name: string; status: ExecutionStatus };
+  /** `previous`: the execution of the same work that ended, when this is a retry. `stalled`: see ProbeLimits. */
+  | { step: 'start'; retry: number; name: string; previous?: PreviousAttempt; stalled: boolean }
+  /** Stalled work between two retries: the next one (`retry`) is due at `dueAt`. */
+  | { step: 'backoff'; retry: number; previous: PreviousAttempt; dueAt: Date; stalled: true };
 
 type ChainState =
   | { state: 'unknown'; name: string }
   | { state: 'absent' }
   | { state: 'running'; name: string }
-  | { state: 'ended'; name: string; status: ExecutionStatus };
+  | { state: 'ended'; name: string; status: ExecutionStatus; stoppedAt?: Date };
 
 /**
  * One attempt (`retry`) is a chain: the execution, then the continuations it handed over to. A continuation only
@@ -149,50 +179,95 @@ function chainState(
   work: Work,
   ref: InstanceRef,
   retry: number,
-  observed: ReadonlyMap<string, ExecutionStatus>,
+  observed: Observed,
   maxContinuations: number,
 ): ChainState {
-  let last: { name: string; status: ExecutionStatus } | undefined;
+  let last: { name: string; status: ExecutionStatus; stoppedAt?: Date } | undefined;
   for (let continuation = 0; continuation <= maxContinuations; continuation++) {
     const name = executionName({ ...work, ref, retry, continuation });
-    const status = observed.get(name);
-    if (status === undefined) return { state: 'unknown', name };
-    if (status === 'ABSENT') return last === undefined ? { state: 'absent' } : { state: 'ended', ...last };
-    if (ALIVE.has(status)) return { state: 'running', name };
-    last = { name, status };
-    if (status !== 'SUCCEEDED') break;
+    const value = observed.get(name);
+    if (value === undefined) return { state: 'unknown', name };
+    const seen = seenOf(value);
+    if (seen.status === 'ABSENT') return last === undefined ? { state: 'absent' } : { state: 'ended', ...last };
+    if (ALIVE.has(seen.status)) return { state: 'running', name };
+    last = { name, status: seen.status, ...(seen.stoppedAt === undefined ? {} : { stoppedAt: seen.stoppedAt }) };
+    if (seen.status !== 'SUCCEEDED') break;
   }
   return { state: 'ended', ...(last as { name: string; status: ExecutionStatus }) };
 }
 
 /**
- * The next step of finding out whether `work` has a live execution, given the statuses described so far. Names
- * are deterministic, so this walks them in order: retry 0, 1, … (each with its continuations). The first attempt
- * never started is the one to start; a live one means nothing to do. Retries are only ever started one after the
- * other, so the first absent one is also the highest number plus one.
+ * The next step of finding out whether `work` has a live execution, given what was described so far. Names are
+ * deterministic and retries are only ever started one after the other (each once the previous chain ended), so the
+ * attempts that exist are retries 0…k: this finds k by doubling (1, 2, 4, …) then halving, a few describes however
+ * many retries a long outage took, then follows chain k's continuations. A live one means nothing to do; an ended
+ * one means retry k + 1 is next (now, or after the backoff once the work is stalled). The webhook and the
+ * reconciler both walk this.
  */
-export function nextProbe(
-  work: Work,
-  ref: InstanceRef,
-  observed: ReadonlyMap<string, ExecutionStatus>,
-  limits: ProbeLimits,
-): ProbeStep {
-  let previous: { name: string; status: ExecutionStatus } | undefined;
-  for (let retry = 0; retry <= limits.maxRetries; retry++) {
-    const chain = chainState(work, ref, retry, observed, limits.maxContinuations);
-    switch (chain.state) {
-      case 'unknown':
-        return { step: 'describe', name: chain.name };
-      case 'running':
-        return { step: 'running', name: chain.name };
-      case 'absent': {
-        const name = executionName({ ...work, ref, retry });
-        return previous === undefined ? { step: 'start', retry, name } : { step: 'start', retry, name, previous };
-      }
-      case 'ended':
-        previous = { name: chain.name, status: chain.status };
+export function nextProbe(work: Work, ref: InstanceRef, observed: Observed, limits: ProbeLimits, now: Date): ProbeStep {
+  const firstLink = (retry: number) => executionName({ ...work, ref, retry });
+  const chain = (retry: number) => chainState(work, ref, retry, observed, limits.maxContinuations);
+
+  const first = chain(0);
+  if (first.state === 'unknown') return { step: 'describe', name: first.name };
+  if (first.state === 'running') return { step: 'running', name: first.name };
+  if (first.state === 'absent') return { step: 'start', retry: 0, name: firstLink(0), stalled: false };
+
+  // Retry 0 exists: find the highest retry that does. `lo` exists, `hi` (once known) does not.
+  let lo = 0;
+  let hi: number | undefined;
+  for (let probe = 1; hi === undefined; probe *= 2) {
+    if (probe > MAX_RETRY) {
+      hi = MAX_RETRY + 1;
+      break;
     }
+    const value = observed.get(firstLink(probe));
+    if (value === undefined) return { step: 'describe', name: firstLink(probe) };
+    if (seenOf(value).status === 'ABSENT') hi = probe;
+    else lo = probe;
   }
-  const last = previous as { name: string; status: ExecutionStatus };
-  return { step: 'exhausted', name: last.name, status: last.status };
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const value = observed.get(firstLink(mid));
+    if (value === undefined) return { step: 'describe', name: firstLink(mid) };
+    if (seenOf(value).status === 'ABSENT') hi = mid;
+    else lo = mid;
+  }
+  if (lo >= MAX_RETRY) {
+    // A century of hourly retries: the name has no room for more.
+    throw new RangeError(`${firstLink(0)}: every retry up to -r${MAX_RETRY} has ended`);
+  }
+
+  const latest = chain(lo);
+  if (latest.state === 'unknown') return { step: 'describe', name: latest.name };
+  if (latest.state === 'running') return { step: 'running', name: latest.name };
+  if (latest.state === 'absent') throw new Error(`${firstLink(lo)} was seen and then not`);
+  const ended = [latest];
+  const stalled = lo + 1 >= limits.stalledAfterRetries;
+  if (stalled && lo >= 1) {
+    // The backoff measures the gap between the last two failures.
+    const before = chain(lo - 1);
+    if (before.state === 'unknown') return { step: 'describe', name: before.name };
+    if (before.state === 'ended') ended.unshift(before);
+  }
+  return startOrWait(firstLink(lo + 1), lo + 1, ended, limits, now);
+}
+
+function startOrWait(
+  name: string,
+  retry: number,
+  ended: ReadonlyArray<{ name: string; status: ExecutionStatus; stoppedAt?: Date }>,
+  limits: ProbeLimits,
+  now: Date,
+): ProbeStep {
+  const last = ended.at(-1);
+  if (last === undefined) return { step: 'start', retry, name, stalled: false };
+  const previous = { name: last.name, status: last.status };
+  const stalled = retry >= limits.stalledAfterRetries;
+  if (!stalled) return { step: 'start', retry, name, previous, stalled };
+  // The same backoff rule as failed jobs, over the instants the last attempts ended (unknown: counts as now).
+  const stops = ended.slice(-2).map((attempt) => (attempt.stoppedAt ?? now).getTime());
+  const dueAt = new Date((last.stoppedAt ?? now).getTime() + backoffAfterFailures(stops, limits.maxBackoffMs));
+  if (dueAt.getTime() > now.getTime()) return { step: 'backoff', retry, previous, dueAt, stalled };
+  return { step: 'start', retry, name, previous, stalled };
 }

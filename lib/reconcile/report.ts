@@ -11,6 +11,11 @@ export interface ReconcileReport {
   /** Instances that need nothing: applied, unmanaged, backing off, or a job still running in AAP. */
   ignored: number;
   /**
+   * Instances whose work is stalled: it needed `stalledAfterRetries` executions or more and still is not done. Each
+   * is retried after a backoff (at most an hour) and carries `Stalled=True`; never given up.
+   */
+  stalled: number;
+  /**
    * Instances that could not be reconciled (the `invalid` ones included), plus clusters that could not be listed
    * (see `failedClusters`).
    */
@@ -38,6 +43,7 @@ export function emptyReport(): ReconcileReport {
     restarted: 0,
     alreadyRunning: 0,
     ignored: 0,
+    stalled: 0,
     errors: 0,
     invalid: 0,
     aapCalls: 0,
@@ -63,6 +69,7 @@ export function reportMetrics(report: ReconcileReport): Array<{ name: string; va
     { name: 'ReconcileIgnored', value: report.ignored },
     { name: 'ReconcileErrors', value: report.errors },
     { name: 'ReconcileInvalidObjects', value: report.invalid },
+    { name: 'ReconcileStalledWork', value: report.stalled },
     { name: 'ReconcileAapCalls', value: report.aapCalls },
     { name: 'ReconcileInstances', value: report.instances },
     { name: 'ReconcileClusters', value: report.clusters },

@@ -1,17 +1,25 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { type AapClient, JOBS_BATCH_SIZE } from '../aap';
-import { type ComputeInstance, findCondition, UNPROCESSABLE_CONDITION } from '../computeinstance';
+import {
+  type ComputeInstance,
+  findCondition,
+  onWorkStalled,
+  STALLED_CONDITION,
+  UNPROCESSABLE_CONDITION,
+} from '../computeinstance';
 import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore, InvalidListItem } from '../k8s';
 import { logger as powertoolsLogger } from '../runtime/powertools';
-import { describeExecutionStatus, executionArnFor, InstanceRef } from '../sfn';
+import { describeExecution, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
 import { forEachLimited } from './limit';
 import {
   afterJobCheck,
+  type ExecutionSeen,
   ExecutionStatus,
   type InstanceNeed,
   type JobObservation,
   nextProbe,
+  type PreviousAttempt,
   planInstance,
   type Work,
 } from './plan';
@@ -22,6 +30,7 @@ import { parseReconcileLimits, type ReconcileLimits, type ReconcileLimitsInput }
 export interface ReconcileLogger {
   debug(message: string, attributes: Record<string, unknown>): void;
   info(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
 }
 
@@ -82,6 +91,9 @@ class ReconcileRun {
   private readonly report = emptyReport();
   private readonly executionNeeds: Array<Pending<ExecutionNeed>> = [];
   private readonly jobChecks: Array<Pending<JobCheckNeed>> = [];
+  /** Instances that carry `Stalled=True` while needing nothing now: the condition is cleared. */
+  private readonly recovered: Array<{ ref: InstanceRef; instance: ComputeInstance }> = [];
+  private readonly stores = new Map<string, ComputeInstanceStore>();
   private startsLeft: number;
 
   constructor(
@@ -97,6 +109,9 @@ class ReconcileRun {
     await forEachLimited(clusters, this.limits.concurrency, (cluster) => this.listCluster(cluster));
     await this.checkJobs();
     await forEachLimited(this.executionNeeds, this.limits.concurrency, (pending) => this.ensureExecution(pending));
+    await forEachLimited(this.recovered, this.limits.concurrency, ({ ref }) =>
+      this.markStalled(ref, false, 'the work it needed is done or under way again'),
+    );
     if (this.report.capped > 0) {
       this.log.info('reconciliation left work for the next run', {
         capped: this.report.capped,
@@ -113,6 +128,7 @@ class ReconcileRun {
   private async listCluster(cluster: ClusterCredentials): Promise<void> {
     try {
       const store = await this.ctx.storeFor(cluster);
+      this.stores.set(cluster.id, store);
       // A cluster restricted to namespaces refuses a cluster-wide list: list each of them instead.
       for (const namespace of cluster.namespaces ?? [undefined]) {
         let continueToken: string | undefined;
@@ -192,6 +208,9 @@ class ReconcileRun {
       });
       if (need.need === 'nothing') {
         this.report.ignored++;
+        if (findCondition(instance.status?.conditions, STALLED_CONDITION)?.status === 'True') {
+          this.recovered.push({ ref: instanceRefOf(cluster, instance), instance });
+        }
         return;
       }
       const ref = instanceRefOf(cluster, instance);
@@ -256,14 +275,14 @@ class ReconcileRun {
 
   private async ensureExecution({ ref, need }: Pending<ExecutionNeed>): Promise<void> {
     try {
-      const observed = new Map<string, ExecutionStatus>();
+      const observed = new Map<string, ExecutionSeen>();
       for (;;) {
         // Checked before every request: once nothing more may be started, looking further only costs API calls.
         if (this.outOfBudget()) {
           this.report.capped++;
           return;
         }
-        const step = nextProbe(need.work, ref, observed, this.limits);
+        const step = nextProbe(need.work, ref, observed, this.limits, this.ctx.now);
         switch (step.step) {
           case 'describe':
             observed.set(step.name, await this.describe(need.work, step.name));
@@ -272,17 +291,11 @@ class ReconcileRun {
             this.report.alreadyRunning++;
             this.log.debug('work already has a live execution', { ...where(ref), execution: step.name });
             return;
-          case 'exhausted':
-            this.report.errors++;
-            this.log.error('work still needed after every allowed retry ended; it needs a person', {
-              ...where(ref),
-              reason: need.reason,
-              lastExecution: step.name,
-              lastStatus: step.status,
-              maxRetries: this.limits.maxRetries,
-            });
+          case 'backoff':
+            await this.stalled(ref, need, step.retry, step.previous, step.dueAt);
             return;
           case 'start':
+            if (step.stalled) await this.stalled(ref, need, step.retry, step.previous as PreviousAttempt, this.ctx.now);
             await this.start(ref, need, step.retry, step.previous);
             return;
         }
@@ -293,30 +306,71 @@ class ReconcileRun {
     }
   }
 
+  /**
+   * Work whose executions keep failing is never given up: it is counted (the ReconcileStalledWork metric, with an
+   * alarm), said on the instance (`Stalled=True`), and retried once the backoff has passed.
+   */
+  private async stalled(
+    ref: InstanceRef,
+    need: ExecutionNeed,
+    retry: number,
+    previous: PreviousAttempt,
+    dueAt: Date,
+  ): Promise<void> {
+    this.report.stalled++;
+    const due = dueAt.getTime() <= this.ctx.now.getTime() ? 'now' : `at ${dueAt.toISOString()}`;
+    const message =
+      `${need.work.kind}: ${retry} executions ended without finishing the work (last: ${previous.name}, ` +
+      `${previous.status}); retry ${retry} starts ${due}. Why: ${need.reason}`;
+    this.log.warn('work is stalled: its executions keep failing; retrying after a backoff', {
+      ...where(ref),
+      work: need.work.kind,
+      retry,
+      lastExecution: previous.name,
+      lastStatus: previous.status,
+      dueAt: dueAt.toISOString(),
+    });
+    await this.markStalled(ref, true, message);
+  }
+
+  /** The condition is a courtesy to whoever looks at the object: failing to write it never stops the retries. */
+  private async markStalled(ref: InstanceRef, stalled: boolean, message: string): Promise<void> {
+    const store = this.stores.get(ref.cluster);
+    if (store === undefined) return;
+    try {
+      await store.updateStatus({ namespace: ref.namespace, name: ref.name, uid: ref.uid }, (instance) =>
+        onWorkStalled(instance, { stalled, message, now: this.ctx.now }),
+      );
+    } catch (error) {
+      this.report.errors++;
+      this.log.error('the Stalled condition could not be written', { ...where(ref), error: describeError(error) });
+    }
+  }
+
   private machineFor(work: Work): string {
     return work.kind === 'provision' ? this.ctx.machines.provisionArn : this.ctx.machines.deprovisionArn;
   }
 
-  private async describe(work: Work, name: string): Promise<ExecutionStatus> {
-    const status =
-      (await describeExecutionStatus(this.ctx.sfn, executionArnFor(this.machineFor(work), name))) ?? 'ABSENT';
+  private async describe(work: Work, name: string): Promise<ExecutionSeen> {
+    const described = await describeExecution(this.ctx.sfn, executionArnFor(this.machineFor(work), name));
+    const status = described === undefined ? 'ABSENT' : described.status;
     const parsed = ExecutionStatus.safeParse(status);
     if (!parsed.success) throw new Error(`execution ${name} has status ${status}, which the reconciler does not know`);
-    return parsed.data;
+    return { status: parsed.data, ...(described?.stopDate === undefined ? {} : { stoppedAt: described.stopDate }) };
   }
 
   private async start(
     ref: InstanceRef,
     need: ExecutionNeed,
     retry: number,
-    previous: { name: string; status: ExecutionStatus } | undefined,
+    previous: PreviousAttempt | undefined,
   ): Promise<void> {
     // Taken before the request, so concurrent starts never overshoot the cap.
     this.startsLeft--;
     const work =
       need.work.kind === 'provision'
         ? { kind: 'provision' as const, generation: need.work.generation, reason: need.reason }
-        : { kind: 'deprovision' as const, reason: need.reason };
+        : { kind: 'deprovision' as const, deletionTimestamp: need.work.deletionTimestamp, reason: need.reason };
     const result = await startWorkflow(this.ctx.sfn, this.ctx.machines, ref, work, retry);
     const attributes = { ...where(ref), execution: result.executionName, reason: need.reason };
     if (!result.started) {

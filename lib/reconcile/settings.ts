@@ -7,7 +7,7 @@ import * as z from 'zod';
 
 const Concurrency = z.int().min(1).max(64);
 const MaxStarts = z.int().min(0);
-const MaxRetries = z.int().min(1).max(1000);
+const StalledAfterRetries = z.int().min(1).max(1000);
 const PageSize = z.int().min(1).max(5000);
 
 export const ReconcileLimits = z.strictObject({
@@ -15,8 +15,14 @@ export const ReconcileLimits = z.strictObject({
   concurrency: Concurrency.default(8),
   /** Executions started per run at most; the rest wait for the next run (0: only report). */
   maxStarts: MaxStarts.default(100),
-  /** Highest retry (`-r<n>`) started for one piece of work; beyond it the work is reported as an error. */
-  maxRetries: MaxRetries.default(20),
+  /**
+   * Retries (`-r<n>`) of one piece of work started back to back; from then on the work is stalled: a metric and a
+   * condition on the instance say so, and each further retry waits out a backoff growing up to `maxBackoffMs`.
+   * Never a give-up: when the cause clears, the next retry does the work.
+   */
+  stalledAfterRetries: StalledAfterRetries.default(3),
+  /** The longest wait between two retries of stalled work (1 h). */
+  maxBackoffMs: z.int().min(1).default(3_600_000),
   /** Continue-as-new hand-overs followed per execution chain. */
   maxContinuations: z.int().min(0).max(100_000).default(100),
   /** ComputeInstances per list request. */
@@ -51,14 +57,14 @@ const fromEnv = (schema: z.ZodInt, fallback: number) => z.coerce.number().pipe(s
 const ReconcileEnvironment = z.object({
   RECONCILE_CONCURRENCY: fromEnv(Concurrency, 8),
   RECONCILE_MAX_STARTS: fromEnv(MaxStarts, 100),
-  RECONCILE_MAX_RETRIES: fromEnv(MaxRetries, 20),
+  RECONCILE_STALLED_AFTER_RETRIES: fromEnv(StalledAfterRetries, 3),
   RECONCILE_PAGE_SIZE: fromEnv(PageSize, 500),
 });
 
-/** RECONCILE_CONCURRENCY, RECONCILE_MAX_STARTS, RECONCILE_MAX_RETRIES and RECONCILE_PAGE_SIZE, with defaults. */
+/** RECONCILE_CONCURRENCY, RECONCILE_MAX_STARTS, RECONCILE_STALLED_AFTER_RETRIES, RECONCILE_PAGE_SIZE, with defaults. */
 export function loadReconcileLimits(
   env: NodeJS.ProcessEnv = process.env,
-): Pick<ReconcileLimits, 'concurrency' | 'maxStarts' | 'maxRetries' | 'pageSize'> {
+): Pick<ReconcileLimits, 'concurrency' | 'maxStarts' | 'stalledAfterRetries' | 'pageSize'> {
   const parsed = ReconcileEnvironment.safeParse(env);
   if (!parsed.success) {
     throw new InvalidReconcileSettings(`invalid reconcile settings: ${describeIssues(parsed.error, '(environment)')}`);
@@ -66,7 +72,7 @@ export function loadReconcileLimits(
   return {
     concurrency: parsed.data.RECONCILE_CONCURRENCY,
     maxStarts: parsed.data.RECONCILE_MAX_STARTS,
-    maxRetries: parsed.data.RECONCILE_MAX_RETRIES,
+    stalledAfterRetries: parsed.data.RECONCILE_STALLED_AFTER_RETRIES,
     pageSize: parsed.data.RECONCILE_PAGE_SIZE,
   };
 }

@@ -93,11 +93,19 @@ export async function stopExecutions(
 }
 
 export async function describeExecutionStatus(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+  return (await describeExecution(sfn, executionArn))?.status;
+}
+
+/** Status and, once it ended, the stop time of an execution; undefined when no execution has that ARN. */
+export async function describeExecution(
+  sfn: SFNClient,
+  executionArn: string,
+): Promise<{ status: string | undefined; stopDate?: Date } | undefined> {
   try {
     const out = await inBudget('DescribeExecution', (options) =>
       sfn.send(new DescribeExecutionCommand({ executionArn }), options),
     );
-    return out.status;
+    return { status: out.status, ...(out.stopDate === undefined ? {} : { stopDate: new Date(out.stopDate) }) };
   } catch (err) {
     if ((err as { name?: string }).name === 'ExecutionDoesNotExist') return undefined;
     throw err;

@@ -25,18 +25,42 @@ export const MAX_EXECUTION_NAME_LENGTH = 80;
  * truncated and a deleted-and-recreated object with the same name is different work.
  *
  *   provision-<ns>-<name>-<hash>-g<generation>[-r<retry>][-c<continuation>]
- *   deprovision-<ns>-<name>-<hash>[-r<retry>][-c<continuation>]
+ *   deprovision-<ns>-<name>-<hash>-d<deletionTimestamp, unix seconds>[-r<retry>][-c<continuation>]
  *
  * `generation` (bumped by the API server on every spec change, so also for A→B→A reverts and restart requests)
- * separates provision runs of different specs; `retry` lets the reconciler start the same work again after an
- * execution failed; `continuation` numbers the executions one long job is spread across.
+ * separates provision runs of different specs; the deletion instant (set once by the API server when the delete is
+ * accepted) names the one deletion a deprovision run serves, so a stray delete for a live instance cannot take the
+ * name the real deletion needs; `retry` starts the same work again after an execution failed; `continuation`
+ * numbers the executions one long wait is spread across.
  */
 export interface ExecutionNameParts {
   kind: WorkflowKind;
   ref: InstanceRef;
   generation?: number;
+  /** Deprovision only: the instance's `metadata.deletionTimestamp` (RFC 3339). */
+  deletionTimestamp?: string;
   retry?: number;
   continuation?: number;
+}
+
+/** Digits each numbered suffix may take; the readable part is trimmed so the longest suffix always fits. */
+export const MAX_GENERATION = 9_999_999_999;
+/** At one retry an hour (the reconciler's longest backoff) this lasts more than a century. */
+export const MAX_RETRY = 999_999;
+export const MAX_CONTINUATION = 999_999;
+
+function checkedNumber(value: number, max: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${what} must be a whole number from 0 to ${max}, got ${value}`);
+  }
+  return value;
+}
+
+/** The deletion instant as unix seconds: Kubernetes stamps deletionTimestamp with second precision. */
+export function deletionSeconds(deletionTimestamp: string): number {
+  const ms = Date.parse(deletionTimestamp);
+  if (Number.isNaN(ms)) throw new RangeError(`deletionTimestamp ${JSON.stringify(deletionTimestamp)} is not a time`);
+  return checkedNumber(Math.floor(ms / 1000), MAX_GENERATION, 'the deletion instant in unix seconds');
 }
 
 // Characters Step Functions refuses in names, plus anything else outside a conservative readable set.
@@ -54,18 +78,22 @@ function suffixOf(parts: ExecutionNameParts): string {
   if (parts.kind === 'provision') {
     if (parts.generation === undefined)
       throw new Error('a provision execution name needs the generation it provisions');
-    suffix += `-g${parts.generation}`;
+    suffix += `-g${checkedNumber(parts.generation, MAX_GENERATION, 'generation')}`;
+  } else {
+    if (parts.deletionTimestamp === undefined)
+      throw new Error('a deprovision execution name needs the deletionTimestamp of the deletion it serves');
+    suffix += `-d${deletionSeconds(parts.deletionTimestamp)}`;
   }
-  if (parts.retry) suffix += `-r${parts.retry}`;
-  if (parts.continuation) suffix += `-c${parts.continuation}`;
+  if (parts.retry) suffix += `-r${checkedNumber(parts.retry, MAX_RETRY, 'retry')}`;
+  if (parts.continuation) suffix += `-c${checkedNumber(parts.continuation, MAX_CONTINUATION, 'continuation')}`;
   return suffix;
 }
 
 /** The part every execution of one instance and one kind shares; used to find them again (e.g. to stop them). */
 export function executionNamePrefix(kind: WorkflowKind, ref: InstanceRef): string {
   const hash = instanceHash(ref);
-  // Longest suffix we ever append: -g<10 digits>-r<4>-c<6>  → keep room for it.
-  const reserved = 1 + hash.length + 26;
+  // Longest suffix we ever append: -g<10 digits> (or -d<10>) -r<6> -c<6> → keep room for it.
+  const reserved = 1 + hash.length + 28;
   const readable = `${kind}-${ref.namespace}-${ref.name}`.replace(UNSAFE, '-');
   const room = MAX_EXECUTION_NAME_LENGTH - reserved;
   const trimmed = readable.length > room ? readable.slice(0, room).replace(/[-.]+$/, '') : readable;
@@ -83,6 +111,7 @@ export function executionName(parts: ExecutionNameParts): string {
 /** The next name in the chain when a long-running execution hands over to a fresh one (continue-as-new). */
 export function continuationName(current: string): string {
   const match = /-c(\d+)$/.exec(current);
-  if (match?.[1]) return `${current.slice(0, match.index)}-c${Number(match[1]) + 1}`;
-  return `${current}-c1`;
+  const next = match?.[1] ? Number(match[1]) + 1 : 1;
+  checkedNumber(next, MAX_CONTINUATION, 'continuation');
+  return match ? `${current.slice(0, match.index)}-c${next}` : `${current}-c1`;
 }

@@ -22,11 +22,14 @@ export function nextPollDelaySeconds(elapsedSeconds: number, schedule: PollSched
 }
 
 /**
- * An execution hands over to a fresh one after this many polls, so no execution's history gets anywhere near the
- * 25,000-event limit (each poll round adds about 9 events: Wait, Task with its Lambda events, Choice).
+ * An execution hands over to a fresh one after this many rounds of its waiting loops (polls of a job, looks at a
+ * provision job being cancelled, waits for a launch in flight, backoffs, refused launches), all counted together
+ * by the state machine in `$.loop.rounds`. So no execution's history gets anywhere near the 25,000-event limit,
+ * however long AAP keeps it waiting: each round adds about 11 events (Pass, Wait, Task with its Lambda events,
+ * Choice), plus 3 per task retry.
  */
 export const DEFAULT_POLLS_PER_EXECUTION = 400;
 
-export function shouldContinueAsNew(polls: number, limit: number = DEFAULT_POLLS_PER_EXECUTION): boolean {
-  return polls >= limit;
+export function shouldContinueAsNew(rounds: number, limit: number = DEFAULT_POLLS_PER_EXECUTION): boolean {
+  return rounds >= limit;
 }

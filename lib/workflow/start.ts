@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { COMPUTE_INSTANCE_FINALIZER, type ComputeInstance, isBeingDeleted, nextAction } from '../computeinstance';
+import { COMPUTE_INSTANCE_FINALIZER, type ComputeInstance, nextAction } from '../computeinstance';
 import { executionName, type InstanceRef, type StartResult, startExecution } from '../sfn';
 
 /**
@@ -10,7 +10,8 @@ import { executionName, type InstanceRef, type StartResult, startExecution } fro
  */
 export type WorkflowToStart =
   | { kind: 'provision'; generation: number; reason: string }
-  | { kind: 'deprovision'; reason: string }
+  /** `deletionTimestamp`: the deletion this run serves; it is part of the execution's name. */
+  | { kind: 'deprovision'; deletionTimestamp: string; reason: string }
   | { kind: 'none'; reason: string };
 
 export function workflowToStart(
@@ -24,8 +25,12 @@ export function workflowToStart(
     case 'Trigger':
       return { kind: 'provision', generation, reason: `configuration ${next.configVersion} is not applied` };
     case 'Deprovision':
-    case 'RemoveFinalizer':
-      return { kind: 'deprovision', reason: isBeingDeleted(instance.metadata) ? 'being deleted' : next.action };
+    case 'RemoveFinalizer': {
+      // Only a deletion leads here (nextAction decides these while deletionTimestamp is set).
+      const deletionTimestamp = instance.metadata.deletionTimestamp;
+      if (deletionTimestamp === undefined) return { kind: 'none', reason: `${next.action} without a deletion` };
+      return { kind: 'deprovision', deletionTimestamp, reason: 'being deleted' };
+    }
     case 'Poll':
       return { kind: 'none', reason: `${next.jobType} job ${next.jobID} is running` };
     case 'WaitForLaunch':
@@ -68,7 +73,10 @@ export async function startWorkflow(
     const started = await startExecution(sfn, machines.provisionArn, name, { ref, generation: work.generation });
     return { ...started, kind: 'provision', executionName: name };
   }
-  const name = executionName({ kind: 'deprovision', ref, retry });
-  const started = await startExecution(sfn, machines.deprovisionArn, name, { ref });
+  const name = executionName({ kind: 'deprovision', ref, deletionTimestamp: work.deletionTimestamp, retry });
+  const started = await startExecution(sfn, machines.deprovisionArn, name, {
+    ref,
+    deletionTimestamp: work.deletionTimestamp,
+  });
   return { ...started, kind: 'deprovision', executionName: name };
 }

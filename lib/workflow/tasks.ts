@@ -70,8 +70,21 @@ export type PollResult = z.infer<typeof PollResult>;
 
 export const Workflow = z.enum(['provision', 'deprovision']);
 
-export const InspectInput = z.object({ ref: InstanceRef, workflow: Workflow, generation: z.number().int().optional() });
-export type Decision =
+/** Rounds of the waiting loops run by this execution so far; counted by the state machine, 0 when not given. */
+const Rounds = z.number().int().nonnegative().default(0);
+
+export const InspectInput = z.object({
+  ref: InstanceRef,
+  workflow: Workflow,
+  generation: z.number().int().optional(),
+  /** Deprovision: the deletion this execution serves (its name carries it). */
+  deletionTimestamp: z.string().optional(),
+  /** Loop rounds this execution has run so far (`$.loop.rounds`). */
+  rounds: Rounds,
+});
+/** Every decision says whether the execution hands over first (a Choice cannot test a field that may be absent). */
+export type Decision = DecisionStep & { continueAsNew: boolean };
+type DecisionStep =
   | { action: 'Trigger'; configVersion: string; generation: number }
   | { action: 'Poll'; poll: PollState }
   | { action: 'WaitForLaunch'; reason: string }
@@ -82,7 +95,12 @@ export type Decision =
 
 export const RefInput = z.object({ ref: InstanceRef });
 export const LaunchInput = z.object({ ref: InstanceRef, type: JobType, execution: z.string().min(1) });
-export const PollInput = z.object({ ref: InstanceRef, poll: PollState, execution: z.string().optional() });
+export const PollInput = z.object({
+  ref: InstanceRef,
+  poll: PollState,
+  rounds: Rounds.optional(),
+  execution: z.string().optional(),
+});
 
 export const CancelState = z.object({
   /** True once the latest provision job is terminal (or purged, or there is none): deprovisioning may start. */
@@ -91,14 +109,17 @@ export const CancelState = z.object({
   requestedFor: z.number().int().positive().optional(),
   waitSeconds: z.number().int().positive(),
   stoppedExecutions: z.array(z.string()).optional(),
+  /** Still waiting, and this execution has run its share of rounds: hand over to a fresh one. */
+  continueAsNew: z.boolean().optional(),
 });
 export type CancelState = z.infer<typeof CancelState>;
-export const CancelInput = z.object({ ref: InstanceRef, cancel: CancelState.partial().optional() });
+export const CancelInput = z.object({ ref: InstanceRef, cancel: CancelState.partial().optional(), rounds: Rounds });
 
 export const StopInput = z.object({ ref: InstanceRef, execution: z.string().min(1) });
 export const ContinueInput = z.object({
   ref: InstanceRef,
   generation: z.number().int().optional(),
+  deletionTimestamp: z.string().optional(),
   execution: z.string().min(1),
   stateMachineArn: z.string().min(1),
 });
@@ -293,7 +314,14 @@ async function settleStaleIntent(
 
 /** Reads the instance fresh and turns the shared decision (`nextAction`) into the step this workflow takes next. */
 export async function inspect(ctx: WorkflowContext, input: z.infer<typeof InspectInput>): Promise<Decision> {
-  const { ref, workflow, generation } = input;
+  const step = await decideStep(ctx, input);
+  // Only the steps that wait and come back here loop; the others lead into loops that count for themselves.
+  const waits = step.action === 'WaitForLaunch' || step.action === 'Backoff';
+  return { ...step, continueAsNew: waits && shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION) };
+}
+
+async function decideStep(ctx: WorkflowContext, input: z.infer<typeof InspectInput>): Promise<DecisionStep> {
+  const { ref, workflow, generation, deletionTimestamp } = input;
   const access = await ctx.cluster(ref.cluster);
   const instance = await access.store.get(storeRef(ref));
   if (!instance) return { action: 'Done', reason: 'the instance is gone' };
@@ -301,6 +329,16 @@ export async function inspect(ctx: WorkflowContext, input: z.infer<typeof Inspec
   const deleting = isBeingDeleted(instance.metadata);
   if (workflow === 'provision' && deleting) return { action: 'Done', reason: 'the instance is being deleted' };
   if (workflow === 'deprovision' && !deleting) return { action: 'Done', reason: 'the instance is not being deleted' };
+  if (workflow === 'deprovision' && deletionTimestamp !== undefined) {
+    const actual = instance.metadata.deletionTimestamp as string;
+    // Compared as instants: a stray delete naming another instant must not do (or take the name of) the real work.
+    if (Date.parse(actual) !== Date.parse(deletionTimestamp)) {
+      return {
+        action: 'Done',
+        reason: `serves the deletion of ${deletionTimestamp}; the instance was deleted at ${actual}`,
+      };
+    }
+  }
   const current = instance.metadata.generation ?? 0;
   if (workflow === 'provision' && generation !== undefined && current > generation) {
     // A newer spec has its own execution (started by its webhook or the reconciler); it takes over from here.
@@ -500,7 +538,8 @@ export async function poll(ctx: WorkflowContext, input: z.infer<typeof PollInput
     state: jobState,
     terminal,
     configApplied,
-    continueAsNew: !terminal && shouldContinueAsNew(polls, ctx.settings.POLLS_PER_EXECUTION),
+    // Counted over every loop of the execution when the state machine passes its rounds; polls alone otherwise.
+    continueAsNew: !terminal && shouldContinueAsNew(input.rounds ?? polls, ctx.settings.POLLS_PER_EXECUTION),
   };
 }
 
@@ -541,7 +580,11 @@ export async function cancelProvision(ctx: WorkflowContext, input: z.infer<typeo
   if (isLaunchIntent(latest)) {
     // Its job ID arrives with its launcher; a launcher that died is settled by asking AAP (after the TTL).
     await settleStaleIntent(ctx, access, ref, instance, 'provision');
-    return { settled: false, waitSeconds };
+    return {
+      settled: false,
+      waitSeconds,
+      continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),
+    };
   }
   if (isTerminalJobState(latest.state)) return settled;
 
@@ -561,7 +604,12 @@ export async function cancelProvision(ctx: WorkflowContext, input: z.infer<typeo
     recordOutcomeMetrics(job, seen, now);
     return settled;
   }
-  return { settled: false, waitSeconds, ...(requestedFor === undefined ? {} : { requestedFor }) };
+  return {
+    settled: false,
+    waitSeconds,
+    ...(requestedFor === undefined ? {} : { requestedFor }),
+    continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -569,8 +617,11 @@ export async function cancelProvision(ctx: WorkflowContext, input: z.infer<typeo
 
 export async function continueAsNew(ctx: WorkflowContext, input: z.infer<typeof ContinueInput>) {
   const name = continuationName(input.execution);
-  const payload =
-    input.generation === undefined ? { ref: input.ref } : { ref: input.ref, generation: input.generation };
+  const payload = {
+    ref: input.ref,
+    ...(input.generation === undefined ? {} : { generation: input.generation }),
+    ...(input.deletionTimestamp === undefined ? {} : { deletionTimestamp: input.deletionTimestamp }),
+  };
   const { executionArn, started } = await startExecution(ctx.sfn, input.stateMachineArn, name, payload);
   return { executionName: name, executionArn, started };
 }

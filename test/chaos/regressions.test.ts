@@ -205,7 +205,7 @@ describe('chaos regressions: the launcher and the stale-intent recovery settle t
       [jobID, 'Pending', 'Provisioning job triggered'],
     ]);
     const ref = refOf(instance as NonNullable<typeof instance>);
-    expect(await inspect(base, { ref, workflow: 'provision' })).toMatchObject({
+    expect(await inspect(base, { ref, workflow: 'provision', rounds: 0 })).toMatchObject({
       action: 'Poll',
       poll: { job: { id: launched.job.id, type: 'provision' } },
     });
@@ -222,14 +222,18 @@ describe('chaos regressions: the launcher and the stale-intent recovery settle t
         return found;
       },
     });
-    expect(await inspect(recovery, { ref, workflow: 'provision' })).toMatchObject({ action: 'WaitForLaunch' });
+    expect(await inspect(recovery, { ref, workflow: 'provision', rounds: 0 })).toMatchObject({
+      action: 'WaitForLaunch',
+    });
     await expectRecordedAndFollowed('vm-race-launched-first', await launching);
   }, 30_000);
 
   it('the recovery gives the intent up first; the launcher then records the job AAP did create', async () => {
     const post = deferred();
     const { ref, launching } = await launchHeldBack('vm-race-abandoned-first', post.promise);
-    expect(await inspect(pastTtl(base), { ref, workflow: 'provision' })).toMatchObject({ action: 'WaitForLaunch' });
+    expect(await inspect(pastTtl(base), { ref, workflow: 'provision', rounds: 0 })).toMatchObject({
+      action: 'WaitForLaunch',
+    });
     const abandoned = await cluster.get('vm-race-abandoned-first');
     expect(abandoned?.status?.provisioningJobs?.map((j) => [j.jobID, j.state])).toEqual([['', 'Failed']]);
     post.resolve();

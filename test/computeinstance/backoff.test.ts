@@ -1,4 +1,5 @@
 import {
+  backoffAfterFailures,
   deprovisionBackoff,
   MAX_BACKOFF_MS,
   MIN_BACKOFF_MS,
@@ -75,5 +76,21 @@ describe('remainingBackoffMs', () => {
     ['launched 10 min ago, 30 min backoff', 10, 30, 20 * MINUTE],
   ])('%s', (_case, ago, backoffMinutes, expected) => {
     expect(remainingBackoffMs(provision('Failed', ago), backoffMinutes * MINUTE, NOW)).toBe(expected);
+  });
+});
+
+describe('backoffAfterFailures: the one rule, with the cap its caller needs', () => {
+  const HOUR = 60 * MINUTE;
+  it.each<[string, number[], number | undefined, number]>([
+    ['no failure yet', [], undefined, 2 * MINUTE],
+    ['one failure', [0], undefined, 2 * MINUTE],
+    ['a 3 min gap doubles', [0, 3 * MINUTE], undefined, 6 * MINUTE],
+    ['the 30 min cap of failed jobs', [0, 20 * MINUTE], undefined, MAX_BACKOFF_MS],
+    ["the reconciler's 1 h cap lets it grow further", [0, 20 * MINUTE], HOUR, 40 * MINUTE],
+    ['and stops at the hour', [0, 3 * HOUR], HOUR, HOUR],
+    ['only the last two count', [0, 50 * MINUTE, 51 * MINUTE], HOUR, 2 * MINUTE],
+    ['clocks out of order: the size of the gap', [10 * MINUTE, 0], HOUR, 20 * MINUTE],
+  ])('%s', (_label, failures, maxMs, expected) => {
+    expect(backoffAfterFailures(failures, maxMs)).toBe(expected);
   });
 });

@@ -16,6 +16,7 @@ import {
   onLaunchFailed,
   onProvisionFinished,
   onProvisionLaunchIntent,
+  onWorkStalled,
   type ProvisioningJob,
   parseComputeInstance,
   type StatusPatch,
@@ -830,5 +831,51 @@ describe('the whole lifecycle, decided and recorded by these functions alone', (
       onJobProgress(ci, { jobID: '1503', type: 'provision', state: 'Succeeded', message: 'successful', now: later(7) }),
     );
     expect(status(ci).lastRestartedAt).toBe(REQUESTED);
+  });
+});
+
+describe('onWorkStalled: the Stalled condition the reconciler writes', () => {
+  const stalledCondition = (status: 'True' | 'False', message = 'deprovision: 3 executions ended') => ({
+    type: 'Stalled',
+    status,
+    reason: status === 'True' ? 'ExecutionsFailing' : 'Recovered',
+    message,
+    lastTransitionTime: minutesAgo(10),
+    observedGeneration: 1,
+  });
+  const withStalled = (status: 'True' | 'False', message?: string) =>
+    makeInstance({ status: { conditions: [stalledCondition(status, message)] } });
+
+  it.each<[string, ReturnType<typeof makeInstance>, boolean, string, unknown]>([
+    [
+      'sets it on an instance that never had it',
+      makeInstance(),
+      true,
+      'deprovision: 3 executions ended',
+      { conditions: [expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'ExecutionsFailing' })] },
+    ],
+    ['writes nothing when it already says so', withStalled('True'), true, 'deprovision: 3 executions ended', undefined],
+    [
+      'updates the message (next retry) without moving the transition time',
+      withStalled('True'),
+      true,
+      'deprovision: 4 executions ended',
+      {
+        conditions: [
+          expect.objectContaining({ message: 'deprovision: 4 executions ended', lastTransitionTime: minutesAgo(10) }),
+        ],
+      },
+    ],
+    [
+      'clears it once the work is done',
+      withStalled('True'),
+      false,
+      'done',
+      { conditions: [expect.objectContaining({ status: 'False', reason: 'Recovered' })] },
+    ],
+    ['never adds a False one to an instance that never stalled', makeInstance(), false, 'done', undefined],
+    ['writes nothing to clear it twice', withStalled('False'), false, 'done', undefined],
+  ])('%s', (_label, instance, stalled, message, expected) => {
+    expect(onWorkStalled(instance, { stalled, message, now: NOW })).toEqual(expected);
   });
 });

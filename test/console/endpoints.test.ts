@@ -117,7 +117,7 @@ describe('the console JSON endpoints on a live local stack', () => {
     expect(taken).toEqual(expect.arrayContaining(TAKEN_ON_SUCCESS));
     expect(taken).not.toContain('WaitAfterLaunchRefused');
     expect(detail.path.states.every((s) => s.run === 'visited')).toBe(true);
-    expect(detail.path).toMatchObject({ entry: 'FetchInstance', reachedEnd: true });
+    expect(detail.path).toMatchObject({ entry: 'StartCountingRounds', reachedEnd: true });
     expect(detail.path.current).toBeUndefined();
     // Every move the execution made is an arrow of the drawing, so the page can highlight it.
     const arrows = new Set(graph.edges.map((e) => `${e.from}->${e.to}`));

@@ -119,6 +119,7 @@ export async function startProvision(
   return startExecution(sfn, stack.provisionArn, name, { ref, generation });
 }
 
+/** Starts what the webhook would start for the instance's deletion, named by its deletionTimestamp (read back). */
 export async function startDeprovision(
   stack: LocalStack,
   sfn: SFNClient,
@@ -126,7 +127,11 @@ export async function startDeprovision(
   cluster = LOCAL_CLUSTER_ID,
 ) {
   const ref = refOf(instance, cluster);
-  return startExecution(sfn, stack.deprovisionArn, executionName({ kind: 'deprovision', ref }), { ref });
+  const current = await new ClusterClient(stack, cluster).get(ref.name, ref.namespace);
+  const deletionTimestamp = instance.metadata.deletionTimestamp ?? current?.metadata.deletionTimestamp;
+  if (deletionTimestamp === undefined) throw new Error(`startDeprovision: ${ref.name} is not being deleted`);
+  const name = executionName({ kind: 'deprovision', ref, deletionTimestamp });
+  return startExecution(sfn, stack.deprovisionArn, name, { ref, deletionTimestamp });
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails with the last value seen. */

@@ -30,7 +30,16 @@ describe('decideIntake', () => {
       change('upsert', makeInstance({ deleting: true })),
       { kind: 'start', work: { kind: 'deprovision' } },
     ],
-    ['a delete while our finalizer is on', change('delete'), { kind: 'start', work: { kind: 'deprovision' } }],
+    [
+      'a delete while our finalizer is on',
+      change('delete', makeInstance({ deleting: true })),
+      { kind: 'start', work: { kind: 'deprovision', deletionTimestamp: expect.any(String) } },
+    ],
+    [
+      'a stray delete for an instance the cluster has not deleted (no deletionTimestamp)',
+      change('delete'),
+      { kind: 'ignore', reason: expect.stringContaining('no deletionTimestamp') },
+    ],
     [
       'a delete while our finalizer is on and a provision job runs',
       change(
@@ -49,7 +58,7 @@ describe('decideIntake', () => {
   });
 
   it("follows the cluster's own finalizer", () => {
-    const instance = makeInstance({ finalizers: ['example.com/ours'] });
+    const instance = makeInstance({ deleting: true, finalizers: ['example.com/ours'] });
     expect(decideIntake(change('delete', instance), NOW, 'example.com/ours')).toMatchObject({ kind: 'start' });
     expect(decideIntake(change('delete', instance), NOW, FINALIZER)).toMatchObject({ kind: 'ignore' });
   });

@@ -15,7 +15,7 @@ import {
   signedEvent,
   watchEventBody,
 } from './support/requests';
-import { type SfnStub, startSfnStub } from './support/sfn-stub';
+import { type SfnStub, type StubStatus, startSfnStub } from './support/sfn-stub';
 
 type Handler = typeof import('../../functions/webhook')['handler'];
 
@@ -87,15 +87,20 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
     ])('%s → 202 deprovision', async (_label, route, body) => {
       const object = fresh({ deleting: true });
       const uid = object.metadata.uid as string;
+      const deletionTimestamp = object.metadata.deletionTimestamp as string;
       const response = await invoke(signedEvent(EAST.id, route, body(object), SECRET));
       expect(response.statusCode).toBe(202);
       expect(response.json).toMatchObject({
         action: 'deprovision',
-        executionName: `deprovision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}`,
+        // The deletion instant in the name: a stray delete naming another instant cannot take this one.
+        executionName: `deprovision-osac-computeinstance-vm-7fk2p-${instanceHash(uid)}-d${Date.parse(deletionTimestamp) / 1000}`,
         duplicate: false,
       });
       expect(sfn.starts).toEqual([
-        expect.objectContaining({ stateMachineArn: DEPROVISION_ARN, input: { ref: expect.objectContaining({ uid }) } }),
+        expect.objectContaining({
+          stateMachineArn: DEPROVISION_ARN,
+          input: { ref: expect.objectContaining({ uid }), deletionTimestamp },
+        }),
       ]);
     });
 
@@ -119,6 +124,18 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
         /is not on the object/,
       ],
       [
+        'a stray DELETED event for an instance the cluster has not deleted',
+        'events',
+        () => watchEventBody('DELETED', fresh()),
+        /no deletionTimestamp/,
+      ],
+      [
+        'a stray EDA delete for a live instance',
+        'delete-compute-instance',
+        () => JSON.stringify(fresh()),
+        /no deletionTimestamp/,
+      ],
+      [
         'the EDA create route for an unmanaged instance',
         'create-compute-instance',
         () => JSON.stringify(fresh({ managementState: 'unmanaged' })),
@@ -138,6 +155,62 @@ describe('the webhook handler (real handler, Step Functions stubbed)', () => {
     const second = await invoke(event);
     expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
     expect(second.json).toEqual({ ...first.json, duplicate: true });
+  });
+
+  describe('an event for work whose last execution failed', () => {
+    it('starts the next retry instead of answering "already started" while nothing runs', async () => {
+      const deleting = fresh({ deleting: true });
+      const event = signedEvent(EAST.id, 'events', watchEventBody('MODIFIED', deleting), SECRET);
+      const first = await invoke(event);
+      expect(first.statusCode).toBe(202);
+      const firstName = (first.json as { executionName: string }).executionName;
+      // The cancel-wait died (history limit, outage): before, the next event answered 202 duplicate, nothing ran.
+      sfn.end(firstName, 'FAILED');
+      const second = await invoke(event);
+      expect(second.statusCode).toBe(202);
+      expect(second.json).toMatchObject({ action: 'deprovision', executionName: `${firstName}-r1`, duplicate: false });
+      // While that retry runs, a repeat is the duplicate it is.
+      const third = await invoke(event);
+      expect(third.json).toMatchObject({ executionName: `${firstName}-r1`, duplicate: true });
+      expect(sfn.starts.map((s) => s.name)).toEqual([firstName, firstName, `${firstName}-r1`, firstName]);
+    });
+
+    it.each<[string, StubStatus]>([
+      ['timed out', 'TIMED_OUT'],
+      ['aborted', 'ABORTED'],
+    ])('also when it %s', async (_label, status) => {
+      const event = signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh({ generation: 7 })), SECRET);
+      const first = await invoke(event);
+      const firstName = (first.json as { executionName: string }).executionName;
+      sfn.end(firstName, status);
+      expect((await invoke(event)).json).toMatchObject({ executionName: `${firstName}-r1`, duplicate: false });
+    });
+
+    it('a late event for work whose execution succeeded is the duplicate it is (the reconciler judges the rest)', async () => {
+      const event = signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh({ generation: 9 })), SECRET);
+      const first = await invoke(event);
+      sfn.end((first.json as { executionName: string }).executionName, 'SUCCEEDED');
+      expect((await invoke(event)).json).toEqual({ ...first.json, duplicate: true });
+    });
+
+    it('leaves stalled work to the backoff the reconciler is waiting out, and says when', async () => {
+      const event = signedEvent(EAST.id, 'events', watchEventBody('ADDED', fresh({ generation: 8 })), SECRET);
+      let name = ((await invoke(event)).json as { executionName: string }).executionName;
+      const base = name;
+      // Retried at once twice; after the third failure the work is stalled and waits out a backoff.
+      for (let retry = 1; retry <= 2; retry++) {
+        sfn.end(name, 'FAILED');
+        name = ((await invoke(event)).json as { executionName: string }).executionName;
+        expect(name).toBe(`${base}-r${retry}`);
+      }
+      sfn.end(name, 'FAILED');
+      const response = await invoke(event);
+      expect(response.statusCode).toBe(200);
+      expect(response.json).toEqual({
+        action: 'ignored',
+        reason: expect.stringMatching(/3 executions of this provision ended .* starts retry 3 at /),
+      });
+    });
   });
 
   it('accepts the second secret while it is being rotated', async () => {

@@ -1,6 +1,15 @@
 import type { ComputeInstance } from '../../lib/computeinstance';
+import { startWorkflow } from '../../lib/workflow/start';
 import { LOCAL_CLUSTER_ID, type LocalStack, startLocalStack } from '../../local/stack';
-import { ClusterClient, deletionInvariants, NAMESPACE, waitForStatus, waitUntilGone } from '../e2e/harness';
+import {
+  ClusterClient,
+  deletionInvariants,
+  NAMESPACE,
+  refOf as refOfInstance,
+  sfnClient as sfnClientOf,
+  waitForStatus,
+  waitUntilGone,
+} from '../e2e/harness';
 import { bodyOf, lambdaContext, type Route, signedEvent, watchEventBody } from './support/requests';
 
 type Handler = typeof import('../../functions/webhook')['handler'];
@@ -28,6 +37,7 @@ describe('the webhook on the local stack (real engine, simulated API server and 
     return { status: response.statusCode, body: bodyOf(response) };
   }
   const event = (type: string, object: ComputeInstance) => watchEventBody(type, object);
+  const machinesOf = (s: LocalStack) => ({ provisionArn: s.provisionArn, deprovisionArn: s.deprovisionArn });
   const executionsFor = (kind: 'provision' | 'deprovision', name: string) =>
     stack.sfn.executions().filter((e) => e.name.startsWith(`${kind}-${NAMESPACE}-${name}-`));
   const provisionJobs = (i: ComputeInstance) =>
@@ -78,6 +88,58 @@ describe('the webhook on the local stack (real engine, simulated API server and 
     expect(provisionJobs(provisioned as ComputeInstance).map((j) => j.state)).toEqual(['Succeeded']);
     expect(executionsFor('provision', 'vm-hook')).toHaveLength(1);
     expect(stack.aap.world.jobs().filter((j) => j.vmKey === `${NAMESPACE}/vm-hook`)).toHaveLength(1);
+  });
+
+  it('a stray delete for a live instance starts nothing and cannot take the name the real deletion needs', async () => {
+    const created = await cluster.create('vm-stray');
+    expect(await settledArn(await send('events', event('ADDED', created)))).toBe('SUCCEEDED');
+    const live = (await cluster.get('vm-stray')) as ComputeInstance;
+
+    // A replayed or forged DELETED event, or a bearer-mode delete, for an instance the cluster has not deleted.
+    for (const stray of [
+      await send('events', event('DELETED', live)),
+      await send('delete-compute-instance', JSON.stringify(live)),
+    ]) {
+      expect(stray).toEqual({
+        status: 200,
+        body: { action: 'ignored', reason: expect.stringMatching(/no deletionTimestamp/) },
+      });
+    }
+    expect(executionsFor('deprovision', 'vm-stray')).toEqual([]);
+
+    // Signed, with an invented deletion instant: its execution serves that instant only, and finds nothing to do.
+    const invented = { ...live, metadata: { ...live.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    const forged = await send('events', event('DELETED', invented));
+    expect(forged).toMatchObject({ status: 202, body: { action: 'deprovision' } });
+    expect(await settledArn(forged)).toBe('SUCCEEDED');
+    expect((await cluster.get('vm-stray'))?.metadata.finalizers).toContain('osac.openshift.io/computeinstance');
+
+    // The real deletion gets its own name at once, and completes.
+    await cluster.delete('vm-stray');
+    const deleting = (await cluster.get('vm-stray')) as ComputeInstance;
+    // The invented instant, run again now that the instance is really being deleted: it serves only its own.
+    const again = await startWorkflow(
+      sfnClientOf(stack),
+      machinesOf(stack),
+      refOfInstance(live),
+      {
+        kind: 'deprovision',
+        deletionTimestamp: '2026-01-01T00:00:00Z',
+        reason: 'test',
+      },
+      1,
+    );
+    const servedOther = await stack.sfn.settled(again.executionArn);
+    expect(servedOther.status).toBe('SUCCEEDED');
+    expect(JSON.parse(servedOther.output ?? '{}').decision.reason).toMatch(
+      /serves the deletion of 2026-01-01T00:00:00Z/,
+    );
+    const real = await send('events', event('MODIFIED', deleting));
+    expect(real).toMatchObject({ status: 202, body: { action: 'deprovision', duplicate: false } });
+    expect(real.body.executionName).not.toBe(forged.body.executionName);
+    expect(await settledArn(real)).toBe('SUCCEEDED');
+    await waitUntilGone(cluster, 'vm-stray');
+    expect(deletionInvariants(stack, 'vm-stray')).toMatchObject({ deprovisionJobs: 1, violations: [], vmsLeft: 0 });
   });
 
   it('the EDA delete route deprovisions, and the object goes with nothing left behind', async () => {

@@ -2,6 +2,7 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import { desiredConfigVersion } from '../../lib/computeinstance';
 import { type IntakeContext, processWebhook, type WebhookRequest } from '../../lib/intake';
 import { ClusterConfig as ClusterConfigSchema, ClusterRegistryError } from '../../lib/k8s/clusters';
+import { parseReconcileLimits } from '../../lib/reconcile';
 import { baseSpec, job, MINUTE, minutesAgo, NOW } from '../computeinstance/fixtures';
 import { instance, signatureHeaders, watchEventBody } from './support/requests';
 
@@ -42,6 +43,7 @@ function context(overrides: Partial<IntakeContext> = {}): IntakeContext {
     clusters: { get: async (id) => (id === cluster.id ? cluster : undefined) },
     sfn: recordingSfn([]),
     machines,
+    retryLimits: parseReconcileLimits(),
     now: () => new Date(),
     decisionNow: () => NOW,
     ...overrides,

@@ -537,6 +537,18 @@ describe('alarms', () => {
     });
     expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
   });
+
+  it('alarms when the reconciler reports stalled work (retried, never given up, but needing a look)', () => {
+    const alarm = alarms().find(
+      (a) => a.Namespace === 'CloudkitProvisioner' && a.MetricName === 'ReconcileStalledWork',
+    );
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'service', Value: 'cloudkit-provisioner' }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+  });
 });
 
 describe('secrets', () => {

@@ -150,6 +150,51 @@ describe('the reconciler on the local stack', () => {
     ).toHaveLength(1);
   });
 
+  it('never gives up a deletion whose executions keep dying: Stalled on the object, then done once AAP lets go', async () => {
+    await settleAll();
+    // A provision job hung in AAP, then the deletion.
+    stack.aap.setFaults({ hangJobs: { templateName: CREATE_TEMPLATE } });
+    const created = await cluster.create('vm-stalled');
+    await startProvision(stack, sfn, created);
+    await waitForStatus(
+      cluster,
+      'vm-stalled',
+      (i) => provisionJobs(i).some((j) => j.jobID !== '' && j.state === 'Running'),
+      'the provision job to run',
+    );
+    await cluster.delete('vm-stalled');
+
+    // Three deprovision executions die in turn (as the cancel-wait did at the history limit): each run starts the next.
+    const deprovisions = () =>
+      stack.sfn.executions().filter((e) => e.name.startsWith('deprovision-osac-computeinstance-vm-stalled-'));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await runHandler();
+      const live = deprovisions().filter((e) => e.status === 'RUNNING');
+      expect(live).toHaveLength(1);
+      await sfn.send(new StopExecutionCommand({ executionArn: live[0]?.executionArn, error: 'Test', cause: 'died' }));
+      await stack.sfn.settled(live[0]?.executionArn as string);
+    }
+    const stalled = await runHandler();
+    // Stalled from the fourth attempt on; whether retry 3 waits depends on the stop times the local engine reports
+    // (its executions keep their own fast clocks), which the table tests of nextProbe pin down.
+    expect(stalled).toMatchObject({ stalled: 1, errors: 0 });
+    expect((await cluster.get('vm-stalled'))?.status?.conditions).toContainEqual(
+      expect.objectContaining({ type: 'Stalled', status: 'True', reason: 'ExecutionsFailing' }),
+    );
+
+    // AAP lets the job go. Within the backoff (2 min simulated) a run starts the next retry, which finishes the work.
+    stack.aap.setFaults({});
+    await eventually(
+      async () => {
+        await runHandler();
+        return (await cluster.get('vm-stalled')) === undefined ? true : undefined;
+      },
+      { what: 'the stalled deletion to complete', timeoutMs: 60_000, intervalMs: 300 },
+    );
+    expect(deprovisions().map((e) => e.name.replace(/^.*-d\d+/, ''))).toEqual(['', '-r1', '-r2', '-r3']);
+    expect(deletionInvariants(stack, 'vm-stalled')).toMatchObject({ violations: [], vmsLeft: 0 });
+  });
+
   it('counts an unreachable second cluster and still reconciles the first', async () => {
     await settleAll();
     const settings = loadSettings();

@@ -1,8 +1,8 @@
 import { desiredConfigVersion } from '../../lib/computeinstance';
 import type { ClusterConfig, ComputeInstanceStore } from '../../lib/k8s';
-import { type ReconcileContext, type ReconcileLimitsInput, reconcile } from '../../lib/reconcile';
+import { type ReconcileContext, type ReconcileLimitsInput, reconcile, reportMetrics } from '../../lib/reconcile';
 import { executionName, type InstanceRef } from '../../lib/sfn';
-import { baseSpec, job, makeInstance, NOW } from '../computeinstance/fixtures';
+import { baseSpec, job, makeInstance, minutesAgo, NOW } from '../computeinstance/fixtures';
 import { cluster, FakeAap, MemoryStore, named, registryOf } from './support/fakes';
 import { type SfnStub, startSfnStub } from './support/sfn-stub';
 
@@ -21,7 +21,8 @@ const refOf = (clusterId: string, name: string, namespace = NS): InstanceRef => 
 });
 const provisionName = (ref: InstanceRef, retry = 0, generation = 1) =>
   executionName({ kind: 'provision', ref, generation, retry });
-const deprovisionName = (ref: InstanceRef, retry = 0) => executionName({ kind: 'deprovision', ref, retry });
+const deprovisionName = (ref: InstanceRef, retry = 0) =>
+  executionName({ kind: 'deprovision', ref, deletionTimestamp: minutesAgo(1), retry });
 
 const fresh = (name: string) => named(makeInstance(), name);
 const runningJob = (name: string, jobID: number) =>
@@ -86,6 +87,7 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
       restarted: 1,
       alreadyRunning: 2,
       ignored: 3,
+      stalled: 0,
       errors: 0,
       invalid: 0,
       aapCalls: 1,
@@ -104,7 +106,7 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
         {
           stateMachineArn: machines.deprovisionArn,
           name: deprovisionName(refOf('east', 'vm-deleted')),
-          input: { ref: refOf('east', 'vm-deleted') },
+          input: { ref: refOf('east', 'vm-deleted'), deletionTimestamp: minutesAgo(1) },
         },
         {
           stateMachineArn: machines.provisionArn,
@@ -130,7 +132,7 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
       const lines: Array<{ level: string; message: string; attributes: Record<string, unknown> }> = [];
       const at = (level: string) => (message: string, attributes: Record<string, unknown>) =>
         lines.push({ level, message, attributes });
-      return { lines, logger: { debug: at('debug'), info: at('info'), error: at('error') } };
+      return { lines, logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } };
     }
 
     it('are counted as invalid and as errors, logged with the object, and told so by a condition', async () => {
@@ -285,13 +287,62 @@ describe('reconcile (in-memory clusters, AAP stand-in, Step Functions stub)', ()
     expect(report).toMatchObject({ errors: 2, aapCalls: 1, started: { provision: 1 } });
   });
 
-  it('gives up with an error once every allowed retry has ended', async () => {
-    const ref = refOf('east', 'vm-doomed');
-    for (const retry of [0, 1, 2]) stub.setStatus(provisionName(ref, retry), 'FAILED');
-    const store = new MemoryStore([fresh('vm-doomed')]);
-    const report = await reconcile(contextFor([[cluster('east'), store]], new FakeAap(), { maxRetries: 2 }));
-    expect(report).toMatchObject({ errors: 1, restarted: 0, started: { provision: 0 } });
-    expect(stub.calls().StartExecution).toBeUndefined();
+  describe('never gives up: work whose executions keep failing', () => {
+    const minutesFromNow = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000);
+    const stalledOf = (store: MemoryStore, name: string) =>
+      store.instance(name)?.status?.conditions?.find((c) => c.type === 'Stalled');
+
+    it('is stalled after 3 failed executions: marked, counted, retried after the backoff, cleared when done', async () => {
+      const deleting = named(makeInstance({ deleting: true }), 'vm-stuck');
+      const ref = refOf('east', 'vm-stuck');
+      // Three deprovision executions failed, 10 min apart (an AAP outage): the next waits 20 min after the last.
+      [-25, -15, -5].forEach((stoppedMin, retry) => {
+        stub.setStatus(deprovisionName(ref, retry), 'FAILED', minutesFromNow(stoppedMin));
+      });
+      const store = new MemoryStore([deleting]);
+
+      const waiting = await reconcile(contextFor([[cluster('east'), store]]));
+      expect(waiting).toMatchObject({ stalled: 1, errors: 0, restarted: 0, started: { deprovision: 0 } });
+      expect(stub.calls().StartExecution).toBeUndefined();
+      expect(stalledOf(store, 'vm-stuck')).toMatchObject({
+        status: 'True',
+        reason: 'ExecutionsFailing',
+        message: expect.stringContaining(`retry 3 starts at ${minutesFromNow(15).toISOString()}`),
+      });
+
+      // 15 minutes on, the backoff has passed: retry 3 starts, still reported as stalled.
+      const due = await reconcile({ ...contextFor([[cluster('east'), store]]), now: minutesFromNow(15) });
+      expect(due).toMatchObject({ stalled: 1, restarted: 1, errors: 0 });
+      expect(stub.started().map((s) => s.name)).toEqual([deprovisionName(ref, 3)]);
+      expect(reportMetrics(due)).toContainEqual({ name: 'ReconcileStalledWork', value: 1 });
+
+      // Once nothing is needed any more (here: the object's deprovision succeeded), the condition clears.
+      const done = named(
+        makeInstance({
+          deleting: true,
+          finalizers: [],
+          status: { conditions: store.instance('vm-stuck')?.status?.conditions },
+        }),
+        'vm-stuck',
+      );
+      const cleared = new MemoryStore([done]);
+      const after = await reconcile({ ...contextFor([[cluster('east'), cleared]]), now: minutesFromNow(30) });
+      expect(after).toMatchObject({ stalled: 0, errors: 0 });
+      expect(stalledOf(cleared, 'vm-stuck')).toMatchObject({ status: 'False', reason: 'Recovered' });
+    });
+
+    it('keeps retrying a deletion that failed a hundred times, an hour apart', async () => {
+      const ref = refOf('east', 'vm-week');
+      for (let retry = 0; retry < 100; retry++) {
+        stub.setStatus(deprovisionName(ref, retry), 'FAILED', minutesFromNow(-61 - (99 - retry) * 60));
+      }
+      const store = new MemoryStore([named(makeInstance({ deleting: true }), 'vm-week')]);
+      const report = await reconcile(contextFor([[cluster('east'), store]]));
+      expect(report).toMatchObject({ stalled: 1, restarted: 1, errors: 0 });
+      expect(stub.started().map((s) => s.name)).toEqual([deprovisionName(ref, 100)]);
+      // Found by doubling and halving: a handful of describes, not one per retry.
+      expect(stub.calls().DescribeExecution).toBeLessThanOrEqual(20);
+    });
   });
 
   it('refuses invalid limits, naming them', async () => {

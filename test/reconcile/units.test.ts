@@ -14,25 +14,30 @@ import { resetWorkflowContext } from '../../lib/workflow/context';
 
 describe('reconcile settings', () => {
   it('defaults to 8 in flight, 100 starts, 20 retries and pages of 500', () => {
-    expect(loadReconcileLimits({})).toEqual({ concurrency: 8, maxStarts: 100, maxRetries: 20, pageSize: 500 });
-    expect(parseReconcileLimits()).toMatchObject({ concurrency: 8, maxStarts: 100, maxRetries: 20, pageSize: 500 });
+    expect(loadReconcileLimits({})).toEqual({ concurrency: 8, maxStarts: 100, stalledAfterRetries: 3, pageSize: 500 });
+    expect(parseReconcileLimits()).toMatchObject({
+      concurrency: 8,
+      maxStarts: 100,
+      stalledAfterRetries: 3,
+      pageSize: 500,
+    });
   });
 
   it('reads RECONCILE_* variables', () => {
     const env = {
       RECONCILE_CONCURRENCY: '4',
       RECONCILE_MAX_STARTS: '0',
-      RECONCILE_MAX_RETRIES: '5',
+      RECONCILE_STALLED_AFTER_RETRIES: '5',
       RECONCILE_PAGE_SIZE: '250',
     };
-    expect(loadReconcileLimits(env)).toEqual({ concurrency: 4, maxStarts: 0, maxRetries: 5, pageSize: 250 });
+    expect(loadReconcileLimits(env)).toEqual({ concurrency: 4, maxStarts: 0, stalledAfterRetries: 5, pageSize: 250 });
   });
 
   it.each([
     ['RECONCILE_CONCURRENCY', '0'],
     ['RECONCILE_CONCURRENCY', '1.5'],
     ['RECONCILE_MAX_STARTS', 'many'],
-    ['RECONCILE_MAX_RETRIES', '-1'],
+    ['RECONCILE_STALLED_AFTER_RETRIES', '-1'],
     ['RECONCILE_PAGE_SIZE', '100000'],
   ])('names a bad %s (%s)', (name, value) => {
     expect(() => loadReconcileLimits({ [name]: value })).toThrow(InvalidReconcileSettings);
@@ -64,6 +69,7 @@ describe('report metrics', () => {
       ReconcileIgnored: 0,
       ReconcileErrors: 0,
       ReconcileInvalidObjects: 0,
+      ReconcileStalledWork: 0,
       ReconcileAapCalls: 0,
       ReconcileInstances: 0,
       ReconcileClusters: 0,

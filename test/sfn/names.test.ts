@@ -12,8 +12,16 @@ describe('executionName', () => {
     ],
     ['provision retry', { kind: 'provision' as const, ref, generation: 3, retry: 2 }, /-g3-r2$/],
     ['provision continuation', { kind: 'provision' as const, ref, generation: 3, continuation: 4 }, /-g3-c4$/],
-    ['deprovision', { kind: 'deprovision' as const, ref }, /^deprovision-osac-computeinstance-vm-7fk2p-[0-9a-f]{8}$/],
-    ['deprovision retry', { kind: 'deprovision' as const, ref, retry: 1 }, /-[0-9a-f]{8}-r1$/],
+    [
+      'deprovision: the deletion instant in unix seconds',
+      { kind: 'deprovision' as const, ref, deletionTimestamp: '2026-12-07T10:00:00Z' },
+      /^deprovision-osac-computeinstance-vm-7fk2p-[0-9a-f]{8}-d1796637600$/,
+    ],
+    [
+      'deprovision retry',
+      { kind: 'deprovision' as const, ref, deletionTimestamp: '2026-12-07T10:00:00Z', retry: 1 },
+      /-[0-9a-f]{8}-d1796637600-r1$/,
+    ],
   ])('%s', (_label, parts, pattern) => {
     const name = executionName(parts);
     expect(name).toMatch(pattern);
@@ -46,17 +54,47 @@ describe('executionName', () => {
       kind: 'provision',
       ref: long,
       generation: 9_999_999_999,
-      retry: 9999,
+      retry: 999_999,
       continuation: 999_999,
     });
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).toMatch(AWS_NAME);
-    expect(name).toMatch(/-[0-9a-f]{8}-g9999999999-r9999-c999999$/);
+    expect(name).toMatch(/-[0-9a-f]{8}-g9999999999-r999999-c999999$/);
+    const deprovision = executionName({
+      kind: 'deprovision',
+      ref: long,
+      deletionTimestamp: '2286-11-20T17:46:39Z', // 9,999,999,999 s: the last instant with 10 digits
+      retry: 999_999,
+      continuation: 999_999,
+    });
+    expect(deprovision.length).toBeLessThanOrEqual(80);
+    expect(deprovision).toMatch(/-[0-9a-f]{8}-d9999999999-r999999-c999999$/);
+  });
+
+  it.each([
+    ['a retry past its room', { kind: 'provision' as const, ref, generation: 1, retry: 1_000_000 }, /retry/],
+    ['a negative retry', { kind: 'provision' as const, ref, generation: 1, retry: -1 }, /retry/],
+    ['a generation past its room', { kind: 'provision' as const, ref, generation: 10_000_000_000 }, /generation/],
+    ['a continuation past its room', { kind: 'provision' as const, ref, generation: 1, continuation: 1e6 }, /contin/],
+    ['a deprovision without its deletion', { kind: 'deprovision' as const, ref }, /deletionTimestamp/],
+    ['a deletion instant that is no time', { kind: 'deprovision' as const, ref, deletionTimestamp: 'soon' }, /time/],
+  ])('refuses %s rather than overflow 80 characters', (_label, parts, message) => {
+    expect(() => executionName(parts)).toThrow(message);
+  });
+
+  it('gives each deletion of an instance its own deprovision name, so a stray one cannot take the real one', () => {
+    const stray = executionName({ kind: 'deprovision', ref, deletionTimestamp: '2026-12-07T10:00:00Z' });
+    const real = executionName({ kind: 'deprovision', ref, deletionTimestamp: '2026-12-07T10:05:00Z' });
+    expect(stray).not.toBe(real);
+    // The same instant written another way is the same deletion.
+    expect(executionName({ kind: 'deprovision', ref, deletionTimestamp: '2026-12-07T10:05:00.000Z' })).toBe(real);
   });
 
   it('replaces characters Step Functions does not allow', () => {
     const odd: InstanceRef = { cluster: 'c', namespace: 'ns', name: 'a b:c/d', uid: 'u' };
-    expect(executionName({ kind: 'deprovision', ref: odd })).toMatch(AWS_NAME);
+    expect(executionName({ kind: 'deprovision', ref: odd, deletionTimestamp: '2026-12-07T10:00:00Z' })).toMatch(
+      AWS_NAME,
+    );
   });
 
   it('refuses a provision name without a generation', () => {
@@ -70,7 +108,8 @@ describe('executionName', () => {
         true,
       );
     }
-    expect(executionName({ kind: 'deprovision', ref }).startsWith(prefix)).toBe(false);
+    const deprovision = executionName({ kind: 'deprovision', ref, deletionTimestamp: '2026-12-07T10:00:00Z' });
+    expect(deprovision.startsWith(prefix)).toBe(false);
   });
 });
 

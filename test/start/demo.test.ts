@@ -33,7 +33,7 @@ describe('npm start -- --demo', () => {
       expect(finished).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(output).toMatch(/instance osac-computeinstance\/demo-web: phase Starting → Running/);
       expect(output).toMatch(/execution provision-osac-computeinstance-demo-web-\w+-g1 SUCCEEDED/);
-      expect(output).toMatch(/execution deprovision-osac-computeinstance-demo-db-\w+ SUCCEEDED/);
+      expect(output).toMatch(/execution deprovision-osac-computeinstance-demo-db-[\w-]+ SUCCEEDED/);
       expect(output).not.toContain('\x1b[');
 
       const summary = output.slice(output.indexOf('\nSummary\n'));

@@ -42,7 +42,11 @@ describe('workflowToStart', () => {
       { kind: 'provision', generation: 2 },
     ],
     ['an unmanaged instance', makeInstance({ managementState: 'unmanaged' }), { kind: 'none' }],
-    ['a deletion', makeInstance({ deleting: true }), { kind: 'deprovision', reason: 'being deleted' }],
+    [
+      'a deletion',
+      makeInstance({ deleting: true }),
+      { kind: 'deprovision', deletionTimestamp: expect.any(String), reason: 'being deleted' },
+    ],
     [
       'a deletion while the provision job runs (it is cancelled by the deprovision workflow)',
       makeInstance({ deleting: true, jobs: [job('provision', 'Running', { configVersion: applied })] }),

@@ -7,13 +7,18 @@ export interface StartCall {
   input: unknown;
 }
 
+export type StubStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
 /**
  * A Step Functions endpoint (AWS JSON 1.0) that records every StartExecution. Like the service, a name already
- * used is refused with ExecutionAlreadyExists; `unavailable` answers 503 to stand in for an outage.
+ * used is refused with ExecutionAlreadyExists; DescribeExecution answers RUNNING for a started name unless the test
+ * ended it (`end`), ExecutionDoesNotExist otherwise; `unavailable` answers 503 to stand in for an outage.
  */
 export interface SfnStub {
   endpoint: string;
   starts: StartCall[];
+  /** Ends a started execution (by name) with this status, `stoppedAt` now unless given. */
+  end(name: string, status: StubStatus, stoppedAt?: Date): void;
   /** Every request, whatever its operation. */
   requests(): number;
   setUnavailable(unavailable: boolean): void;
@@ -34,6 +39,7 @@ async function readJson(request: IncomingMessage): Promise<Record<string, unknow
 export async function startSfnStub(): Promise<SfnStub> {
   const starts: StartCall[] = [];
   const used = new Set<string>();
+  const ended = new Map<string, { status: StubStatus; stoppedAt: Date }>();
   let requests = 0;
   let unavailable = false;
   const server = createServer((request, response) => {
@@ -41,6 +47,24 @@ export async function startSfnStub(): Promise<SfnStub> {
     void (async () => {
       const body = await readJson(request);
       if (unavailable) return send(response, 503, { __type: 'ServiceUnavailable', message: 'stub is down' });
+      if (request.headers['x-amz-target'] === 'AWSStepFunctions.DescribeExecution') {
+        const executionArn = String(body.executionArn);
+        const name = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+        if (!used.has(executionArn)) {
+          return send(response, 400, {
+            __type: 'ExecutionDoesNotExist',
+            message: `Execution Does Not Exist: '${executionArn}'`,
+          });
+        }
+        const end = ended.get(name);
+        return send(response, 200, {
+          executionArn,
+          name,
+          status: end?.status ?? 'RUNNING',
+          startDate: 0,
+          ...(end === undefined ? {} : { stopDate: end.stoppedAt.getTime() / 1000 }),
+        });
+      }
       if (request.headers['x-amz-target'] !== 'AWSStepFunctions.StartExecution') {
         return send(response, 400, { __type: 'UnknownOperationException', message: 'not stubbed' });
       }
@@ -66,6 +90,9 @@ export async function startSfnStub(): Promise<SfnStub> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     starts,
+    end: (name, status, stoppedAt = new Date()) => {
+      ended.set(name, { status, stoppedAt });
+    },
     requests: () => requests,
     setUnavailable: (value) => {
       unavailable = value;

@@ -1,5 +1,5 @@
 import type { AapJob } from '../../../lib/aap';
-import type { ComputeInstance } from '../../../lib/computeinstance';
+import { applyStatusPatch, type ComputeInstance, type StatusPatch } from '../../../lib/computeinstance';
 import { isTerminalJobState, type JobState } from '../../../lib/domain/job-state';
 import {
   ClusterConfig,
@@ -11,6 +11,8 @@ import {
   type InvalidListItem,
   type ListOptions,
   type ListPage,
+  type StatusMutation,
+  type WriteResult,
 } from '../../../lib/k8s';
 
 /** A parsed cluster entry; the server is never contacted by the in-memory store. */
@@ -71,8 +73,21 @@ export class MemoryStore implements ComputeInstanceStore {
   get(): never {
     throw new Error('the reconciler must not read single instances');
   }
-  updateStatus(): never {
-    throw new Error('the reconciler must not write status');
+  /** The reconciler writes only its `Stalled` condition; applied in memory, like the API server's merge. */
+  readonly statusWrites: StatusPatch[] = [];
+  async updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation): Promise<WriteResult> {
+    const index = this.instances.findIndex((i) => i.metadata.name === ref.name && i.metadata.uid === ref.uid);
+    const current = this.instances[index];
+    if (current === undefined) throw new Error(`no instance ${ref.namespace}/${ref.name}`);
+    const patch = mutate(current);
+    if (patch === undefined) return { instance: current, changed: false };
+    this.statusWrites.push(patch);
+    const updated = applyStatusPatch(current, patch);
+    this.instances[index] = updated;
+    return { instance: updated, changed: true };
+  }
+  instance(name: string): ComputeInstance | undefined {
+    return this.instances.find((i) => i.metadata.name === name);
   }
   addFinalizer(): never {
     throw new Error('the reconciler must not touch finalizers');

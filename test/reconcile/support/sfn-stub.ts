@@ -22,7 +22,7 @@ export interface SfnStub {
   /** A real SDK client pointed at the stub. */
   client(): SFNClient;
   /** Sets what DescribeExecution answers for an execution name (any state machine); undefined removes it. */
-  setStatus(name: string, status: StubStatus | undefined): void;
+  setStatus(name: string, status: StubStatus | undefined, stoppedAt?: Date): void;
   /** Answers DescribeExecution for names nobody set (default: absent); e.g. RUNNING for a share of them. */
   setFallback(fallback: (name: string) => StubStatus | undefined): void;
   /** Called after each DescribeExecution is answered, e.g. to let a "webhook" start that name right then. */
@@ -44,6 +44,7 @@ function nameOf(executionArn: string): string {
 
 export async function startSfnStub(): Promise<SfnStub> {
   const statuses = new Map<string, StubStatus>();
+  const stopDates = new Map<string, Date>();
   let fallback: (name: string) => StubStatus | undefined = () => undefined;
   let describeListener: ((name: string) => void) | undefined;
   let counts: Record<string, number> = {};
@@ -76,6 +77,7 @@ export async function startSfnStub(): Promise<SfnStub> {
           name,
           status,
           startDate: Date.now() / 1000,
+          ...(stopDates.has(name) ? { stopDate: (stopDates.get(name) as Date).getTime() / 1000 } : {}),
         });
       describeListener?.(name);
       return;
@@ -120,9 +122,11 @@ export async function startSfnStub(): Promise<SfnStub> {
       clients.push(client);
       return client;
     },
-    setStatus(name, status) {
+    setStatus(name, status, stoppedAt) {
       if (status === undefined) statuses.delete(name);
       else statuses.set(name, status);
+      if (stoppedAt === undefined) stopDates.delete(name);
+      else stopDates.set(name, stoppedAt);
     },
     setFallback(next) {
       fallback = next;
@@ -134,6 +138,7 @@ export async function startSfnStub(): Promise<SfnStub> {
     started: () => [...started],
     reset() {
       statuses.clear();
+      stopDates.clear();
       fallback = () => undefined;
       describeListener = undefined;
       counts = {};
