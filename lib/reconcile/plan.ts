@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { backoffAfterFailures, type ComputeInstance, instantMs, isBeingDeleted, nextAction } from '../computeinstance';
+import { backoffAfterFailures, type ComputeInstance, instantMs, nextAction } from '../computeinstance';
 import type { JobState, JobType } from '../domain/job-state';
 import { executionName, type InstanceRef, MAX_RETRY } from '../sfn';
 import { workflowToStart } from '../workflow/start';
@@ -12,6 +12,12 @@ import { workflowToStart } from '../workflow/start';
 
 /** The work an execution does for one instance; with the instance's ref it fixes the execution names. */
 export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision'; deletionTimestamp: string };
+
+/** Whether two needs call for the same execution (the same spec generation, or the same deletion). */
+export function sameWork(a: Work, b: Work): boolean {
+  if (a.kind === 'provision') return b.kind === 'provision' && a.generation === b.generation;
+  return b.kind === 'deprovision' && a.deletionTimestamp === b.deletionTimestamp;
+}
 
 export type InstanceNeed =
   /** An execution doing `work` must be running: describe the expected names, start one when none runs. */

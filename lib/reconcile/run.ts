@@ -19,8 +19,10 @@ import {
   type InstanceNeed,
   type JobObservation,
   nextProbe,
+  type PlanOptions,
   type PreviousAttempt,
   planInstance,
+  sameWork,
   type Work,
 } from './plan';
 import { emptyReport, type ReconcileReport } from './report';
@@ -94,6 +96,8 @@ class ReconcileRun {
   /** Instances that carry `Stalled=True` while needing nothing now: the condition is cleared. */
   private readonly recovered: Array<{ ref: InstanceRef; instance: ComputeInstance }> = [];
   private readonly stores = new Map<string, ComputeInstanceStore>();
+  /** How each listed cluster's instances are planned (its finalizer), to plan a fresh read the same way. */
+  private readonly clusters = new Map<string, PlanOptions>();
   private startsLeft: number;
 
   constructor(
@@ -202,10 +206,7 @@ class ReconcileRun {
   private plan(cluster: ClusterCredentials, instance: ComputeInstance): void {
     this.report.instances++;
     try {
-      const need = planInstance(instance, this.ctx.now, {
-        finalizer: cluster.finalizer,
-        launchIntentTtlMs: this.limits.launchIntentTtlMs,
-      });
+      const need = planInstance(instance, this.ctx.now, this.planOptions(cluster));
       if (need.need === 'nothing') {
         this.report.ignored++;
         if (findCondition(instance.status?.conditions, STALLED_CONDITION)?.status === 'True') {
@@ -295,6 +296,9 @@ class ReconcileRun {
             await this.stalled(ref, need, step.retry, step.previous, step.dueAt);
             return;
           case 'start':
+            // An execution that SUCCEEDED and yet left the work needed may have ended after our list was read (it
+            // removed the finalizer a moment ago): decide on a fresh read before starting another.
+            if (step.previous?.status === 'SUCCEEDED' && !(await this.stillNeeded(ref, need))) return;
             if (step.stalled) await this.stalled(ref, need, step.retry, step.previous as PreviousAttempt, this.ctx.now);
             await this.start(ref, need, step.retry, step.previous);
             return;
@@ -345,6 +349,25 @@ class ReconcileRun {
       this.report.errors++;
       this.log.error('the Stalled condition could not be written', { ...where(ref), error: describeError(error) });
     }
+  }
+
+  private planOptions(cluster: ClusterCredentials): PlanOptions {
+    const options = { finalizer: cluster.finalizer, launchIntentTtlMs: this.limits.launchIntentTtlMs };
+    this.clusters.set(cluster.id, options);
+    return options;
+  }
+
+  /** Whether a fresh read of the instance still needs the very work the list called for. */
+  private async stillNeeded(ref: InstanceRef, need: ExecutionNeed): Promise<boolean> {
+    const store = this.stores.get(ref.cluster);
+    if (store === undefined) return true;
+    const fresh = await store.get({ namespace: ref.namespace, name: ref.name, uid: ref.uid });
+    const options = this.clusters.get(ref.cluster);
+    const now = fresh === undefined || options === undefined ? undefined : planInstance(fresh, this.ctx.now, options);
+    if (now?.need === 'execution' && sameWork(now.work, need.work)) return true;
+    this.report.ignored++;
+    this.log.debug('the work was done after the list was read; nothing to start', where(ref));
+    return false;
   }
 
   private machineFor(work: Work): string {

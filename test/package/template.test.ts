@@ -67,8 +67,13 @@ const FUNCTIONS: ExpectedFunction[] = [
     timeout: 10,
     aap: false,
     errorsThreshold: 1,
-    // The webhook secret only (never the API credentials), and starting executions: nothing it does not use.
-    grants: [...readWebhooks, ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE])],
+    // The webhook secret only (never the API credentials), starting executions, and asking whether the execution
+    // under a taken name still runs (a failed one gets the next retry): nothing it does not use.
+    grants: [
+      ...readWebhooks,
+      ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
+      ...grant(['states:DescribeExecution'], [PROVISION_EXECUTIONS, DEPROVISION_EXECUTIONS]),
+    ],
   },
   {
     key: 'reconcile',
