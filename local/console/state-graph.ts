@@ -111,7 +111,7 @@ export function layoutGraph(definition: unknown): GraphLayout {
   graph.setGraph({ rankdir: 'TB', ranksep: LAYER_GAP, nodesep: NODE_GAP, edgesep: EDGE_GAP });
   for (const box of boxes) graph.setNode(box.id, { width: box.width, height: box.height });
   transitions.forEach((t, index) => {
-    // Self-loops are drawn beside their box, below; dagre's would overlap it.
+    // Self-loops are drawn beside their box (selfLoopPoints); dagre's would cross it.
     if (t.from !== t.to) graph.setEdge(t.from, t.to, {}, `e${index}`);
   });
   layout(graph);
