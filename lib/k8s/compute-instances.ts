@@ -237,17 +237,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
       const body = statusMergePatch(current, changes);
       return {
         send: async () => {
-          const raw = await this.#call(what, () =>
-            this.#mergePatchApi.patchNamespacedCustomObjectStatus({
-              group: GROUP,
-              version: VERSION,
-              plural: PLURAL,
-              namespace: target.namespace,
-              name: target.name,
-              body,
-              fieldManager: this.#fieldManager,
-            }),
-          );
+          const raw = await this.#patchStatus(what, target, body);
           return { instance: this.#parse(raw, what), changed: true };
         },
       };
@@ -316,17 +306,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
         throw new InvalidError(`${what}: the object has no resourceVersion to write against`);
       }
       try {
-        await this.#call(what, () =>
-          this.#mergePatchApi.patchNamespacedCustomObjectStatus({
-            group: GROUP,
-            version: VERSION,
-            plural: PLURAL,
-            namespace: target.namespace,
-            name: target.name,
-            body: { metadata: { resourceVersion }, status: { conditions } },
-            fieldManager: this.#fieldManager,
-          }),
-        );
+        await this.#patchStatus(what, target, { metadata: { resourceVersion }, status: { conditions } });
         return true;
       } catch (error) {
         if (!isStoreError(error, 'Conflict') || attempt >= this.#conflictRetry.attempts) throw error;
@@ -421,6 +401,21 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
    * One request, retried on Transient failures. Retrying writes is safe because every write we send is
    * conditional (resourceVersion or `test` operations): a retry of a write that did land is refused, not doubled.
    */
+  /** A merge patch of the status subresource: the only way this store writes status. */
+  #patchStatus(what: string, target: { namespace: string; name: string }, body: object): Promise<unknown> {
+    return this.#call(what, () =>
+      this.#mergePatchApi.patchNamespacedCustomObjectStatus({
+        group: GROUP,
+        version: VERSION,
+        plural: PLURAL,
+        namespace: target.namespace,
+        name: target.name,
+        body,
+        fieldManager: this.#fieldManager,
+      }),
+    );
+  }
+
   async #call<T>(what: string, request: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
