@@ -4,6 +4,7 @@ import path from 'node:path';
 import { scaledClock } from '../lib/runtime/clock';
 import { resetWorkflowContext } from '../lib/workflow/context';
 import { type AapSimulator, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
 
@@ -21,6 +22,11 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
+  /**
+   * Tenants created on every cluster, in the first of `namespaces` (where the operator keeps them: its own
+   * namespace). Default: one named `local` with a `local` storage class. `[]` for none.
+   */
+  tenants?: TenantSeed[];
   /** AAP credential ids the local cluster's registry entry lists (`aapCredentials`). */
   aapCredentials?: number[];
   /**
@@ -46,6 +52,8 @@ export interface LocalStack {
   kubes: ReadonlyMap<string, KubeSimulator>;
   aap: AapSimulator;
   sfn: SfnEngine;
+  /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
+  tenantNamespace: string;
   /** The settings the task functions run with (already applied to process.env). */
   env: Record<string, string>;
   provisionArn: string;
@@ -83,6 +91,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       });
       started.push(other);
       kubes.set(extra.id, other);
+    }
+    const tenantNamespace = (options.namespaces ?? [DEFAULT_NAMESPACE])[0] ?? DEFAULT_NAMESPACE;
+    for (const server of kubes.values()) {
+      for (const seed of options.tenants ?? [{ name: LOCAL_TENANT }]) {
+        await createTenant(server, sampleTenant(seed, tenantNamespace));
+      }
     }
     const aap = await startAapSimulator({
       port: options.aapPort ?? 0,
@@ -160,6 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kubes,
       aap,
       sfn,
+      tenantNamespace,
       env,
       provisionArn,
       deprovisionArn,
