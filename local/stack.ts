@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scaledClock } from '../lib/runtime/clock';
 import { resetWorkflowContext } from '../lib/workflow/context';
-import { type AapSimulator, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { type AapSimulator, type PlaybookGeneration, startAapSimulator, type TemplateSpec } from './aap-simulator';
 import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
@@ -22,6 +22,8 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
+  /** The playbooks the AAP simulator's templates run, unless a template names its own (default `ansible_eda`). */
+  aapPlaybooks?: PlaybookGeneration;
   /**
    * Tenants created on every cluster, in the first of `namespaces` (where the operator keeps them: its own
    * namespace). Default: one named `local` with a `local` storage class. `[]` for none.
@@ -103,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       token: options.aapToken,
       timeScale,
       templates: options.templates,
+      playbooks: options.aapPlaybooks,
       now: () => clock().getTime(),
     });
     started.push(aap);
