@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scaledClock } from '../lib/runtime/clock';
 import { resetWorkflowContext } from '../lib/workflow/context';
-import { type AapSimulator, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { type AapSimulator, type PlaybookGeneration, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
 
@@ -21,6 +22,13 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
+  /** The playbooks the AAP simulator's templates run, unless a template names its own (default `ansible_eda`). */
+  aapPlaybooks?: PlaybookGeneration;
+  /**
+   * Tenants created on every cluster, in the first of `namespaces` (where the operator keeps them: its own
+   * namespace). Default: one named `local` with a `local` storage class. `[]` for none.
+   */
+  tenants?: TenantSeed[];
   /** AAP credential ids the local cluster's registry entry lists (`aapCredentials`). */
   aapCredentials?: number[];
   /**
@@ -46,6 +54,8 @@ export interface LocalStack {
   kubes: ReadonlyMap<string, KubeSimulator>;
   aap: AapSimulator;
   sfn: SfnEngine;
+  /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
+  tenantNamespace: string;
   /** The settings the task functions run with (already applied to process.env). */
   env: Record<string, string>;
   provisionArn: string;
@@ -84,11 +94,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       started.push(other);
       kubes.set(extra.id, other);
     }
+    const tenantNamespace = (options.namespaces ?? [DEFAULT_NAMESPACE])[0] ?? DEFAULT_NAMESPACE;
+    for (const server of kubes.values()) {
+      for (const seed of options.tenants ?? [{ name: LOCAL_TENANT }]) {
+        await createTenant(server, sampleTenant(seed, tenantNamespace));
+      }
+    }
     const aap = await startAapSimulator({
       port: options.aapPort ?? 0,
       token: options.aapToken,
       timeScale,
       templates: options.templates,
+      playbooks: options.aapPlaybooks,
       now: () => clock().getTime(),
     });
     started.push(aap);
@@ -160,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kubes,
       aap,
       sfn,
+      tenantNamespace,
       env,
       provisionArn,
       deprovisionArn,

@@ -72,6 +72,9 @@ export type ObjectMeta = z.infer<typeof ObjectMeta>;
 export const TEMPLATE_ID_PATTERN = /^[a-zA-Z_][a-zA-Z0-9._]*$/;
 export const MAX_CORES = 128;
 export const MAX_NETWORK_ATTACHMENTS = 8;
+export const MAX_GPU_COUNT = 16;
+export const STORAGE_TIER_PATTERN = /^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/;
+export const MAX_STORAGE_TIER_LENGTH = 63;
 
 export const RunStrategy = z.enum(['Always', 'Halted']);
 export type RunStrategy = z.infer<typeof RunStrategy>;
@@ -85,6 +88,15 @@ export const ImageSpec = z.looseObject({
 
 export const DiskSpec = z.looseObject({
   sizeGiB: z.int32().min(1),
+  // Read by nothing here (nor by the playbooks yet); modelled so a bad value is named, never stricter than the CRD.
+  storageTier: z.string().max(MAX_STORAGE_TIER_LENGTH).regex(STORAGE_TIER_PATTERN).optional(),
+});
+
+/** GPU passthrough resolved from the instance type; immutable (the CRD's rule on spec). */
+export const GpuSpec = z.looseObject({
+  count: z.int32().min(1).max(MAX_GPU_COUNT),
+  pciDeviceSelector: z.string().min(1),
+  resourceName: z.string().min(1),
 });
 
 export const NetworkAttachment = z.looseObject({
@@ -124,6 +136,7 @@ export const ComputeInstanceSpec = z.looseObject({
     })
     .optional(),
   restartRequestedAt: DateTime.optional(),
+  gpu: GpuSpec.optional(),
 });
 export type ComputeInstanceSpec = z.infer<typeof ComputeInstanceSpec>;
 
@@ -161,6 +174,8 @@ export const ProvisioningJob = z.looseObject({
   message: z.string().optional(),
   blockDeletionOnFailure: z.boolean().optional(),
   configVersion: z.string().optional(),
+  // Which manager a job went to, for resources with several; we never set it on ours and keep it when present.
+  target: z.string().optional(),
 });
 export type ProvisioningJob = z.infer<typeof ProvisioningJob>;
 

@@ -18,6 +18,8 @@ export interface AdminContext {
   faults: FaultState;
   requestLog: RequestLogEntry[];
   addTemplate: (spec: unknown) => unknown;
+  /** Undefined when there is no template with that id. */
+  configurePlaybooks: (id: number, settings: unknown) => unknown;
   reset: () => void;
 }
 
@@ -59,6 +61,20 @@ function liveKeys(query: URLSearchParams): string[] {
 export function handleAdminRequest(request: AdminRequest, ctx: AdminContext): HttpResponse {
   const route = `${request.method} ${request.pathname.replace(/\/+$/, '')}`;
   const purge = /^POST \/_sim\/jobs\/(\d+)\/purge$/.exec(route);
+  const template = /^PATCH \/_sim\/templates\/(\d+)$/.exec(route);
+  if (template) {
+    const id = Number(template[1]);
+    const body = readJson(request.body);
+    if (!body.ok) return body.response;
+    try {
+      const configured = ctx.configurePlaybooks(id, body.value);
+      return configured === undefined
+        ? detailResponse(404, `no template ${id} to configure`)
+        : jsonResponse(200, configured);
+    } catch (error) {
+      return detailResponse(400, (error as Error).message);
+    }
+  }
   if (purge) {
     return ctx.world.purge(Number(purge[1])) ? emptyResponse(204) : detailResponse(404, `no job ${purge[1]} to purge`);
   }

@@ -1,5 +1,4 @@
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { pythonJsonErrorMessage, pythonTypeName } from './wire-format';
 
 export type ExtraVars = Record<string, unknown>;
@@ -44,27 +43,11 @@ export function parseExtraVars(raw: unknown): ExtraVarsResult {
   return { ok: false, message: `Cannot parse as JSON (error: ${jsonError}) or YAML (error: ${yamlError}).` };
 }
 
-/** The object a compute-instance playbook acts on: `extra_vars.ansible_eda.event.payload.metadata`. */
-const PayloadMetadata = z.object({
-  ansible_eda: z.object({
-    event: z.object({
-      payload: z.object({
-        metadata: z.object({
-          name: z.string().min(1),
-          namespace: z.string().min(1),
-          uid: z.string().optional(),
-        }),
-      }),
-    }),
-  }),
-});
-
 /**
  * The top-level variable naming the cluster the object lives on (the product's `cloudkit_cluster`). In AAP the
  * cluster a playbook acts on is the one its kubeconfig credential reaches; the simulator reads it from here.
  */
 export const CLUSTER_VARIABLE = 'cloudkit_cluster';
-const ClusterVariable = z.object({ [CLUSTER_VARIABLE]: z.string().min(1) });
 
 export interface VmTarget {
   /** `namespace/name`: the VM a create/delete playbook touches, on its cluster. */
@@ -77,23 +60,12 @@ export interface VmTarget {
   uid: string;
 }
 
-export type VmTargetResult = { ok: true; target: VmTarget } | { ok: false; reason: string };
-
-export function readVmTarget(vars: ExtraVars): VmTargetResult {
-  const parsed = PayloadMetadata.safeParse(vars);
-  if (!parsed.success) {
-    const where = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
-    return {
-      ok: false,
-      reason: `extra_vars.ansible_eda.event.payload.metadata needs name and namespace strings (problem at: ${where})`,
-    };
-  }
-  const { name, namespace, uid } = parsed.data.ansible_eda.event.payload.metadata;
-  if (vars[CLUSTER_VARIABLE] !== undefined && !ClusterVariable.safeParse(vars).success) {
-    return { ok: false, reason: `extra_vars.${CLUSTER_VARIABLE} must be a non-empty string when present` };
-  }
-  const cluster = typeof vars[CLUSTER_VARIABLE] === 'string' ? vars[CLUSTER_VARIABLE] : '';
-  return { ok: true, target: { key: `${namespace}/${name}`, cluster, namespace, name, uid: uid ?? '' } };
+/** The launch's cluster: '' when it names none; refused when the variable is there but no non-empty string. */
+export function readCluster(vars: ExtraVars): { ok: true; cluster: string } | { ok: false; reason: string } {
+  const value = vars[CLUSTER_VARIABLE];
+  if (value === undefined) return { ok: true, cluster: '' };
+  if (typeof value === 'string' && value !== '') return { ok: true, cluster: value };
+  return { ok: false, reason: `extra_vars.${CLUSTER_VARIABLE} must be a non-empty string when present` };
 }
 
 /** Where a VM is: `cluster/namespace/name`, or `namespace/name` when the launch named no cluster. */
@@ -110,20 +82,10 @@ export const RUNNING_SECONDS_ANNOTATION = 'sim.cloudkit.local/running-seconds';
 
 const DECIMAL_SECONDS = /^\d{1,7}(\.\d{1,6})?$/;
 
-const PayloadAnnotations = z.object({
-  ansible_eda: z.object({
-    event: z.object({
-      payload: z.object({
-        metadata: z.object({ annotations: z.record(z.string(), z.unknown()) }),
-      }),
-    }),
-  }),
-});
-
-/** The running duration the payload's object asks for, or undefined when it asks for none (or for nonsense). */
-export function readRunningSeconds(vars: ExtraVars): number | undefined {
-  const parsed = PayloadAnnotations.safeParse(vars);
-  if (!parsed.success) return undefined;
-  const value = parsed.data.ansible_eda.event.payload.metadata.annotations[RUNNING_SECONDS_ANNOTATION];
+/** The running duration the launched object asks for, or undefined when it asks for none (or for nonsense). */
+export function readRunningSeconds(object: unknown): number | undefined {
+  const annotations = (object as { metadata?: { annotations?: unknown } } | null | undefined)?.metadata?.annotations;
+  if (typeof annotations !== 'object' || annotations === null) return undefined;
+  const value = (annotations as Record<string, unknown>)[RUNNING_SECONDS_ANNOTATION];
   return typeof value === 'string' && DECIMAL_SECONDS.test(value) ? Number(value) : undefined;
 }

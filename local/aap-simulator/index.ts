@@ -11,13 +11,17 @@ export type {
   JobOutcome,
   NotFoundStyle,
   Organization,
+  PlaybookGeneration,
+  PlaybookSettingsInput,
   SimulatorOptionsInput,
   TemplateEffect,
   TemplateKind,
   TemplateSpecInput as TemplateSpec,
 } from './schemas';
+export { DEFAULT_PLAYBOOK_GENERATION } from './schemas';
 export {
   type AapSimulator,
+  type PlaybookInfo,
   type SimulatorWorld,
   startAapSimulator,
   type TemplateInfo,

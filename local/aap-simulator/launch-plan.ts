@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type ExtraVars, parseExtraVars, readRunningSeconds } from './extra-vars';
+import { launchedObject } from './playbooks';
 import type { Template } from './templates';
 import { pythonTypeName } from './wire-format';
 
@@ -95,6 +96,7 @@ export function planLaunch(template: Template, body: Record<string, unknown>): L
   }
 
   if (Object.keys(errors).length > 0) return { ok: false, errors };
-  const runningSeconds = readRunningSeconds(extraVars) ?? template.durations.running;
+  const runningSeconds =
+    readRunningSeconds(launchedObject(extraVars, template.playbooks)) ?? template.durations.running;
   return { ok: true, extraVars, ignoredFields, credentials, runningSeconds };
 }

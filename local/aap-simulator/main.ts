@@ -1,7 +1,8 @@
 /**
  * `npm run sim:aap`: the AAP simulator on its own, for manual runs against a local stack.
  * Env: AAP_SIM_PORT (default 8043), AAP_SIM_HOST (default 127.0.0.1), AAP_SIM_TOKEN (default: a generated dev
- * token, printed), TIME_SCALE (default 1; 0.01 runs jobs 100x faster).
+ * token, printed), TIME_SCALE (default 1; 0.01 runs jobs 100x faster), AAP_SIM_PLAYBOOKS (`ansible_eda`, the
+ * February playbooks, or `osac_job_vars`, today's: what the templates check launches against).
  */
 
 import { ListenError } from '../http';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     host: config.host,
     token: config.token,
     timeScale: config.timeScale,
+    playbooks: config.playbooks,
   });
   process.stdout.write(`${startupBanner(sim.url, config)}\n`);
   const stop = (signal: NodeJS.Signals) => {

@@ -14,6 +14,21 @@ export type JobOutcome = z.infer<typeof JobOutcome>;
 export const TemplateEffect = z.enum(['create-vm', 'delete-vm', 'none']);
 export type TemplateEffect = z.infer<typeof TemplateEffect>;
 
+/**
+ * Which generation of the OSAC compute-instance playbooks a template runs (see playbooks.ts): `osac_job_vars`
+ * (since August 2026) or `ansible_eda` (February 2026, what the product sends today: the default for now).
+ */
+export const PlaybookGeneration = z.enum(['osac_job_vars', 'ansible_eda']);
+export type PlaybookGeneration = z.infer<typeof PlaybookGeneration>;
+export const DEFAULT_PLAYBOOK_GENERATION: PlaybookGeneration = 'ansible_eda';
+
+/** What `PATCH /_sim/templates/{id}` may change: the playbooks a template runs and its job environment. */
+export const PlaybookSettings = z.strictObject({
+  playbooks: PlaybookGeneration.optional(),
+  storageRequestedTier: z.string().min(1).optional(),
+});
+export type PlaybookSettingsInput = z.input<typeof PlaybookSettings>;
+
 export const Organization = z.strictObject({ id: z.number().int().positive(), name: z.string().min(1) });
 export type Organization = z.infer<typeof Organization>;
 
@@ -44,6 +59,10 @@ export const TemplateSpec = z.strictObject({
   effectAt: z.number().min(0).max(1).default(0.5),
   /** result_traceback for failed/error outcomes. */
   traceback: z.string().optional(),
+  /** create-vm/delete-vm templates: the playbooks installed; unset, the simulator's `playbooks` option. */
+  playbooks: PlaybookGeneration.optional(),
+  /** The job environment's STORAGE_REQUESTED_TIER: the tier today's create playbook needs a storage class for. */
+  storageRequestedTier: z.string().min(1).default('local'),
 });
 export type TemplateSpecInput = z.input<typeof TemplateSpec>;
 export type TemplateSpec = z.output<typeof TemplateSpec>;
@@ -112,6 +131,8 @@ export const SimulatorOptions = z.strictObject({
   notFoundStyle: NotFoundStyle.default('drf-3.15'),
   /** A superuser gets 405 when canceling a finished job; any other user gets 403. */
   superuser: z.boolean().default(true),
+  /** The playbooks of every template that does not name its own. */
+  playbooks: PlaybookGeneration.default(DEFAULT_PLAYBOOK_GENERATION),
 });
 export type SimulatorOptionsInput = z.input<typeof SimulatorOptions>;
 export type SimulatorOptions = z.output<typeof SimulatorOptions>;

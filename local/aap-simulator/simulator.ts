@@ -17,6 +17,8 @@ import {
   type Faults,
   type FaultsInput,
   type Organization,
+  type PlaybookGeneration,
+  type PlaybookSettingsInput,
   SimulatorOptions,
   type SimulatorOptionsInput,
   type TemplateKind,
@@ -51,12 +53,25 @@ export interface AapSimulator {
   /** Initial templates back, no jobs/VMs/violations, no faults, empty request log. */
   reset(): void;
   addTemplate(spec: TemplateSpecInput): TemplateInfo;
+  /** Installs another generation of playbooks on a job template (by name); later launches run them. */
+  configurePlaybooks(templateName: string, settings: PlaybookSettingsInput): PlaybookInfo;
   readonly world: SimulatorWorld;
   /** Replaces every fault knob (an empty object clears them all); returns the faults now in force. */
   setFaults(faults: FaultsInput): Faults;
   faults(): Faults;
   requestLog(): RequestLogEntry[];
   clearRequestLog(): void;
+}
+
+export interface PlaybookInfo {
+  id: number;
+  name: string;
+  playbooks: PlaybookGeneration;
+  storageRequestedTier: string;
+}
+
+function playbookInfo(t: Template): PlaybookInfo {
+  return { id: t.id, name: t.name, playbooks: t.playbooks, storageRequestedTier: t.storageRequestedTier };
 }
 
 function templateInfo(t: Template): TemplateInfo {
@@ -90,6 +105,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     now,
     timeScale: options.timeScale,
     faults,
+    playbooks: options.playbooks,
     // A given template named like a preloaded one replaces it (e.g. the create template with longer durations).
     templates: [
       ...DEFAULT_TEMPLATE_SPECS.filter((preset) => !options.templates.some((given) => given.name === preset.name)),
@@ -105,6 +121,10 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     superuser: options.superuser,
   };
   const addTemplate = (spec: unknown) => templateInfo(world.addTemplate(spec));
+  const configurePlaybooks = (id: number, settings: unknown) => {
+    const template = world.configurePlaybooks(id, settings);
+    return template === undefined ? undefined : playbookInfo(template);
+  };
   const reset = () => {
     world.reset();
     faults.set({});
@@ -120,7 +140,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     if (!read.ok && read.reason === 'aborted') return;
     const body = { bytes: read.ok ? read.body : Buffer.alloc(0), tooLarge: !read.ok };
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
-      const admin = { world, faults, requestLog, addTemplate, reset };
+      const admin = { world, faults, requestLog, addTemplate, configurePlaybooks, reset };
       const request = { method, pathname: url.pathname, query: url.searchParams, body: body.bytes };
       writeResponse(res, body.tooLarge ? bodyTooLargeResponse() : handleAdminRequest(request, admin));
       return;
@@ -186,6 +206,12 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     },
     reset,
     addTemplate: (spec) => addTemplate(spec),
+    configurePlaybooks: (templateName, settings) => {
+      const template = world.listTemplates('job').find((t) => t.name === templateName);
+      const configured = template && configurePlaybooks(template.id, settings);
+      if (configured === undefined) throw new Error(`no job template named ${templateName}`);
+      return configured;
+    },
     world: {
       vms: () => world.vms(),
       jobs: () => world.jobViews(),

@@ -1,7 +1,9 @@
 import { type ExtraVars, parseExtraVars } from './extra-vars';
-import { TemplateSpec, type TemplateSpecInput } from './schemas';
+import { type PlaybookGeneration, TemplateSpec, type TemplateSpecInput } from './schemas';
 
 export interface Template extends TemplateSpec {
+  /** The playbooks this template runs (its own setting, else the simulator's). */
+  playbooks: PlaybookGeneration;
   id: number;
   created: number;
   playbook: string;
@@ -24,7 +26,12 @@ export const DEFAULT_TEMPLATE_SPECS: readonly TemplateSpecInput[] = [
 ];
 
 /** `input` is validated here, so specs from the admin endpoint (untyped JSON) take the same path. */
-export function buildTemplate(input: unknown, id: number, created: number): Template {
+export function buildTemplate(
+  input: unknown,
+  id: number,
+  created: number,
+  defaultPlaybooks: PlaybookGeneration,
+): Template {
   const parsed = TemplateSpec.safeParse(input);
   if (!parsed.success) {
     throw new Error(`invalid AAP simulator template spec: ${parsed.error.issues.map(describeIssue).join('; ')}`);
@@ -35,6 +42,7 @@ export function buildTemplate(input: unknown, id: number, created: number): Temp
     throw new Error(`template ${spec.name}: extraVars is not a JSON or YAML mapping (${defaults.message})`);
   return {
     ...spec,
+    playbooks: spec.playbooks ?? defaultPlaybooks,
     id,
     created,
     playbook: spec.kind === 'job' ? `playbook_${spec.name.replace(/-/g, '_')}.yml` : '',

@@ -1,7 +1,14 @@
-import { type ExtraVars, readVmTarget, type VmTargetResult, vmPlace } from './extra-vars';
+import { type ExtraVars, vmPlace } from './extra-vars';
 import type { FaultState } from './faults';
-import type { JobOutcome, TemplateKind, TemplateSpecInput } from './schemas';
-import { buildTemplate, type Template } from './templates';
+import { type PlaybookRun, runPlaybook } from './playbooks';
+import {
+  type JobOutcome,
+  type PlaybookGeneration,
+  PlaybookSettings,
+  type TemplateKind,
+  type TemplateSpecInput,
+} from './schemas';
+import { buildTemplate, describeIssue, type Template } from './templates';
 import {
   type EffectJob,
   findOrphans,
@@ -60,7 +67,7 @@ export interface SimJob {
   playbookCounts: { play_count: number; task_count: number };
   readonly outcome: { status: JobOutcome } & TerminalDetail;
   /** null for templates without an effect. */
-  readonly target: VmTargetResult | null;
+  readonly target: PlaybookRun | null;
   effectApplied: boolean;
   cancelRequested: boolean;
   /** Set while hangJobs holds the job in `running`: what to do once it is released. */
@@ -104,6 +111,8 @@ export interface WorldOptions {
   timeScale: number;
   faults: FaultState;
   templates: readonly TemplateSpecInput[];
+  /** The playbooks of templates that do not name theirs. */
+  playbooks: PlaybookGeneration;
 }
 
 /**
@@ -115,6 +124,7 @@ export class World {
   private readonly timeScale: number;
   private readonly faults: FaultState;
   private readonly initialTemplates: readonly TemplateSpecInput[];
+  private readonly playbooks: PlaybookGeneration;
   private templates = new Map<number, Template>();
   private nextTemplateId = 1;
   private readonly jobs = new Map<number, SimJob>();
@@ -131,6 +141,7 @@ export class World {
     this.timeScale = options.timeScale;
     this.faults = options.faults;
     this.initialTemplates = options.templates;
+    this.playbooks = options.playbooks;
     this.installInitialTemplates();
     this.faults.onChange(() => this.releaseHeldJobs());
   }
@@ -138,7 +149,7 @@ export class World {
   // ---- templates ----
 
   addTemplate(spec: unknown): Template {
-    const template = buildTemplate(spec, this.nextTemplateId, this.now());
+    const template = buildTemplate(spec, this.nextTemplateId, this.now(), this.playbooks);
     const clash = [...this.templates.values()].find(
       (t) => t.kind === template.kind && t.name === template.name && t.organization.id === template.organization.id,
     );
@@ -149,6 +160,24 @@ export class World {
     }
     this.nextTemplateId += 1;
     this.templates.set(template.id, template);
+    return template;
+  }
+
+  /**
+   * Installs another generation of playbooks (and job environment) on a template; jobs launched from now on run
+   * them. Undefined when there is no such template.
+   */
+  configurePlaybooks(id: number, input: unknown): Template | undefined {
+    const template = this.templates.get(id);
+    if (template === undefined) return undefined;
+    const parsed = PlaybookSettings.safeParse(input);
+    if (!parsed.success) {
+      throw new Error(`invalid playbook settings: ${parsed.error.issues.map(describeIssue).join('; ')}`);
+    }
+    if (parsed.data.playbooks !== undefined) template.playbooks = parsed.data.playbooks;
+    if (parsed.data.storageRequestedTier !== undefined) {
+      template.storageRequestedTier = parsed.data.storageRequestedTier;
+    }
     return template;
   }
 
@@ -213,7 +242,14 @@ export class World {
       hostStatusCounts: null,
       playbookCounts: { play_count: 0, task_count: 0 },
       outcome,
-      target: template.effect === 'none' ? null : readVmTarget(vars),
+      target:
+        template.effect === 'none'
+          ? null
+          : runPlaybook(vars, {
+              generation: template.playbooks,
+              effect: template.effect,
+              requestedStorageTier: template.storageRequestedTier,
+            }),
       effectApplied: false,
       cancelRequested: false,
       held: null,
@@ -288,9 +324,9 @@ export class World {
       templateName: job.template.name,
       status: job.status,
       effect: job.template.effect,
-      vmKey: job.target?.ok ? job.target.target.key : null,
-      cluster: job.target?.ok ? job.target.target.cluster : null,
-      uid: job.target?.ok ? job.target.target.uid : null,
+      vmKey: job.target?.target?.key ?? null,
+      cluster: job.target?.target?.cluster ?? null,
+      uid: job.target?.target?.uid ?? null,
       targetError: job.target && !job.target.ok ? job.target.reason : null,
       effectApplied: job.effectApplied,
       cancelRequested: job.cancelRequested,
@@ -373,8 +409,8 @@ export class World {
     const target = job.target;
     if (!target) return;
     if (!target.ok) {
-      // The playbook's first use of the payload fails, as Ansible does on an undefined variable.
-      this.finish(job, 'failed', { traceback: `simulated playbook failure: ${target.reason}\n`, explanation: '' });
+      // A task of the play failed before it touched the VM: its FAILED! line is what the job shows.
+      this.finish(job, 'failed', { traceback: target.traceback, explanation: '' });
       return;
     }
     const place = vmPlace(target.target);

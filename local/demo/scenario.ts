@@ -1,6 +1,7 @@
 import { type ComputeInstance, findCondition, formatMetaTime } from '../../lib/computeinstance';
 import type { JobView } from '../aap-simulator';
 import { sampleInstance, tenantAnnotations } from '../fixtures/sample-instance';
+import { LOCAL_TENANT } from '../fixtures/sample-tenant';
 import type { LocalStack } from '../stack';
 import type { KubeApi } from './kube-api';
 import type { StepState } from './view';
@@ -34,9 +35,9 @@ export interface DemoInstances {
 
 const ACTIVE_JOB_STATUSES = new Set(['new', 'pending', 'waiting', 'running']);
 
-/** The sample instance, as the demo's tenant creates it. */
+/** The sample instance of the local stack's tenant (the stack creates that Tenant, with a `local` storage class). */
 export function demoInstance(name: string, namespace: string): ComputeInstance {
-  return sampleInstance({ name, namespace, annotations: tenantAnnotations('tenant-demo') });
+  return sampleInstance({ name, namespace, annotations: tenantAnnotations(LOCAL_TENANT) });
 }
 
 /** The AAP simulator's jobs for one instance, by what they do to its VM. */

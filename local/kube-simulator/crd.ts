@@ -252,10 +252,14 @@ export function loadCrdFile(file: string): ResourceType[] {
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The project's own CRD manifest, maintained beside the deployment. */
 export const PROJECT_CRD_PATH = path.join(REPO_ROOT, 'deploy', 'crds', 'computeinstances.osac.openshift.io.yaml');
-/** The CRD the simulator serves unless told otherwise: the project's own, never a copy outside the repository. */
+/** The upstream Tenant CRD, vendored: instances name their tenant, whose storage classes the playbooks need. */
+export const TENANT_CRD_PATH = path.join(REPO_ROOT, 'deploy', 'crds', 'tenants.osac.openshift.io.yaml');
+/** The CRDs the simulator serves unless told otherwise: the project's own, never a copy outside the repository. */
 export function defaultCrdPaths(): string[] {
-  if (existsSync(PROJECT_CRD_PATH)) return [PROJECT_CRD_PATH];
-  throw new Error(`no ComputeInstance CRD manifest found: looked for ${PROJECT_CRD_PATH}; pass crdPaths`);
+  const paths = [PROJECT_CRD_PATH, TENANT_CRD_PATH];
+  const missing = paths.filter((file) => !existsSync(file));
+  if (missing.length === 0) return paths;
+  throw new Error(`CRD manifest not found: looked for ${missing.join(', ')}; pass crdPaths`);
 }
 
 /** The core Namespace resource: cluster-scoped, no schema, served as `v1` in the legacy group. */

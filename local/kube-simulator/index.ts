@@ -5,7 +5,7 @@
 
 export type { ObjectFilter } from './admin';
 export type { JSONSchemaProps, ResourceType } from './crd';
-export { defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH } from './crd';
+export { defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH, TENANT_CRD_PATH } from './crd';
 export type { Faults, FaultsInput } from './faults';
 export type { JsonObject, JsonValue } from './json';
 export type { KubeconfigOptions } from './kubeconfig';

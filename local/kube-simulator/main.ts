@@ -7,7 +7,7 @@ import { kubeconfigFor, startKubeSimulator } from './index';
 /**
  * `npm run sim:kube`: the simulator as a standalone dev server.
  * KUBE_SIM_PORT (6443), KUBE_SIM_HOST (127.0.0.1), KUBE_SIM_TOKEN (generated), KUBE_SIM_NAMESPACES (comma-separated,
- * default osac-computeinstance), KUBE_SIM_CRDS (comma-separated manifest paths; default the project's CRD).
+ * default osac-computeinstance), KUBE_SIM_CRDS (comma-separated manifest paths; default the project's CRDs: ComputeInstance and Tenant).
  */
 
 function list(value: string | undefined): string[] | undefined {

@@ -39,15 +39,25 @@ export function humanDuration(ms: number): string {
   return `${Math.floor(days / 365)}y`;
 }
 
-/** A simple JSONPath (`.spec.cores`, `.status.conditions[0].type`) as printer columns use it. */
+const JSON_PATH_STEP = /\.([^.[\]]+)|\[(\d+)\]|\[(\*)\]|\[\?\(@\.([^=\s)]+)\s*==\s*"([^"]*)"\)\]/g;
+
+/**
+ * A printer column's JSONPath: `.spec.cores`, `.status.conditions[0].type`, `[*]` (the Tenant CRD's storage class
+ * names) and `[?(@.type=="Ready")]` (its condition columns). Like the API server's table convertor, the cell shows
+ * the first match only.
+ */
 function lookup(object: JsonObject, jsonPath: string): JsonValue | undefined {
-  let current: JsonValue | undefined = object;
-  for (const [, name, index] of jsonPath.matchAll(/\.([^.[\]]+)|\[(\d+)\]/g)) {
-    if (name !== undefined) current = isJsonObject(current) ? current[name] : undefined;
-    else current = Array.isArray(current) ? current[Number(index)] : undefined;
-    if (current === undefined) return undefined;
+  let matches: JsonValue[] = [object];
+  for (const [, name, index, wildcard, field, expected] of jsonPath.matchAll(JSON_PATH_STEP)) {
+    matches = matches.flatMap((value): JsonValue[] => {
+      if (name !== undefined) return isJsonObject(value) && value[name] !== undefined ? [value[name]] : [];
+      if (!Array.isArray(value)) return [];
+      if (index !== undefined) return value[Number(index)] === undefined ? [] : [value[Number(index)] as JsonValue];
+      if (wildcard !== undefined) return value;
+      return value.filter((item) => isJsonObject(item) && field !== undefined && item[field] === expected);
+    });
   }
-  return current;
+  return matches[0];
 }
 
 function cell(column: PrinterColumn, value: JsonValue | undefined, now: Date): JsonValue {

@@ -80,7 +80,8 @@ const apiServerDateTime = fc
 const int32 = (min: number) => fc.integer({ min, max: 2 ** 31 - 1 });
 const text = fc.string({ unit: 'grapheme', maxLength: 40 });
 const nonEmpty = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
-const disk = fc.record({ sizeGiB: int32(1) });
+const storageTier = fc.stringMatching(/^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/);
+const disk = fc.record({ sizeGiB: int32(1), storageTier }, { requiredKeys: ['sizeGiB'] });
 const optional = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: undefined });
 
 const spec = fc.record(
@@ -110,6 +111,7 @@ const spec = fc.record(
       { maxLength: 8, selector: (attachment) => attachment.subnetRef },
     ),
     restartRequestedAt: apiServerDateTime,
+    gpu: fc.record({ count: fc.integer({ min: 1, max: 16 }), pciDeviceSelector: nonEmpty, resourceName: nonEmpty }),
   },
   { requiredKeys: ['templateID', 'image', 'cores', 'memoryGiB', 'bootDisk', 'runStrategy'] },
 );
@@ -135,6 +137,7 @@ const provisioningJob = fc.record(
     message: text,
     blockDeletionOnFailure: fc.boolean(),
     configVersion: fc.stringMatching(/^[0-9a-f]{16}$/),
+    target: text,
   },
   { requiredKeys: ['jobID', 'type', 'timestamp', 'state'] },
 );

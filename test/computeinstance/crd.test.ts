@@ -12,15 +12,19 @@ import {
   Condition,
   ConditionStatus,
   DiskSpec,
+  GpuSpec,
   ImageSourceType,
   ImageSpec,
   MAX_CONDITION_MESSAGE_LENGTH,
   MAX_CORES,
+  MAX_GPU_COUNT,
   MAX_NETWORK_ATTACHMENTS,
+  MAX_STORAGE_TIER_LENGTH,
   NetworkAttachment,
   Phase,
   ProvisioningJob,
   RunStrategy,
+  STORAGE_TIER_PATTERN,
   TEMPLATE_ID_PATTERN,
   TenantReference,
   VirtualMachineReference,
@@ -66,9 +70,12 @@ describe('deploy/crds/computeinstances.osac.openshift.io.yaml', () => {
         'spec.versions[v1alpha1].schema.spec.userDataSecretRef.name',
         'spec.versions[v1alpha1].schema.status.provisioningJobs[].configVersion',
         'spec.versions[v1alpha1].schema.status.conditions[].observedGeneration',
+        'spec.versions[v1alpha1].schema.spec.additionalDisks[].storageTier',
+        'spec.versions[v1alpha1].schema.spec.gpu.pciDeviceSelector',
+        'spec.versions[v1alpha1].schema.status.provisioningJobs[].target',
       ]),
     );
-    expect(paths.filter((at) => at.includes('.schema.'))).toHaveLength(56);
+    expect(paths.filter((at) => at.includes('.schema.'))).toHaveLength(63);
   });
 
   it.each<[string, (crd: Record<string, unknown>) => void, string]>([
@@ -128,6 +135,16 @@ describe('deploy/crds/computeinstances.osac.openshift.io.yaml', () => {
       (crd) => setPath(crd, `${SCHEMA}.properties.spec.properties.networkAttachments.x-kubernetes-list-type`, 'atomic'),
       'schema.spec.networkAttachments: x-kubernetes-list-type',
     ],
+    [
+      'no gpu immutability rule on spec',
+      (crd) => setPath(crd, `${SCHEMA}.properties.spec.x-kubernetes-validations`, undefined),
+      'schema.spec: x-kubernetes-validations',
+    ],
+    [
+      'a looser storageTier',
+      (crd) => setPath(crd, `${SCHEMA}.properties.spec.properties.bootDisk.properties.storageTier.maxLength`, 64),
+      'schema.spec.bootDisk.storageTier: maxLength',
+    ],
     ['cluster scope', (crd) => setPath(crd, 'spec.scope', 'Cluster'), 'spec.scope: scope'],
     ['no status subresource', (crd) => setPath(crd, 'spec.versions.0.subresources', undefined), 'subresources'],
     ['another short name', (crd) => setPath(crd, 'spec.names.shortNames', ['cis']), 'spec.names: shortNames'],
@@ -172,6 +189,7 @@ describe('the zod schema agrees with the CRD', () => {
     ['spec.image', ImageSpec],
     ['spec.bootDisk', DiskSpec],
     ['spec.additionalDisks[]', DiskSpec],
+    ['spec.gpu', GpuSpec],
     ['spec.networkAttachments[]', NetworkAttachment],
     ['status', ComputeInstanceStatus],
     ['status.conditions[]', Condition],
@@ -193,6 +211,9 @@ describe('the zod schema agrees with the CRD', () => {
   it.each<[string, string, unknown]>([
     ['spec.templateID', 'pattern', TEMPLATE_ID_PATTERN.source],
     ['spec.cores', 'maximum', MAX_CORES],
+    ['spec.gpu.count', 'maximum', MAX_GPU_COUNT],
+    ['spec.bootDisk.storageTier', 'pattern', STORAGE_TIER_PATTERN.source],
+    ['spec.additionalDisks[].storageTier', 'maxLength', MAX_STORAGE_TIER_LENGTH],
     ['spec.networkAttachments', 'maxItems', MAX_NETWORK_ATTACHMENTS],
     ['status.conditions[].type', 'pattern', CONDITION_TYPE_PATTERN.source.replaceAll('\\/', '/')],
     ['status.conditions[].reason', 'pattern', CONDITION_REASON_PATTERN.source],

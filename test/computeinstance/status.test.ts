@@ -879,3 +879,43 @@ describe('onWorkStalled: the Stalled condition the reconciler writes', () => {
     expect(onWorkStalled(instance, { stalled, message, now: NOW })).toEqual(expected);
   });
 });
+
+describe('provisioningJobs[].target (CRD of 2026-08-22)', () => {
+  it('is never set on the entries we write, and an entry that carries one keeps it through launch, poll and finish', () => {
+    const intentAt = minutesAgo(1);
+    const foreign = { ...job('provision', 'Succeeded', { jobID: '900', at: minutesAgo(30) }), target: 'fabric' };
+    let instance = makeInstance({ jobs: [foreign] });
+    instance = applyStatusPatch(
+      instance,
+      onProvisionLaunchIntent(instance, { now: new Date(intentAt), configVersion: A, executionName: 'e' }),
+    );
+    const intent = instance.status?.provisioningJobs?.at(-1);
+    expect(intent?.jobID).toBe('');
+    expect(intent).not.toHaveProperty('target');
+    instance = {
+      ...instance,
+      status: {
+        ...instance.status,
+        provisioningJobs: instance.status?.provisioningJobs?.map((entry) =>
+          entry.jobID === '' ? { ...entry, target: 'kept' } : entry,
+        ),
+      },
+    };
+    instance = applyStatusPatch(
+      instance,
+      onJobLaunched(instance, { intentTimestamp: intent?.timestamp ?? '', jobID: '1500', type: 'provision' }),
+    );
+    instance = applyStatusPatch(
+      instance,
+      onJobProgress(instance, { jobID: '1500', type: 'provision', state: 'Running', message: 'running', now: NOW }),
+    );
+    instance = applyStatusPatch(
+      instance,
+      onProvisionFinished(instance, { jobID: '1500', state: 'Succeeded', now: NOW }),
+    );
+    expect(instance.status?.provisioningJobs?.map((entry) => [entry.jobID, entry.state, entry.target])).toEqual([
+      ['900', 'Succeeded', 'fabric'],
+      ['1500', 'Succeeded', 'kept'],
+    ]);
+  });
+});

@@ -3,6 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { type ComputeInstance, formatMetaTime, GROUP, PLURAL, VERSION } from '../../lib/computeinstance';
 import { executionName, type InstanceRef, startExecution } from '../../lib/sfn';
 import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
+import { LOCAL_TENANT } from '../../local/fixtures/sample-tenant';
 import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack } from '../../local/stack';
 
 /** Talks to the stack's API-server simulator the way a user or the cluster would: plain HTTP with a bearer token. */
@@ -35,7 +36,7 @@ export class ClusterClient {
   }
 
   async create(name: string, spec: Partial<ComputeInstance['spec']> = {}, namespace = DEFAULT_NAMESPACE) {
-    const object = sampleInstance({ name, namespace, annotations: tenantAnnotations('tenant-acme') }, spec);
+    const object = sampleInstance({ name, namespace, annotations: tenantAnnotations(LOCAL_TENANT) }, spec);
     const res = await this.request('POST', this.url(namespace), object);
     if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body as unknown as ComputeInstance;

@@ -98,6 +98,17 @@ describe('npm start', () => {
     expect(Array.isArray(list.items)).toBe(true);
   });
 
+  it('holds the local tenant the sample instance names, with a storage class for the local tier', async () => {
+    const tenant = await kube('GET', `${kubeUrl()}/apis/${API_VERSION}/namespaces/${NAMESPACE}/tenants/local`);
+    expect(tenant.status).toBe(200);
+    expect(tenant.body.status).toEqual({
+      namespace: 'local',
+      phase: 'Ready',
+      storageClasses: [{ name: 'local', tier: 'local' }],
+    });
+    expect(demoInstance('vm', NAMESPACE).metadata.annotations).toEqual({ 'osac.openshift.io/tenant': 'local' });
+  });
+
   it('serves the console at /', async () => {
     const response = await fetch(`http://127.0.0.1:${ports.gateway}/`);
     expect(response.status).toBe(200);

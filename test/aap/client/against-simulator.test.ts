@@ -56,7 +56,8 @@ const payload = {
   apiVersion: 'osac.openshift.io/v1alpha1',
   kind: 'ComputeInstance',
   metadata: { name: 'vm-e2e', namespace: 'tenant-a' },
-  spec: { cores: 2, memoryGiB: 4 },
+  // The February playbooks read templateID to pick the role to run: without it the simulated job fails.
+  spec: { templateID: 'osac.templates.ocp_virt_vm', cores: 2, memoryGiB: 4 },
 };
 
 /** Polls the job until `done` holds: what the Step Functions Wait loop does, compressed. */

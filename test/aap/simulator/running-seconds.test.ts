@@ -14,11 +14,17 @@ function annotatedVars(name: string, annotations: Record<string, unknown> | unde
 }
 
 describe('AAP simulator: a job running as long as its object asks', () => {
-  const template = buildTemplate({ name: 'create', effect: 'create-vm', durations: { running: 20 } }, 1, 0);
+  const template = buildTemplate(
+    { name: 'create', effect: 'create-vm', durations: { running: 20 } },
+    1,
+    0,
+    'ansible_eda',
+  );
   const silentTemplate = buildTemplate(
     { name: 'no-prompt', askVariablesOnLaunch: false, durations: { running: 20 } },
     2,
     0,
+    'ansible_eda',
   );
 
   it.each([

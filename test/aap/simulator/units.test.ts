@@ -1,5 +1,5 @@
 import { readStandaloneConfig, startupBanner } from '../../../local/aap-simulator/config';
-import { parseExtraVars, readVmTarget } from '../../../local/aap-simulator/extra-vars';
+import { parseExtraVars, readCluster } from '../../../local/aap-simulator/extra-vars';
 import { findOrphans, violationsAtLaunch } from '../../../local/aap-simulator/violations';
 import {
   awxDateTime,
@@ -9,7 +9,6 @@ import {
   pythonJsonErrorMessage,
   quotePlus,
 } from '../../../local/aap-simulator/wire-format';
-import { computeInstanceVars } from './helpers';
 
 describe('AAP simulator wire format', () => {
   it.each([
@@ -119,23 +118,11 @@ describe('AAP simulator extra_vars', () => {
     expect(result.ok ? '' : result.message).toMatch(message);
   });
 
-  it('reads the VM target from the payload metadata', () => {
-    expect(readVmTarget(computeInstanceVars('ns', 'vm', 'u'))).toEqual({
-      ok: true,
-      target: { key: 'ns/vm', cluster: '', namespace: 'ns', name: 'vm', uid: 'u' },
-    });
-    const missing = readVmTarget({ ansible_eda: { event: {} } });
-    expect(missing.ok).toBe(false);
-    expect(missing.ok ? '' : missing.reason).toContain('ansible_eda.event.payload');
-  });
-
   it('reads the cluster from cloudkit_cluster, and refuses one that is not a non-empty string', () => {
-    expect(readVmTarget({ ...computeInstanceVars('ns', 'vm', 'u'), cloudkit_cluster: 'east' })).toEqual({
-      ok: true,
-      target: { key: 'ns/vm', cluster: 'east', namespace: 'ns', name: 'vm', uid: 'u' },
-    });
+    expect(readCluster({ cloudkit_cluster: 'east' })).toEqual({ ok: true, cluster: 'east' });
+    expect(readCluster({})).toEqual({ ok: true, cluster: '' });
     for (const bad of ['', 7]) {
-      const result = readVmTarget({ ...computeInstanceVars('ns', 'vm', 'u'), cloudkit_cluster: bad });
+      const result = readCluster({ cloudkit_cluster: bad });
       expect(result.ok ? '' : result.reason).toContain('extra_vars.cloudkit_cluster must be a non-empty string');
     }
   });
@@ -209,14 +196,33 @@ describe('AAP simulator violation rules', () => {
 describe('AAP simulator standalone configuration', () => {
   it('defaults to port 8043, localhost, real time and a generated token', () => {
     const config = readStandaloneConfig({});
-    expect(config).toMatchObject({ port: 8043, host: '127.0.0.1', timeScale: 1, tokenGenerated: true });
+    expect(config).toMatchObject({
+      port: 8043,
+      host: '127.0.0.1',
+      timeScale: 1,
+      tokenGenerated: true,
+      playbooks: 'ansible_eda',
+    });
     expect(config.token).toMatch(/^aap-sim-dev-[0-9a-f]{32}$/);
   });
 
-  it('reads AAP_SIM_PORT, AAP_SIM_TOKEN and TIME_SCALE, treating blanks as unset', () => {
+  it('reads AAP_SIM_PORT, AAP_SIM_TOKEN, TIME_SCALE and AAP_SIM_PLAYBOOKS, treating blanks as unset', () => {
     expect(
-      readStandaloneConfig({ AAP_SIM_PORT: '0', AAP_SIM_TOKEN: 'tok', TIME_SCALE: '0.01', AAP_SIM_HOST: ' ' }),
-    ).toEqual({ port: 0, host: '127.0.0.1', token: 'tok', tokenGenerated: false, timeScale: 0.01 });
+      readStandaloneConfig({
+        AAP_SIM_PORT: '0',
+        AAP_SIM_TOKEN: 'tok',
+        TIME_SCALE: '0.01',
+        AAP_SIM_HOST: ' ',
+        AAP_SIM_PLAYBOOKS: 'osac_job_vars',
+      }),
+    ).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      token: 'tok',
+      tokenGenerated: false,
+      timeScale: 0.01,
+      playbooks: 'osac_job_vars',
+    });
   });
 
   it.each([
@@ -224,6 +230,7 @@ describe('AAP simulator standalone configuration', () => {
     ['AAP_SIM_PORT', { AAP_SIM_PORT: 'http' }],
     ['TIME_SCALE', { TIME_SCALE: 'fast' }],
     ['TIME_SCALE', { TIME_SCALE: '-1' }],
+    ['AAP_SIM_PLAYBOOKS', { AAP_SIM_PLAYBOOKS: 'eda' }],
   ])('refuses a bad %s, naming it', (name, env) => {
     expect(() => readStandaloneConfig(env)).toThrow(name);
   });

@@ -166,10 +166,11 @@ describe('AAP simulator: the simulated world', () => {
   });
 
   it('fails a compute-instance job whose extra_vars lack the payload metadata, naming what is missing', async () => {
-    const id = await launchJob(sim, CREATE, { ansible_eda: { event: { payload: { metadata: { name: 'x' } } } } });
+    const payload = { metadata: { name: 'x' }, spec: { templateID: 'osac.templates.ocp_virt_vm' } };
+    const id = await launchJob(sim, CREATE, { ansible_eda: { event: { payload } } });
     const job = await waitForJobStatus(sim, id, TERMINAL);
     expect(job.status).toBe('failed');
-    expect(job.result_traceback).toContain('ansible_eda.event.payload.metadata.namespace');
+    expect(job.result_traceback).toContain("The error was: 'dict object' has no attribute 'namespace'");
     expect(sim.world.vms()).toEqual([]);
   });
 

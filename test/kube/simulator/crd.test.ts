@@ -3,8 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startKubeSimulator } from '../../../local/kube-simulator';
-import { compareKubeVersions, defaultCrdPaths, loadCrdFile, PROJECT_CRD_PATH } from '../../../local/kube-simulator/crd';
-import { UPSTREAM_CRD } from './support';
+import {
+  compareKubeVersions,
+  defaultCrdPaths,
+  loadCrdFile,
+  PROJECT_CRD_PATH,
+  TENANT_CRD_PATH,
+} from '../../../local/kube-simulator/crd';
+import { UPSTREAM_CRD, UPSTREAM_TENANT_CRD } from './support';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests break CRD manifests in arbitrary places
 type Manifest = Record<string, any>;
@@ -45,11 +51,22 @@ describe('kube simulator: CRD loading', () => {
     ]);
   });
 
-  it('defaults to the project CRD, inside the repository', () => {
-    expect(defaultCrdPaths()).toEqual([PROJECT_CRD_PATH]);
-    expect(path.relative(path.resolve(__dirname, '..', '..', '..'), PROJECT_CRD_PATH)).toBe(
+  it('defaults to the project CRDs, inside the repository: ComputeInstance and Tenant', () => {
+    expect(defaultCrdPaths()).toEqual([PROJECT_CRD_PATH, TENANT_CRD_PATH]);
+    const root = path.resolve(__dirname, '..', '..', '..');
+    expect([PROJECT_CRD_PATH, TENANT_CRD_PATH].map((file) => path.relative(root, file))).toEqual([
       path.join('deploy', 'crds', 'computeinstances.osac.openshift.io.yaml'),
-    );
+      path.join('deploy', 'crds', 'tenants.osac.openshift.io.yaml'),
+    ]);
+  });
+
+  it('serves the Tenant CRD exactly as upstream has it (the vendored copy in test/fixtures/upstream/)', () => {
+    expect(parse(readFileSync(TENANT_CRD_PATH, 'utf8'))).toEqual(parse(readFileSync(UPSTREAM_TENANT_CRD, 'utf8')));
+    const [tenant] = loadCrdFile(TENANT_CRD_PATH);
+    expect(tenant).toMatchObject({ kind: 'Tenant', plural: 'tenants', namespaced: true, storageVersion: 'v1alpha1' });
+    expect(tenant?.versions.map((v) => [v.name, v.statusSubresource, v.printerColumns.length])).toEqual([
+      ['v1alpha1', true, 5],
+    ]);
   });
 
   it('takes every CRD of a multi-document manifest and skips other kinds', () => {

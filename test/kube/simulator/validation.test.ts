@@ -232,6 +232,39 @@ describe('kube simulator: validation from the CRD schema', () => {
     });
   });
 
+  describe('gpu is immutable (a rule on spec since the CRD of 2026-08-22: no adding, removing or changing it)', () => {
+    const GPU = { count: 1, pciDeviceSelector: '10DE:20B0', resourceName: 'nvidia.com/A100' };
+    const GPU_RULE = 'spec: Invalid value: "object": gpu is immutable';
+    const patchSpec = (spec: JsonObject) =>
+      raw(sim, 'PATCH', `${COLLECTION}/vm`, { contentType: 'application/merge-patch+json', body: { spec } });
+
+    it.each<[string, JsonObject, JsonObject, string | undefined]>([
+      ['adding a gpu', {}, { gpu: GPU }, GPU_RULE],
+      ['removing the gpu', { gpu: GPU }, { gpu: null }, GPU_RULE],
+      ['changing its count', { gpu: GPU }, { gpu: { count: 2 } }, GPU_RULE],
+      ['changing its resource name', { gpu: GPU }, { gpu: { resourceName: 'nvidia.com/H100' } }, GPU_RULE],
+      ['another field beside an unchanged gpu', { gpu: GPU }, { runStrategy: 'Halted' }, undefined],
+      ['another field with no gpu at all', {}, { runStrategy: 'Halted' }, undefined],
+    ])('%s', async (_case, initial, change, message) => {
+      expect((await post(withSpec(initial))).status).toBe(201);
+      const response = await patchSpec(change);
+      if (message === undefined) {
+        expect(response.status).toBe(200);
+      } else {
+        expect(response.status).toBe(422);
+        expect(response.body.message).toBe(`${PREFIX}${message}`);
+      }
+    });
+
+    it('refuses a gpu outside the schema before any rule runs', async () => {
+      const response = await post(withSpec({ gpu: { ...GPU, count: 17 } }));
+      expect(response.status).toBe(422);
+      expect(response.body.message).toBe(
+        `${PREFIX}spec.gpu.count: Invalid value: 17: spec.gpu.count in body should be less than or equal to 16`,
+      );
+    });
+  });
+
   it('allows the first network attachments on an object that had none', async () => {
     expect((await post(withSpec({ networkAttachments: [] }))).status).toBe(201);
     const response = await raw(sim, 'PATCH', `${COLLECTION}/vm`, {

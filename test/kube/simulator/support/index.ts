@@ -5,11 +5,11 @@ import {
   type KubeSimulatorOptions,
   startKubeSimulator,
 } from '../../../../local/kube-simulator';
-import { UPSTREAM_CRD } from '../../../support/fixtures';
+import { UPSTREAM_CRD, UPSTREAM_TENANT_CRD } from '../../../support/fixtures';
 
 /** Helpers shared by the simulator suites: a simulator on the upstream CRD, raw HTTP, sample objects. */
 
-export { UPSTREAM_CRD };
+export { UPSTREAM_CRD, UPSTREAM_TENANT_CRD };
 export const GROUP = 'osac.openshift.io';
 export const VERSION = 'v1alpha1';
 export const PLURAL = 'computeinstances';
