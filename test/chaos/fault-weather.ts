@@ -44,7 +44,10 @@ export interface WeatherTargets {
   timeScale: number;
   createTemplate: string;
   deleteTemplate: string;
-  /** Whether the user of `namespace/name` deletes it in the end: the long hang is put on such an instance's job. */
+  /**
+   * Whether the user of `namespace/name` will delete it and has not asked yet: the long hang is put on such an
+   * instance's job, so that its deletion comes while the job is held.
+   */
   willBeDeleted(vmKey: string): boolean;
 }
 
@@ -80,6 +83,7 @@ export class FaultWeather {
   readonly outages: { blackHole?: OutageWindow; longHang?: OutageWindow } = {};
   private startMs = 0;
   private longHung: { jobId: number; untilMs: number } | undefined;
+  private longHangPickable = true;
   private hung: { jobId: number; untilMs: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private rolling: Promise<void> | undefined;
@@ -117,6 +121,11 @@ export class FaultWeather {
     this.endOutages(this.targets.now().getTime());
   }
 
+  /** No long hang starts from now on (the lifecycles are done: a deletion could no longer come during it). */
+  closeLongHangPicking(): void {
+    this.longHangPickable = false;
+  }
+
   /** Simulated epoch ms at which the scheduled outages are over (a long hang not yet placed counts as over). */
   outagesEndMs(): number {
     const { profile } = this;
@@ -124,15 +133,15 @@ export class FaultWeather {
     return Math.max(profile.blackHoleSeconds > 0 ? blackHoleEnd : 0, this.longHung?.untilMs ?? 0);
   }
 
-  private endOutages(nowMs: number): void {
-    for (const window of [this.outages.blackHole, this.outages.longHang]) {
-      if (window !== undefined && window.untilMs === undefined) window.untilMs = nowMs;
-    }
-    if (this.outages.blackHole?.untilMs !== undefined) {
-      this.stats.blackHoleSeconds = (this.outages.blackHole.untilMs - this.outages.blackHole.fromMs) / 1000;
-    }
-    if (this.outages.longHang?.untilMs !== undefined) {
-      this.stats.longHangSeconds = (this.outages.longHang.untilMs - this.outages.longHang.fromMs) / 1000;
+  /** Closes the outage windows still open (all of them when the weather stops) and books their lengths. */
+  private endOutages(nowMs: number, which: ReadonlyArray<'blackHole' | 'longHang'> = ['blackHole', 'longHang']): void {
+    for (const name of which) {
+      const window = this.outages[name];
+      if (window === undefined) continue;
+      window.untilMs ??= nowMs;
+      const seconds = (window.untilMs - window.fromMs) / 1000;
+      if (name === 'blackHole') this.stats.blackHoleSeconds = seconds;
+      else this.stats.longHangSeconds = seconds;
     }
   }
 
@@ -145,19 +154,16 @@ export class FaultWeather {
       sinceStartSeconds >= profile.blackHoleAtSeconds &&
       sinceStartSeconds < profile.blackHoleAtSeconds + profile.blackHoleSeconds;
     if (blackHole && outages.blackHole === undefined) outages.blackHole = { fromMs: nowMs, untilMs: undefined };
-    if (!blackHole && outages.blackHole !== undefined && outages.blackHole.untilMs === undefined) {
-      outages.blackHole.untilMs = nowMs;
-      this.endOutages(nowMs);
-    }
+    if (!blackHole && outages.blackHole !== undefined) this.endOutages(nowMs, ['blackHole']);
 
     if (this.longHung !== undefined && nowMs >= this.longHung.untilMs) {
-      if (outages.longHang !== undefined) outages.longHang.untilMs = nowMs;
-      this.endOutages(nowMs);
+      this.endOutages(nowMs, ['longHang']);
       this.longHung = undefined;
       return { blackHole, longHungJob: undefined };
     }
     if (
       outages.longHang === undefined &&
+      this.longHangPickable &&
       profile.longHangSeconds > 0 &&
       sinceStartSeconds >= profile.longHangAtSeconds
     ) {

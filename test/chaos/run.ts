@@ -203,7 +203,15 @@ export async function runChaos(
         timeScale: options.timeScale,
         createTemplate: CREATE_TEMPLATE,
         deleteTemplate: DELETE_TEMPLATE,
-        willBeDeleted: (vmKey) => deletedKeys.has(vmKey),
+        willBeDeleted: (vmKey) => {
+          if (!deletedKeys.has(vmKey)) return false;
+          const name = vmKey.slice(vmKey.indexOf('/') + 1);
+          const held = stack.kube.objects({ plural: PLURAL, namespace: DEFAULT_NAMESPACE });
+          const object = held.find((o) => (o.metadata as { name?: string } | undefined)?.name === name);
+          return (
+            object !== undefined && (object.metadata as { deletionTimestamp?: string }).deletionTimestamp === undefined
+          );
+        },
       },
       profile,
       root.fork('weather'),
@@ -228,6 +236,7 @@ export async function runChaos(
       }),
     );
     log(`lifecycles done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    weather.closeLongHangPicking();
     // The scheduled outages run their full length, the weather and the reconciler going on meanwhile.
     if (stack.now().getTime() < weather.outagesEndMs()) {
       log(`waiting out the scheduled outages (until ${new Date(weather.outagesEndMs()).toISOString()} simulated)`);
