@@ -23,8 +23,16 @@ function freshWebhookHandler(): HttpApiHandler {
   return handler as HttpApiHandler;
 }
 
-/** The standard weather with outages CI can afford (about 20 s and 36 s real at time scale 0.01). */
-const CI_FAULTS = { base: 'standard', blackHoleSeconds: 1800, longHangSeconds: 3600 } as const;
+/**
+ * The standard weather with outages CI can afford (about 20 s and 36 s real at time scale 0.01); jobs are purged
+ * once they finished longer ago than the black hole and a reconciler backoff, so that CI runs still purge some.
+ */
+const CI_FAULTS = {
+  base: 'standard',
+  blackHoleSeconds: 1800,
+  longHangSeconds: 3600,
+  purgeMinAgeSeconds: 2700,
+} as const;
 
 const RUNS = [
   { seed: 'ci-alpha', lifecycles: 20 },
@@ -60,6 +68,7 @@ describe('chaos: randomized lifecycles under faults', () => {
       expect(result.outages.longHungInstance).toBeDefined();
       expect(result.outages.longHangSeconds).toBeGreaterThanOrEqual(CI_FAULTS.longHangSeconds);
       expect(result.outages.longHungDeletedDuringHang).toBe(true);
+      expect(result.weather.purgedJobs).toBeGreaterThan(0);
     },
     150_000,
   );

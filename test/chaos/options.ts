@@ -52,8 +52,9 @@ export const FaultProfile = z.strictObject({
   purgeShare: share,
   /**
    * Only jobs that finished at least this long ago (simulated seconds) are purged. AWX's cleanup keeps jobs for days;
-   * purging one within LAUNCH_INTENT_TTL_SECONDS of its launch takes away the only record a lost launch answer can be
-   * recovered from (see the report), which no real retention setting does.
+   * purging one within LAUNCH_INTENT_TTL_SECONDS of its launch, or while an outage keeps the recovery from asking AAP,
+   * takes away the only record a lost launch answer can be recovered from (see the report), which no real retention
+   * setting does.
    */
   purgeMinAgeSeconds: seconds,
   // The API server
@@ -78,6 +79,9 @@ export type FaultProfile = z.infer<typeof FaultProfile>;
  * hour takes 36 s), so the issue's hundred hours (`{"longHangSeconds":360000}`) take an hour of real time.
  */
 export const LONG_HANG_SECONDS = 4 * 3600;
+
+/** Three hours: the two-hour black hole plus the reconciler's one-hour longest backoff. */
+export const PURGE_MIN_AGE_SECONDS = 3 * 3600;
 
 const NO_FAULTS: FaultProfile = {
   periodSeconds: 120,
@@ -134,7 +138,9 @@ const STANDARD: FaultProfile = {
   slowCancelChance: 0.5,
   slowCancelSeconds: [30, 120, 240],
   purgeShare: 0.2,
-  purgeMinAgeSeconds: 900,
+  // Longer than the black hole and the reconciler's longest backoff together: a lost launch answer is recovered
+  // from AAP's record of the job once AAP answers again, and AWX keeps its jobs for days (see purgeMinAgeSeconds).
+  purgeMinAgeSeconds: PURGE_MIN_AGE_SECONDS,
   conflictStormChance: 0.3,
   conflictRate: 0.3,
   kubeErrorChance: 0.3,
