@@ -73,6 +73,15 @@ function parseArguments(argv: readonly string[]): Arguments {
   };
 }
 
+function outagesLine(o: Awaited<ReturnType<typeof import('../test/chaos').runChaos>>['outages']): string {
+  const hours = (seconds: number) => `${(seconds / 3600).toFixed(2)} h`;
+  const hung =
+    o.longHungInstance === undefined
+      ? 'no provision job to hold'
+      : `${o.longHungInstance}'s provision job held ${hours(o.longHangSeconds)} (its deletion ${o.longHungDeletedDuringHang ? 'asked during the hang' : 'NOT asked during the hang'})`;
+  return `outages: AAP black hole ${hours(o.blackHoleSeconds)} with ${o.deletionsDuringBlackHole} deletions during it; ${hung}, ${o.deletionsDuringLongHang} deletions meanwhile`;
+}
+
 async function main(): Promise<number> {
   let args: Arguments;
   try {
@@ -113,6 +122,7 @@ async function main(): Promise<number> {
       `seed ${result.seed}: ${result.lifecycles.length} lifecycles in ${(result.durationMs / 1000).toFixed(1)} s real (settled in ${result.settleSeconds.toFixed(0)} simulated s)`,
       `webhooks: ${w.events} events, ${w.lost} lost, ${w.duplicated} duplicated, ${w.delayed} delayed; ${w.accepted} accepted, ${w.ignored} ignored, ${w.retried} retried, ${w.refused} refused`,
       `faults: ${f.periods} periods; AAP 5xx ${f.aapErrorPeriods}, 429 ${f.rateLimitPeriods}, slow ${f.slowPeriods}, drops ${f.dropPeriods}, slow cancels ${f.slowCancelPeriods}; ${f.failuresInjected} failed jobs, ${f.hungJobs} hung jobs, ${f.purgedJobs} purged; API server 409 storms ${f.conflictStormPeriods}, 5xx ${f.kubeErrorPeriods}, restarts ${f.apiRestarts}`,
+      outagesLine(result.outages),
       `AAP jobs ${result.aapJobs}; executions ${result.executions.total} ${JSON.stringify(result.executions.byStatus)}; reconciler ${result.reconciler.runs} runs, started ${result.reconciler.started}, restarted ${result.reconciler.restarted}; user retries ${result.userRetries}; watch re-lists ${result.watch.lists}, reconnects ${result.watch.reconnects}`,
       '',
       result.table,

@@ -276,7 +276,9 @@ async function settleStaleIntent(
       since: new Date(intentMs - CLOCK_SKEW_MARGIN_MS),
       // The launcher's POST happens within its invocation after the intent: bounding the window there keeps the
       // candidates few however busy AAP is and however long ago the intent was written.
-      until: new Date(intentMs + LAUNCH_WINDOW_MS + CLOCK_SKEW_MARGIN_MS),
+      // That invocation's life is bounded on the wall clock; the local stack runs this clock 1/TIME_SCALE times
+      // faster, so there the same window spans that many more clock seconds (on AWS the scale is 1).
+      until: new Date(intentMs + LAUNCH_WINDOW_MS / ctx.settings.TIME_SCALE + CLOCK_SKEW_MARGIN_MS),
       payloadUid: ref.uid,
       // Each candidate costs one detail read; a busy controller may create a few hundred jobs in the window.
       limit: LAUNCH_SEARCH_LIMIT,

@@ -63,13 +63,18 @@ export class FaultState {
     return this.faults.cancelDelaySeconds ?? DEFAULT_CANCEL_DELAY_SECONDS;
   }
 
+  blackHole(): boolean {
+    return this.faults.blackHole === true;
+  }
+
   latencyMs(): number {
     return this.faults.latencyMs ?? 0;
   }
 
   isHung(jobId: number, templateName: string): boolean {
     const hang = this.faults.hangJobs;
-    return hang !== undefined && (hang.jobId === jobId || hang.templateName === templateName);
+    if (hang === undefined) return false;
+    return hang.jobId === jobId || hang.templateName === templateName || (hang.jobIds?.includes(jobId) ?? false);
   }
 
   /** failNext applies to exactly one job: the next one launched from that template. */

@@ -80,8 +80,16 @@ export const RateLimitFault = z
   .refine((r) => exactlyOne(r.everyNth, r.rate), 'rateLimit needs exactly one of everyNth or rate');
 
 export const HangJobsFault = z
-  .strictObject({ templateName: z.string().min(1).optional(), jobId: z.number().int().positive().optional() })
-  .refine((h) => exactlyOne(h.templateName, h.jobId), 'hangJobs needs exactly one of templateName or jobId');
+  .strictObject({
+    templateName: z.string().min(1).optional(),
+    jobId: z.number().int().positive().optional(),
+    /** Several jobs at once (a long hang of one job beside the short ones of others). */
+    jobIds: z.array(z.number().int().positive()).min(1).optional(),
+  })
+  .refine(
+    (h) => [h.templateName, h.jobId, h.jobIds].filter((given) => given !== undefined).length === 1,
+    'hangJobs needs exactly one of templateName, jobId or jobIds',
+  );
 
 export const FailNextFault = z.strictObject({
   templateName: z.string().min(1),
@@ -105,6 +113,11 @@ export const Faults = z.strictObject({
   dropRate: z.number().min(0).max(1).optional(),
   /** `after-handling` performs the request (a launch creates its job) and then drops the response: the lost 201. */
   dropMode: z.enum(['before-handling', 'after-handling']).optional(),
+  /**
+   * A black hole: every /api connection is accepted and its request read, then nothing is done and nothing answered
+   * until the client gives up (a hung controller or a firewall dropping replies); only the client's timeout ends it.
+   */
+  blackHole: z.boolean().optional(),
   hangJobs: HangJobsFault.optional(),
   failNext: FailNextFault.optional(),
   /** Unscaled seconds between a cancel request on a running job and its `canceled` status (default 2). */

@@ -148,6 +148,11 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     const entry: RequestLogEntry = { method, path: url.pathname, query: url.search, status: null, time: now() };
     requestLog.push(entry);
     let fault: RequestFault = { kind: 'pass' };
+    if (url.pathname.startsWith('/api/') && faults.blackHole()) {
+      // Accepted and read, never answered: the socket stays open until the client's timeout closes it.
+      if (!req.socket.destroyed) await new Promise((resolve) => req.socket.once('close', resolve));
+      return;
+    }
     if (url.pathname.startsWith('/api/')) {
       const latency = faults.latencyMs();
       if (latency > 0) await delay(latency, undefined, { ref: false });

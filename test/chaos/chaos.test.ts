@@ -4,7 +4,9 @@ import { type ChaosResult, runChaos } from './run';
 /**
  * The bounded CI chaos run: fixed seeds, 60 lifecycles in all, under the standard fault profile (AAP 5xx, 429 with
  * Retry-After, slow answers, dropped connections, purged, hung and failing jobs, slow cancels; API-server 409 storms,
- * 5xx and restarts; webhooks lost, duplicated, delayed and reordered). Every invariant must hold. A failure prints
+ * 5xx and restarts; webhooks lost, duplicated, delayed and reordered), with the scheduled outages shortened to fit
+ * CI (`npm run chaos` has them at full length): AAP a black hole for half an hour and one provision job held for an
+ * hour, deletions during both. Every invariant must hold. A failure prints
  * the invariant table, the evidence for each instance involved and the command that replays the seed.
  *
  * Three stacks of 20 rather than one of 60: each stack's AAP then holds fewer than 50 create jobs in all, under the
@@ -21,6 +23,17 @@ function freshWebhookHandler(): HttpApiHandler {
   return handler as HttpApiHandler;
 }
 
+/**
+ * The standard weather with outages CI can afford (about 20 s and 36 s real at time scale 0.01); jobs are purged
+ * once they finished longer ago than the black hole and a reconciler backoff, so that CI runs still purge some.
+ */
+const CI_FAULTS = {
+  base: 'standard',
+  blackHoleSeconds: 1800,
+  longHangSeconds: 3600,
+  purgeMinAgeSeconds: 2700,
+} as const;
+
 const RUNS = [
   { seed: 'ci-alpha', lifecycles: 20 },
   { seed: 'ci-bravo', lifecycles: 20 },
@@ -32,7 +45,7 @@ describe('chaos: randomized lifecycles under faults', () => {
     'seed $seed: $lifecycles lifecycles keep every invariant',
     async ({ seed, lifecycles }) => {
       const result: ChaosResult = await runChaos(
-        { seed, lifecycles, concurrency: 20, timeScale: 0.01, faults: 'standard' },
+        { seed, lifecycles, concurrency: 20, timeScale: 0.01, faults: CI_FAULTS },
         { webhookHandler: freshWebhookHandler() },
       );
       if (!result.ok || !result.converged) {
@@ -49,6 +62,13 @@ describe('chaos: randomized lifecycles under faults', () => {
       expect(result.weather.periods).toBeGreaterThan(1);
       expect(result.reconciler.runs).toBeGreaterThan(1);
       expect(result.aapJobs).toBeGreaterThanOrEqual(lifecycles);
+      // Both outages happened at (about) full length, with deletions asked during each, the held job's own among them.
+      expect(result.outages.blackHoleSeconds).toBeGreaterThanOrEqual(CI_FAULTS.blackHoleSeconds - 120);
+      expect(result.outages.deletionsDuringBlackHole).toBeGreaterThan(0);
+      expect(result.outages.longHungInstance).toBeDefined();
+      expect(result.outages.longHangSeconds).toBeGreaterThanOrEqual(CI_FAULTS.longHangSeconds);
+      expect(result.outages.longHungDeletedDuringHang).toBe(true);
+      expect(result.weather.purgedJobs).toBeGreaterThan(0);
     },
     150_000,
   );

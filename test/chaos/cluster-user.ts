@@ -134,9 +134,14 @@ export class ClusterUser {
   }
 }
 
+/** How many spellings `apiServerSpelling` has; the millisecond of the instant picks one. */
+export const API_SERVER_SPELLINGS = 8;
+
 /**
  * `at` as one of the spellings of the same instant the API server's date-time check accepts (kube-openapi strfmt):
- * lower case, an offset, a nine-digit fraction after a comma. Picked by the millisecond, so runs see them all.
+ * lower case, an offset, a nine-digit fraction after a comma, whole seconds, a twelve-digit fraction after any
+ * character, text after a further "t" (never looked at). Picked by the millisecond, so runs see them all. Whole
+ * seconds name the start of that second, up to 999 ms before `at`.
  */
 export function apiServerSpelling(at: Date): string {
   const iso = at.toISOString();
@@ -147,7 +152,7 @@ export function apiServerSpelling(at: Date): string {
     const mm = String(Math.abs(offsetMinutes) % 60).padStart(2, '0');
     return `${shifted}${sign}${hh}:${mm}`;
   };
-  switch (at.getTime() % 5) {
+  switch (at.getTime() % API_SERVER_SPELLINGS) {
     case 0:
       return iso;
     case 1:
@@ -156,7 +161,13 @@ export function apiServerSpelling(at: Date): string {
       return local(330);
     case 3:
       return `${iso.slice(0, 19)},${iso.slice(20, 23)}000000Z`;
-    default:
+    case 4:
       return local(-480).replace('T', 't');
+    case 5:
+      return `${iso.slice(0, 19)}+00:00`;
+    case 6:
+      return `${iso.slice(0, 19)}:${iso.slice(20, 23)}000000000Z`;
+    default:
+      return `${iso}T`;
   }
 }

@@ -1,4 +1,4 @@
-import type { FaultsInput as AapFaults, AapSimulator } from '../../local/aap-simulator';
+import type { FaultsInput as AapFaults, AapSimulator, JobView } from '../../local/aap-simulator';
 import type { KubeSimulator } from '../../local/kube-simulator';
 import type { FaultProfile } from './options';
 import type { Prng } from './prng';
@@ -6,8 +6,16 @@ import type { Prng } from './prng';
 /**
  * The fault weather of a run: every period (simulated seconds) the AAP simulator and the API server get a new set
  * of faults drawn from the profile, one active AAP job may be held in `running` for a while, some finished jobs are
- * purged, and now and then the API server restarts. `stop()` clears every fault (which also releases a held job).
+ * purged, and now and then the API server restarts. Once per run, at times the profile fixes, AAP becomes a black
+ * hole for a while and one provision job is held for a long time behind its instance's deletion. `stop()` clears
+ * every fault (which also releases a held job).
  */
+
+/** A stretch of simulated time (epoch ms) a scheduled outage covered; `untilMs` undefined while it lasts. */
+export interface OutageWindow {
+  fromMs: number;
+  untilMs: number | undefined;
+}
 
 export interface WeatherStats {
   periods: number;
@@ -22,6 +30,10 @@ export interface WeatherStats {
   conflictStormPeriods: number;
   kubeErrorPeriods: number;
   apiRestarts: number;
+  /** Simulated seconds AAP was a black hole, and the provision job held longest (and for how long). */
+  blackHoleSeconds: number;
+  longHangSeconds: number;
+  longHungJob: { id: number; vmKey: string } | undefined;
 }
 
 export interface WeatherTargets {
@@ -32,6 +44,11 @@ export interface WeatherTargets {
   timeScale: number;
   createTemplate: string;
   deleteTemplate: string;
+  /**
+   * Whether the user of `namespace/name` will delete it and has not asked yet: the long hang is put on such an
+   * instance's job, so that its deletion comes while the job is held.
+   */
+  willBeDeleted(vmKey: string): boolean;
 }
 
 const TRACEBACKS = [
@@ -58,7 +75,15 @@ export class FaultWeather {
     conflictStormPeriods: 0,
     kubeErrorPeriods: 0,
     apiRestarts: 0,
+    blackHoleSeconds: 0,
+    longHangSeconds: 0,
+    longHungJob: undefined,
   };
+  /** Where the scheduled outages fell, for the report (deletions during them). */
+  readonly outages: { blackHole?: OutageWindow; longHang?: OutageWindow } = {};
+  private startMs = 0;
+  private longHung: { jobId: number; untilMs: number } | undefined;
+  private longHangPickable = true;
   private hung: { jobId: number; untilMs: number } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private rolling: Promise<void> | undefined;
@@ -74,6 +99,7 @@ export class FaultWeather {
   }
 
   start(): void {
+    this.startMs = this.targets.now().getTime();
     const tick = () => {
       if (this.stopped) return;
       this.rolling = this.roll().finally(() => {
@@ -92,6 +118,71 @@ export class FaultWeather {
     this.targets.aap.setFaults({});
     this.targets.kube.setFaults({});
     this.hung = undefined;
+    this.endOutages(this.targets.now().getTime());
+  }
+
+  /** No long hang starts from now on (the lifecycles are done: a deletion could no longer come during it). */
+  closeLongHangPicking(): void {
+    this.longHangPickable = false;
+  }
+
+  /** Simulated epoch ms at which the scheduled outages are over (a long hang not yet placed counts as over). */
+  outagesEndMs(): number {
+    const { profile } = this;
+    const blackHoleEnd = this.startMs + (profile.blackHoleAtSeconds + profile.blackHoleSeconds) * 1000;
+    return Math.max(profile.blackHoleSeconds > 0 ? blackHoleEnd : 0, this.longHung?.untilMs ?? 0);
+  }
+
+  /** Closes the outage windows still open (all of them when the weather stops) and books their lengths. */
+  private endOutages(nowMs: number, which: ReadonlyArray<'blackHole' | 'longHang'> = ['blackHole', 'longHang']): void {
+    for (const name of which) {
+      const window = this.outages[name];
+      if (window === undefined) continue;
+      window.untilMs ??= nowMs;
+      const seconds = (window.untilMs - window.fromMs) / 1000;
+      if (name === 'blackHole') this.stats.blackHoleSeconds = seconds;
+      else this.stats.longHangSeconds = seconds;
+    }
+  }
+
+  /** The black hole's window and the long hang, decided from the clock alone (no draw from the forecast). */
+  private scheduled(nowMs: number, jobs: readonly JobView[]): { blackHole: boolean; longHungJob: number | undefined } {
+    const { profile, outages } = this;
+    const sinceStartSeconds = (nowMs - this.startMs) / 1000;
+    const blackHole =
+      profile.blackHoleSeconds > 0 &&
+      sinceStartSeconds >= profile.blackHoleAtSeconds &&
+      sinceStartSeconds < profile.blackHoleAtSeconds + profile.blackHoleSeconds;
+    if (blackHole && outages.blackHole === undefined) outages.blackHole = { fromMs: nowMs, untilMs: undefined };
+    if (!blackHole && outages.blackHole !== undefined) this.endOutages(nowMs, ['blackHole']);
+
+    if (this.longHung !== undefined && nowMs >= this.longHung.untilMs) {
+      this.endOutages(nowMs, ['longHang']);
+      this.longHung = undefined;
+      return { blackHole, longHungJob: undefined };
+    }
+    if (
+      outages.longHang === undefined &&
+      this.longHangPickable &&
+      profile.longHangSeconds > 0 &&
+      sinceStartSeconds >= profile.longHangAtSeconds
+    ) {
+      const candidates = jobs.filter(
+        (job) =>
+          job.effect === 'create-vm' &&
+          job.status === 'running' &&
+          !job.purged &&
+          job.vmKey !== null &&
+          this.targets.willBeDeleted(job.vmKey),
+      );
+      const job = candidates.length > 0 ? this.picks.pick(candidates) : undefined;
+      if (job !== undefined) {
+        this.longHung = { jobId: job.id, untilMs: nowMs + profile.longHangSeconds * 1000 };
+        outages.longHang = { fromMs: nowMs, untilMs: undefined };
+        this.stats.longHungJob = { id: job.id, vmKey: job.vmKey as string };
+      }
+    }
+    return { blackHole, longHungJob: this.longHung?.jobId };
   }
 
   private periodMs(): number {
@@ -147,7 +238,9 @@ export class FaultWeather {
       }
     }
 
+    const outage = this.scheduled(nowMs, jobs);
     const faults: AapFaults = { seed: forecast.aapSeed };
+    if (outage.blackHole) faults.blackHole = true;
     if (forecast.aapErrors) {
       faults.errorRate = profile.aapErrorRate;
       stats.aapErrorPeriods++;
@@ -177,7 +270,8 @@ export class FaultWeather {
       faults.failNext = { templateName: forecast.failTemplate, traceback: forecast.traceback, explanation: '' };
       stats.failuresInjected++;
     }
-    if (this.hung !== undefined) faults.hangJobs = { jobId: this.hung.jobId };
+    const held = [this.hung?.jobId, outage.longHungJob].filter((id) => id !== undefined);
+    if (held.length > 0) faults.hangJobs = { jobIds: [...new Set(held)] };
     targets.aap.setFaults(faults);
 
     const purgeBefore = nowMs - profile.purgeMinAgeSeconds * 1000;

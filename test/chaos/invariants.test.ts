@@ -147,6 +147,17 @@ const breaches: Breach[] = [
     }),
   },
   {
+    name: 'an instance whose phase still says Deleting, with our finalizer',
+    breaks: 'stuck-finalizers',
+    mutate: (s) => ({
+      ...s,
+      instances: [
+        ...s.instances,
+        { ...instance('half-deleted', 'u-half', []), status: { phase: 'Deleting', provisioningJobs: [] } },
+      ],
+    }),
+  },
+  {
     name: 'an AAP job missing from a history with room to spare',
     breaks: 'lost-job-records',
     mutate: (s) => ({ ...s, jobs: [...s.jobs, job(1004, 'u-live', 'live', { status: 'failed' })] }),

@@ -246,17 +246,21 @@ export function evaluate(snapshot: ChaosSnapshot): Evaluation {
     });
   }
 
+  // Left Deleting: being deleted (or saying so in its phase) with our finalizer still on, so nothing else removes it.
   const stuck = snapshot.instances.filter(
-    (i) => i.metadata.deletionTimestamp !== undefined && (i.metadata.finalizers ?? []).includes(snapshot.finalizer),
+    (i) =>
+      (i.metadata.deletionTimestamp !== undefined || i.status?.phase === 'Deleting') &&
+      (i.metadata.finalizers ?? []).includes(snapshot.finalizer),
   );
   rows.push({
     key: 'stuck-finalizers',
-    invariant: 'finalizers stuck on deleted instances',
+    invariant: 'instances left Deleting with the finalizer on',
     value: String(stuck.length),
     expected: '0',
     ok: stuck.length === 0,
     details: stuck.map(
-      (i) => `${i.metadata.name}: deleting since ${i.metadata.deletionTimestamp}, jobs ${describeJobs(i)}`,
+      (i) =>
+        `${i.metadata.name}: ${i.metadata.deletionTimestamp === undefined ? 'phase Deleting' : `deleting since ${i.metadata.deletionTimestamp}`}, jobs ${describeJobs(i)}`,
     ),
     subjects: stuck.map((i) => i.metadata.name),
   });

@@ -8,6 +8,8 @@ export interface LifecycleOutcome {
   plan: LifecyclePlan;
   uid: string | undefined;
   deleteRequested: boolean;
+  /** Simulated epoch ms of the first delete request. */
+  deleteRequestedAtMs?: number;
   /** Awaited moments that did not come within their timeout (the lifecycle went on regardless). */
   missedMoments: Moment[];
   /** The user could not do a step even with retries: a harness problem, reported apart from the invariants. */
@@ -76,6 +78,7 @@ export async function playLifecycle(plan: LifecyclePlan, ctx: LifecycleContext):
         case 'delete':
           // Asked, whatever the answer: a 404 means it went already, which is what deletion wants.
           outcome.deleteRequested = true;
+          outcome.deleteRequestedAtMs ??= ctx.now().getTime();
           await user.delete(plan.name);
           break;
       }

@@ -33,6 +33,18 @@ export const FaultProfile = z.strictObject({
   /** Per period: one active job is held in `running` (hangJobs) for a while, then released. */
   hangChance: share,
   hangSeconds: range('hangSeconds'),
+  /**
+   * Once per run, AAP becomes a black hole (every request read, none answered, so only the clients' timeouts end
+   * them) from this many simulated seconds after the start, for `blackHoleSeconds` (0: never).
+   */
+  blackHoleAtSeconds: seconds,
+  blackHoleSeconds: seconds,
+  /**
+   * Once per run, from `longHangAtSeconds` on, the first running provision job of an instance its user will delete is
+   * held in `running` for `longHangSeconds` (0: never): the deletion waits behind a cancel AAP never carries out.
+   */
+  longHangAtSeconds: seconds,
+  longHangSeconds: seconds,
   /** Per period: AAP takes this long (simulated seconds) to turn a cancel into `canceled`; drawn from the list. */
   slowCancelChance: share,
   slowCancelSeconds: z.array(seconds).min(1),
@@ -40,8 +52,9 @@ export const FaultProfile = z.strictObject({
   purgeShare: share,
   /**
    * Only jobs that finished at least this long ago (simulated seconds) are purged. AWX's cleanup keeps jobs for days;
-   * purging one within LAUNCH_INTENT_TTL_SECONDS of its launch takes away the only record a lost launch answer can be
-   * recovered from (see the report), which no real retention setting does.
+   * purging one within LAUNCH_INTENT_TTL_SECONDS of its launch, or while an outage keeps the recovery from asking AAP,
+   * takes away the only record a lost launch answer can be recovered from (see the report), which no real retention
+   * setting does.
    */
   purgeMinAgeSeconds: seconds,
   // The API server
@@ -60,6 +73,16 @@ export const FaultProfile = z.strictObject({
 });
 export type FaultProfile = z.infer<typeof FaultProfile>;
 
+/**
+ * The standard long hang: four simulated hours, past the 3.85 h at which a cancel-wait once ran into the history
+ * limit and four times the reconciler's longest backoff. Simulated time runs at a fixed rate (at time scale 0.01 an
+ * hour takes 36 s), so the issue's hundred hours (`{"longHangSeconds":360000}`) take an hour of real time.
+ */
+export const LONG_HANG_SECONDS = 4 * 3600;
+
+/** Three hours: the two-hour black hole plus the reconciler's one-hour longest backoff. */
+export const PURGE_MIN_AGE_SECONDS = 3 * 3600;
+
 const NO_FAULTS: FaultProfile = {
   periodSeconds: 120,
   aapErrorChance: 0,
@@ -74,6 +97,10 @@ const NO_FAULTS: FaultProfile = {
   failNextChance: 0,
   hangChance: 0,
   hangSeconds: [60, 600],
+  blackHoleAtSeconds: 0,
+  blackHoleSeconds: 0,
+  longHangAtSeconds: 0,
+  longHangSeconds: 0,
   slowCancelChance: 0,
   slowCancelSeconds: [2],
   purgeShare: 0,
@@ -103,10 +130,17 @@ const STANDARD: FaultProfile = {
   failNextChance: 0.5,
   hangChance: 0.4,
   hangSeconds: [60, 900],
+  // Two hours without a single answer from AAP, while lifecycles (and their deletions) go on.
+  blackHoleAtSeconds: 600,
+  blackHoleSeconds: 7200,
+  longHangAtSeconds: 120,
+  longHangSeconds: LONG_HANG_SECONDS,
   slowCancelChance: 0.5,
   slowCancelSeconds: [30, 120, 240],
   purgeShare: 0.2,
-  purgeMinAgeSeconds: 900,
+  // Longer than the black hole and the reconciler's longest backoff together: a lost launch answer is recovered
+  // from AAP's record of the job once AAP answers again, and AWX keeps its jobs for days (see purgeMinAgeSeconds).
+  purgeMinAgeSeconds: PURGE_MIN_AGE_SECONDS,
   conflictStormChance: 0.3,
   conflictRate: 0.3,
   kubeErrorChance: 0.3,

@@ -1,6 +1,6 @@
 import { instantMs } from '../../lib/computeinstance';
 import { validateAgainstSchema } from '../../local/kube-simulator/schema';
-import { apiServerSpelling } from './cluster-user';
+import { API_SERVER_SPELLINGS, apiServerSpelling } from './cluster-user';
 import { type DeleteMoment, describeStep, planLifecycle, planLifecycles, type Step } from './plan';
 import { Prng } from './prng';
 
@@ -114,16 +114,21 @@ describe('lifecycle plans', () => {
 
 describe('restart requests spelled as the API server allows', () => {
   const format = { type: 'object', properties: { at: { type: 'string', format: 'date-time' } } } as const;
-  it.each([0, 1, 2, 3, 4])('spelling %i: accepted by the API server, the same instant to the millisecond', (i) => {
+  const each = Array.from({ length: API_SERVER_SPELLINGS }, (_, i) => i);
+  it.each(each)('spelling %i: accepted by the API server, the same instant (whole seconds: that second)', (i) => {
     const at = new Date(1796637600120 + i);
     const spelled = apiServerSpelling(at);
     expect(validateAgainstSchema({ at: spelled }, format)).toEqual([]);
-    expect(instantMs(spelled, 'restartRequestedAt')).toBe(at.getTime());
+    const read = instantMs(spelled, 'restartRequestedAt');
+    if (/:\d\d[+-]/.test(spelled.slice(11, 20)) && !spelled.includes('.')) {
+      expect(read).toBe(Math.floor(at.getTime() / 1000) * 1000);
+    } else expect(read).toBe(at.getTime());
   });
 
-  it('uses five different spellings', () => {
-    const spellings = [0, 1, 2, 3, 4].map((i) => apiServerSpelling(new Date(1796637600120 + i)).slice(10, 11));
-    expect(new Set([0, 1, 2, 3, 4].map((i) => apiServerSpelling(new Date(1796637600120 + i)))).size).toBe(5);
-    expect(spellings).toContain('t');
+  it(`uses ${API_SERVER_SPELLINGS} different spellings`, () => {
+    const spellings = each.map((i) => apiServerSpelling(new Date(1796637600120 + i)));
+    expect(new Set(spellings).size).toBe(API_SERVER_SPELLINGS);
+    expect(spellings.map((s) => s.slice(10, 11))).toContain('t');
+    expect(spellings.some((s) => /^\S+T\d\d:\d\d:\d\d\+00:00$/.test(s))).toBe(true);
   });
 });

@@ -240,3 +240,58 @@ describe('chaos regressions: the launcher and the stale-intent recovery settle t
     await expectRecordedAndFollowed('vm-race-abandoned-first', await launching);
   }, 30_000);
 });
+
+/**
+ * A launcher whose POST reached AAP late on the scaled clock, its answer lost (first seen with `npx tsx
+ * bench/chaos.ts --seed 20261126 --lifecycles 200` once AAP was a black hole for two hours: 10 create jobs missing
+ * from their instances' records, each instance provisioned a second time). The launcher's invocation lasts up to its
+ * function timeout on the wall clock (30 s), which at time scale 0.01 is 3,000 seconds of the clock the recovery
+ * reads; the recovery searched only 5 minutes (+1) after the intent, found nothing, gave the intent up, and the
+ * decision launched again beside the job AAP did create.
+ */
+describe('chaos regressions: a launch that reached AAP late on the scaled clock', () => {
+  let stack: LocalStack;
+  let cluster: ClusterClient;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      timeScale: 0.01,
+      templates: [{ name: CREATE_TEMPLATE, effect: 'create-vm', durations: { pending: 2, waiting: 2, running: 900 } }],
+    });
+    cluster = new ClusterClient(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('the recovery finds the job created 20 real seconds after the intent and follows it', async () => {
+    // 2,000 clock seconds: 20 s of the launcher's 30 s wall-clock life at time scale 0.01.
+    const created = await strandLaunchIntent(stack, cluster, 'vm-late-post', 2000);
+    const aap = `${stack.aap.url}/api/v2`;
+    const headers = { authorization: `Bearer ${stack.aap.token}`, 'content-type': 'application/json' };
+    const found = (await (await fetch(`${aap}/job_templates/?name=${CREATE_TEMPLATE}`, { headers })).json()) as {
+      results: Array<{ id: number }>;
+    };
+    const launched = await fetch(`${aap}/job_templates/${found.results[0]?.id}/launch/`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ extra_vars: { ansible_eda: { event: { payload: created } } } }),
+    });
+    const lateJob = ((await launched.json()) as { id: number }).id;
+
+    const base = createWorkflowContext(loadSettings());
+    const ref = refOf(created);
+    expect(await inspect(base, { ref, workflow: 'provision', rounds: 0 })).toMatchObject({
+      action: 'WaitForLaunch',
+      reason: expect.stringContaining('settled the stale provision launch'),
+    });
+    const instance = await cluster.get('vm-late-post');
+    expect(instance?.status?.provisioningJobs?.map((j) => [j.jobID, j.state])).toEqual([[String(lateJob), 'Pending']]);
+    // The next look follows that job; nothing is launched beside it.
+    expect(await inspect(base, { ref, workflow: 'provision', rounds: 1 })).toMatchObject({
+      action: 'Poll',
+      poll: { job: { id: lateJob, type: 'provision' } },
+    });
+    expect(aapJobsFor(stack, 'vm-late-post').provision.map((job) => job.id)).toEqual([lateJob]);
+  }, 30_000);
+});

@@ -6,7 +6,7 @@ import { type Gateway, type HttpApiHandler, startGateway } from '../../local/gat
 import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack, startLocalStack } from '../../local/stack';
 import { ClusterUser } from './cluster-user';
 import { type EventSource, startEventSource } from './event-source';
-import { FaultWeather, type WeatherStats } from './fault-weather';
+import { FaultWeather, type OutageWindow, type WeatherStats } from './fault-weather';
 import { type Evidence, executionPath, gatherEvidence } from './forensics';
 import { type ChaosSnapshot, type Evaluation, evaluate, type InvariantRow } from './invariants';
 import { type LifecycleOutcome, playLifecycle } from './lifecycle';
@@ -61,6 +61,28 @@ export interface ChaosResult {
   aapJobs: number;
   userRetries: number;
   watch: { lists: number; reconnects: number };
+  /** The scheduled outages and the deletions the user asked for while they lasted. */
+  outages: OutageReport;
+}
+
+export interface OutageReport {
+  blackHoleSeconds: number;
+  deletionsDuringBlackHole: number;
+  longHangSeconds: number;
+  /** `namespace/name` whose provision job was held; undefined when no such job ran in time to be picked. */
+  longHungInstance: string | undefined;
+  /** Whether that instance's deletion was asked while its job was held. */
+  longHungDeletedDuringHang: boolean;
+  deletionsDuringLongHang: number;
+}
+
+function deletionsWithin(outcomes: readonly LifecycleOutcome[], window: OutageWindow | undefined): LifecycleOutcome[] {
+  if (window === undefined) return [];
+  const until = window.untilMs ?? Number.POSITIVE_INFINITY;
+  return outcomes.filter(
+    (o) =>
+      o.deleteRequestedAtMs !== undefined && o.deleteRequestedAtMs >= window.fromMs && o.deleteRequestedAtMs < until,
+  );
 }
 
 /** The faults argument the CLI takes, for the replay line. */
@@ -166,6 +188,13 @@ export async function runChaos(
     const reconciler = new ReconcilerSchedule(toRealMs(options.reconcileIntervalSeconds));
     reconciler.start();
     closers.unshift(() => reconciler.stop());
+    const plans = planLifecycles(root.fork('plans'), options.lifecycles, {
+      ...DEFAULT_PLAN_SETTINGS,
+      spreadSeconds: options.spreadSeconds,
+    });
+    const deletedKeys = new Set(
+      plans.filter((plan) => plan.deleteMoment !== undefined).map((plan) => `${DEFAULT_NAMESPACE}/${plan.name}`),
+    );
     const weather = new FaultWeather(
       {
         aap: stack.aap,
@@ -174,6 +203,15 @@ export async function runChaos(
         timeScale: options.timeScale,
         createTemplate: CREATE_TEMPLATE,
         deleteTemplate: DELETE_TEMPLATE,
+        willBeDeleted: (vmKey) => {
+          if (!deletedKeys.has(vmKey)) return false;
+          const name = vmKey.slice(vmKey.indexOf('/') + 1);
+          const held = stack.kube.objects({ plural: PLURAL, namespace: DEFAULT_NAMESPACE });
+          const object = held.find((o) => (o.metadata as { name?: string } | undefined)?.name === name);
+          return (
+            object !== undefined && (object.metadata as { deletionTimestamp?: string }).deletionTimestamp === undefined
+          );
+        },
       },
       profile,
       root.fork('weather'),
@@ -182,10 +220,6 @@ export async function runChaos(
     closers.unshift(() => weather.stop());
 
     // ---- the lifecycles, under the weather
-    const plans = planLifecycles(root.fork('plans'), options.lifecycles, {
-      ...DEFAULT_PLAN_SETTINGS,
-      spreadSeconds: options.spreadSeconds,
-    });
     const user = new ClusterUser(stack.kube.url, stack.kube.token, DEFAULT_NAMESPACE);
     const runStart = stack.now().getTime();
     const realRunStart = Date.now();
@@ -201,7 +235,14 @@ export async function runChaos(
         elapsedMs: () => stack.now().getTime() - runStart,
       }),
     );
-    log(`lifecycles done after ${((Date.now() - started) / 1000).toFixed(1)} s; faults off, settling`);
+    log(`lifecycles done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    weather.closeLongHangPicking();
+    // The scheduled outages run their full length, the weather and the reconciler going on meanwhile.
+    if (stack.now().getTime() < weather.outagesEndMs()) {
+      log(`waiting out the scheduled outages (until ${new Date(weather.outagesEndMs()).toISOString()} simulated)`);
+      while (stack.now().getTime() < weather.outagesEndMs()) await sleep(Math.max(50, toRealMs(30)));
+    }
+    log(`faults off after ${((Date.now() - started) / 1000).toFixed(1)} s; settling`);
 
     // ---- faults off; give the reconciler and the workflows time to converge
     await weather.stop();
@@ -289,10 +330,24 @@ export async function runChaos(
       aapJobs: stack.aap.world.jobs().length,
       userRetries: user.retries,
       watch: events.stats(),
+      outages: outageReport(weather, outcomes),
     };
   } finally {
     for (const close of closers) await close().catch(() => undefined);
   }
+}
+
+function outageReport(weather: FaultWeather, outcomes: readonly LifecycleOutcome[]): OutageReport {
+  const hungKey = weather.stats.longHungJob?.vmKey;
+  const duringLongHang = deletionsWithin(outcomes, weather.outages.longHang);
+  return {
+    blackHoleSeconds: weather.stats.blackHoleSeconds,
+    deletionsDuringBlackHole: deletionsWithin(outcomes, weather.outages.blackHole).length,
+    longHangSeconds: weather.stats.longHangSeconds,
+    longHungInstance: hungKey,
+    longHungDeletedDuringHang: duringLongHang.some((o) => `${DEFAULT_NAMESPACE}/${o.plan.name}` === hungKey),
+    deletionsDuringLongHang: duringLongHang.length,
+  };
 }
 
 function takeSnapshot(

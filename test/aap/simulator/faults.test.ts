@@ -82,6 +82,27 @@ describe('AAP simulator: fault injection', () => {
     expect(sim.requestLog().at(-1)).toMatchObject({ method: 'GET', path: '/api/v2/jobs/', status: null });
   });
 
+  it('black hole: accepts the connection, never answers, does nothing, until the client gives up', async () => {
+    const id = await templateId(sim, 'steady');
+    sim.setFaults({ blackHole: true });
+    const startedAt = Date.now();
+    const launch = fetch(`${sim.url}/api/v2/job_templates/${id}/launch/`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sim.token}`, 'Content-Type': 'application/json' },
+      body: '{}',
+      signal: AbortSignal.timeout(300),
+    });
+    // Only the client's own timeout ends the request: no answer, no reset, and the launch never happened.
+    await expect(launch).rejects.toThrow(/timeout|aborted/i);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(290);
+    expect(sim.world.jobs()).toEqual([]);
+    expect(sim.requestLog().at(-1)).toMatchObject({ method: 'POST', status: null });
+    // Not the admin API, and not once it is cleared.
+    expect((await call(sim, '/_sim/vms', { token: null })).status).toBe(200);
+    sim.setFaults({});
+    expect((await call(sim, '/api/v2/jobs/')).status).toBe(200);
+  });
+
   it('loses the 201 of a launch that did happen (dropMode after-handling)', async () => {
     const id = await templateId(sim, 'steady');
     sim.setFaults({ dropRate: 1, dropMode: 'after-handling' });
@@ -92,6 +113,7 @@ describe('AAP simulator: fault injection', () => {
   it.each([
     ['templateName', (_id: number) => ({ templateName: 'steady' })],
     ['jobId', (id: number) => ({ jobId: id })],
+    ['jobIds', (id: number) => ({ jobIds: [id + 100, id] })],
   ])('holds a job in running while hangJobs.%s matches it, then lets it finish', async (_case, hangJobs) => {
     const hung = await launchJob(sim, 'steady');
     sim.setFaults({ hangJobs: hangJobs(hung) });
@@ -140,7 +162,7 @@ describe('AAP simulator: fault injection', () => {
   it('refuses invalid fault settings, naming the field', () => {
     expect(() => sim.setFaults({ errorRate: 2 })).toThrow(/errorRate/);
     expect(() => sim.setFaults({ rateLimit: { retryAfterSeconds: 1 } })).toThrow(/exactly one of everyNth or rate/);
-    expect(() => sim.setFaults({ hangJobs: {} })).toThrow(/exactly one of templateName or jobId/);
+    expect(() => sim.setFaults({ hangJobs: {} })).toThrow(/exactly one of templateName, jobId or jobIds/);
     expect(() => sim.setFaults({ errorRat: 1 } as never)).toThrow(/errorRat/);
   });
 });
