@@ -1,4 +1,5 @@
-import { backoffDelay, pause } from './backoff';
+import { retryDelayMs } from '../runtime/retry';
+import { pause } from './backoff';
 import { WebhookSender } from './delivery';
 import { type ChangeEvent, describeObject, objectKey } from './events';
 import type { InstanceSource } from './kube-source';
@@ -305,11 +306,7 @@ export class Forwarder {
       }
       if (signal.aborted) return false;
       this.#counters.retried++;
-      const { maxDelayMs } = this.options.deliveryBackoff;
-      const delayMs = Math.max(
-        backoffDelay(this.options.deliveryBackoff, failures),
-        Math.min(outcome.retryAfterMs ?? 0, maxDelayMs),
-      );
+      const delayMs = retryDelayMs(this.options.deliveryBackoff, failures, outcome.retryAfterMs);
       this.#logger.warn('delivery failed; retrying', {
         event: describeEvent(event),
         reason: outcome.reason,

@@ -5,6 +5,7 @@ import { toStoreError } from '../k8s/api-errors';
 import { clientNode } from '../k8s/client-node';
 import { isStoreError } from '../k8s/errors';
 import { describeIssues } from '../k8s/issues';
+import { jitter } from '../runtime/retry';
 import { type ChangeEvent, WatchedObject, WatchLine } from './events';
 import type { ForwarderLogger } from './logger';
 
@@ -191,7 +192,7 @@ export class KubeInstanceSource implements InstanceSource {
       const query = {
         resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: MIN_WATCH_SECONDS + Math.floor(Math.random() * MIN_WATCH_SECONDS),
+        timeoutSeconds: Math.round(jitter(2 * MIN_WATCH_SECONDS)),
       };
       new (clientNode().Watch)(this.#options.kubeConfig)
         .watch(this.#watchPath, query, onLine, onDone)

@@ -1,4 +1,5 @@
-import { type Backoff, backoffDelay, pause } from './backoff';
+import { type Backoff, backoffDelayMs } from '../runtime/retry';
+import { pause } from './backoff';
 import type { ChangeEvent } from './events';
 import { KnownObjects } from './known-objects';
 import type { InstanceSource, WatchEnd } from './kube-source';
@@ -71,7 +72,7 @@ export class InstanceWatcher {
         } catch (error) {
           if (signal.aborted) return;
           failures++;
-          const delayMs = backoffDelay(this.#options.backoff, failures);
+          const delayMs = backoffDelayMs(this.#options.backoff, failures);
           this.#logger.warn('listing failed; trying again', {
             source: this.#source.description,
             error: (error as Error).message,
@@ -104,7 +105,7 @@ export class InstanceWatcher {
       const healthy =
         received > 0 || (isEstablished(end) && performance.now() - started >= this.#options.minHealthyWatchMs);
       failures = healthy ? 0 : failures + 1;
-      const delayMs = backoffDelay(this.#options.backoff, failures + 1);
+      const delayMs = backoffDelayMs(this.#options.backoff, failures + 1);
       const context = { source: this.#source.description, detail: end.detail, failures, delayMs };
       if (end.kind === 'expired') {
         this.#resourceVersion = undefined;

@@ -19,6 +19,7 @@ import {
   VERSION,
 } from '../computeinstance';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
+import { backoffDelayMs, checkRetryPolicy, type RetryPolicy, sleep } from '../runtime/retry';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
 import type { ClusterCredentials } from './clusters';
@@ -34,7 +35,7 @@ import {
 import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
 import { describeIssues } from './issues';
 import { kubeConfigFor } from './kube-config';
-import { backoffDelayMs, CONFLICT_RETRY, checkRetryPolicy, type RetryPolicy, sleep, TRANSIENT_RETRY } from './retry';
+import { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from './status-patch';
 
 // ---------------------------------------------------------------------------------------------------------------
