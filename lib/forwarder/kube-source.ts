@@ -4,7 +4,7 @@ import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../computeinstance/sc
 import { toStoreError } from '../k8s/api-errors';
 import { clientNode } from '../k8s/client-node';
 import { isStoreError } from '../k8s/errors';
-import { describeIssues } from '../k8s/issues';
+import { describeIssues } from '../runtime/issues';
 import { jitter } from '../runtime/retry';
 import { type ChangeEvent, WatchedObject, WatchLine } from './events';
 import type { ForwarderLogger } from './logger';

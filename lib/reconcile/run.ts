@@ -8,6 +8,7 @@ import {
   UNPROCESSABLE_CONDITION,
 } from '../computeinstance';
 import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore, InvalidListItem } from '../k8s';
+import { describeIssues } from '../runtime/issues';
 import { logger as powertoolsLogger } from '../runtime/powertools';
 import { describeExecution, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
@@ -67,7 +68,7 @@ function instanceRefOf(cluster: ClusterCredentials, instance: ComputeInstance): 
   const { namespace, name, uid } = instance.metadata;
   const parsed = InstanceRef.safeParse({ cluster: cluster.id, namespace, name, uid });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = describeIssues(parsed.error);
     throw new Error(`${cluster.id}/${namespace}/${name} cannot be referenced by an execution: ${problems}`);
   }
   return parsed.data;

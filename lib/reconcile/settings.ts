@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../runtime/issues';
 
 /**
  * The reconciler's own knobs. Every one has a default, so the scheduled function needs none of them set; the
@@ -39,15 +40,11 @@ export class InvalidReconcileSettings extends Error {
   override readonly name = 'InvalidReconcileSettings';
 }
 
-function describeIssues(error: z.ZodError, fallback: string): string {
-  return error.issues.map((i) => `${i.path.join('.') || fallback}: ${i.message}`).join('; ');
-}
-
 /** Validates limits given in code (handler, tests, bench), naming every bad one. */
 export function parseReconcileLimits(input: ReconcileLimitsInput = {}): ReconcileLimits {
   const parsed = ReconcileLimits.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidReconcileSettings(`invalid reconcile limits: ${describeIssues(parsed.error, '(limits)')}`);
+    throw new InvalidReconcileSettings(`invalid reconcile limits: ${describeIssues(parsed.error, [], '(limits)')}`);
   }
   return parsed.data;
 }
@@ -67,7 +64,9 @@ export function loadReconcileLimits(
 ): Pick<ReconcileLimits, 'concurrency' | 'maxStarts' | 'stalledAfterRetries' | 'pageSize'> {
   const parsed = ReconcileEnvironment.safeParse(env);
   if (!parsed.success) {
-    throw new InvalidReconcileSettings(`invalid reconcile settings: ${describeIssues(parsed.error, '(environment)')}`);
+    throw new InvalidReconcileSettings(
+      `invalid reconcile settings: ${describeIssues(parsed.error, [], '(environment)')}`,
+    );
   }
   return {
     concurrency: parsed.data.RECONCILE_CONCURRENCY,

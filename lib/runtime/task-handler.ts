@@ -5,6 +5,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { reportReserveMs, withDeadline } from './deadline';
+import { describeIssues } from './issues';
 import { logger, metrics, tracer } from './powertools';
 
 export class InvalidTaskInput extends Error {
@@ -59,8 +60,7 @@ export function taskHandler<S extends z.ZodType, O>(
     .handler(async (event, context) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-        throw new InvalidTaskInput(`invalid task input: ${problems}`);
+        throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
       }
       // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
       const remainingMs =
