@@ -3,6 +3,7 @@ import https from 'node:https';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
+import type { Logger } from '../runtime/logger';
 import { parseRetryAfterMs, retryDelayMs } from '../runtime/retry';
 import {
   AapError,
@@ -12,7 +13,7 @@ import {
   Transient,
   Unauthorized,
 } from './errors';
-import { type AapLogger, type AapTokenProvider, isHeaderSafeToken } from './options';
+import { type AapTokenProvider, isHeaderSafeToken } from './options';
 import { type AapResponse, clip, type DecodedBody, decodeBody } from './response';
 import { isRetryableNetworkCode, isTimeoutCode, isTransientResponse, requestCertainlyNotSent } from './retry-policy';
 
@@ -40,7 +41,7 @@ export interface AapTransportConfig {
   maxRetries: number;
   retryBaseDelayMs: number;
   maxRetryAfterMs: number;
-  logger: AapLogger;
+  logger: Logger;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;

@@ -1,9 +1,9 @@
+import type { Logger } from '../runtime/logger';
 import { retryDelayMs } from '../runtime/retry';
 import { pause } from './backoff';
 import { WebhookSender } from './delivery';
 import { type ChangeEvent, describeObject, objectKey } from './events';
 import type { InstanceSource } from './kube-source';
-import type { ForwarderLogger } from './logger';
 import {
   ForwarderConfigError,
   type ForwarderOptions,
@@ -84,7 +84,7 @@ export interface ForwarderDependencies {
   /** The HMAC key the webhook shares with this cluster. */
   readonly secret: string;
   readonly source: InstanceSource;
-  readonly logger: ForwarderLogger;
+  readonly logger: Logger;
 }
 
 type MutableCounters = { -readonly [K in keyof ForwarderCounters]: number };
@@ -93,7 +93,7 @@ export class Forwarder {
   readonly options: ForwarderOptions;
   /** Resolves once the forwarder has stopped, whether through stop() or because a loop failed. */
   readonly finished: Promise<StopReport>;
-  readonly #logger: ForwarderLogger;
+  readonly #logger: Logger;
   readonly #sender: WebhookSender;
   readonly #queue: EventQueue;
   readonly #watcher: InstanceWatcher;

@@ -37,7 +37,7 @@ export {
   type KubeConfigSource,
   loadKubeConfig,
 } from './kubeconfig';
-export { createForwarderLogger, type ForwarderLogger } from './logger';
+export { createForwarderLogger } from './logger';
 export {
   BackoffOptions,
   ForwarderConfigError,

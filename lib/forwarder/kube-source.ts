@@ -5,9 +5,9 @@ import { toStoreError } from '../k8s/api-errors';
 import { clientNode } from '../k8s/client-node';
 import { isStoreError } from '../k8s/errors';
 import { describeIssues } from '../runtime/issues';
+import type { Logger } from '../runtime/logger';
 import { jitter } from '../runtime/retry';
 import { type ChangeEvent, WatchedObject, WatchLine } from './events';
-import type { ForwarderLogger } from './logger';
 
 /**
  * The API-server side of the forwarder: paged LIST and WATCH of ComputeInstances through `@kubernetes/client-node`,
@@ -48,7 +48,7 @@ export interface KubeInstanceSourceOptions {
   readonly pageSize: number;
   /** Per LIST request. */
   readonly requestTimeoutMs: number;
-  readonly logger: ForwarderLogger;
+  readonly logger: Logger;
 }
 
 const ListEnvelope = z.looseObject({

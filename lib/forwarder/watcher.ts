@@ -1,9 +1,9 @@
+import type { Logger } from '../runtime/logger';
 import { type Backoff, backoffDelayMs } from '../runtime/retry';
 import { pause } from './backoff';
 import type { ChangeEvent } from './events';
 import { KnownObjects } from './known-objects';
 import type { InstanceSource, WatchEnd } from './kube-source';
-import type { ForwarderLogger } from './logger';
 
 /**
  * List, then watch from the list's resourceVersion, for as long as it runs:
@@ -34,18 +34,13 @@ export class InstanceWatcher {
   readonly #source: InstanceSource;
   readonly #emit: (event: ChangeEvent) => void;
   readonly #options: WatcherOptions;
-  readonly #logger: ForwarderLogger;
+  readonly #logger: Logger;
   readonly #known = new KnownObjects();
   #resourceVersion: string | undefined;
   #lists = 0;
   #reconnects = 0;
 
-  constructor(
-    source: InstanceSource,
-    emit: (event: ChangeEvent) => void,
-    options: WatcherOptions,
-    logger: ForwarderLogger,
-  ) {
+  constructor(source: InstanceSource, emit: (event: ChangeEvent) => void, options: WatcherOptions, logger: Logger) {
     this.#source = source;
     this.#emit = emit;
     this.#options = options;

@@ -19,7 +19,7 @@ export {
   type Work,
 } from './plan';
 export { emptyReport, type MetricSink, publishReport, type ReconcileReport, reportMetrics } from './report';
-export { type ReconcileContext, type ReconcileLogger, reconcile } from './run';
+export { type ReconcileContext, reconcile } from './run';
 export {
   InvalidReconcileSettings,
   loadReconcileLimits,
