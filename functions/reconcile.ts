@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { loadReconcileLimits, publishReport, type ReconcileReport, reconcile } from '../lib/reconcile';
 import { reportReserveMs, withDeadline } from '../lib/runtime/deadline';
-import { logger, metrics, tracer } from '../lib/runtime/powertools';
+import { logger, metrics } from '../lib/runtime/powertools';
+import { tracingMiddleware } from '../lib/runtime/tracing';
 import { workflowContext } from '../lib/workflow/context';
 
 /** Stop examining instances this long before the Lambda timeout (at most a quarter of it), so the report goes out. */
@@ -20,7 +20,7 @@ export class MissingStateMachine extends Error {
  * the clients and settings are the workflow context's (environment), the limits RECONCILE_* variables.
  */
 export const handler = middy<unknown, ReconcileReport, Error, Context>()
-  .use(captureLambdaHandler(tracer))
+  .use(tracingMiddleware())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (_event, context) => {

@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { reportReserveMs, withDeadline } from './deadline';
 import { describeIssues } from './issues';
-import { logger, metrics, tracer } from './powertools';
+import { logger, metrics } from './powertools';
+import { tracingMiddleware } from './tracing';
 
 export class InvalidTaskInput extends Error {
   override readonly name = 'InvalidTaskInput';
@@ -53,7 +53,7 @@ export function taskHandler<S extends z.ZodType, O>(
       throw new TaskTimedOut(`the task did not finish within ${TASK_TIMEOUT_EARLY_MS} ms of the function's timeout`);
     },
   })
-    .use(captureLambdaHandler(tracer))
+    .use(tracingMiddleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(correlateWithExecution())
