@@ -3,7 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { reportReserveMs, withDeadline } from './deadline';
+import { withinInvocation } from './deadline';
 import { describeIssues } from './issues';
 import { logger, metrics } from './powertools';
 import { tracingMiddleware } from './tracing';
@@ -63,10 +63,6 @@ export function taskHandler<S extends z.ZodType, O>(
         throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
       }
       // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
-      const remainingMs =
-        typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-      if (remainingMs === undefined) return task(parsed.data, context);
-      const deadlineMs = Date.now() + remainingMs - reportReserveMs(remainingMs);
-      return withDeadline(deadlineMs, () => task(parsed.data, context));
+      return withinInvocation(context, () => task(parsed.data, context));
     });
 }
