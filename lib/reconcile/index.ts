@@ -21,9 +21,14 @@ export {
 export { emptyReport, type MetricSink, publishReport, type ReconcileReport, reportMetrics } from './report';
 export { type ReconcileContext, reconcile } from './run';
 export {
+  DEADLINE_MARGIN_MS,
   InvalidReconcileSettings,
   loadReconcileLimits,
+  MissingStateMachine,
   parseReconcileLimits,
   ReconcileLimits,
   type ReconcileLimitsInput,
+  reconcileStateMachines,
+  runDeadlineMs,
+  scheduledRunLimits,
 } from './settings';

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { describeIssues } from '../runtime/issues';
+import type { StateMachines } from '../workflow/start';
 
 /**
  * The reconciler's own knobs. Every one has a default, so the scheduled function needs none of them set; the
@@ -73,5 +74,54 @@ export function loadReconcileLimits(
     maxStarts: parsed.data.RECONCILE_MAX_STARTS,
     stalledAfterRetries: parsed.data.RECONCILE_STALLED_AFTER_RETRIES,
     pageSize: parsed.data.RECONCILE_PAGE_SIZE,
+  };
+}
+
+export class MissingStateMachine extends Error {
+  override readonly name = 'MissingStateMachine';
+}
+
+/** Both state machines the reconciler starts executions of; refuses with the settings to set when one is missing. */
+export function reconcileStateMachines(settings: {
+  readonly PROVISION_STATE_MACHINE_ARN?: string | undefined;
+  readonly DEPROVISION_STATE_MACHINE_ARN?: string | undefined;
+}): StateMachines {
+  const { PROVISION_STATE_MACHINE_ARN: provisionArn, DEPROVISION_STATE_MACHINE_ARN: deprovisionArn } = settings;
+  if (!provisionArn || !deprovisionArn) {
+    const missing = [
+      ...(provisionArn ? [] : ['PROVISION_STATE_MACHINE_ARN']),
+      ...(deprovisionArn ? [] : ['DEPROVISION_STATE_MACHINE_ARN']),
+    ];
+    throw new MissingStateMachine(
+      `set ${missing.join(' and ')}: the reconciler starts executions of both provision and deprovision`,
+    );
+  }
+  return { provisionArn, deprovisionArn };
+}
+
+/** Stop examining instances this long before the Lambda timeout (at most a quarter of it), so the report goes out. */
+export const DEADLINE_MARGIN_MS = 15_000;
+
+/** When a run with `remainingMs` of its invocation left stops examining instances; none outside Lambda. */
+export function runDeadlineMs(remainingMs: number | undefined, nowMs: number): number | undefined {
+  if (remainingMs === undefined || !(remainingMs > 0)) return undefined;
+  return nowMs + remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 4);
+}
+
+/**
+ * Everything a scheduled run is limited by: the RECONCILE_* variables, the shared launch-intent TTL and the deadline
+ * the invocation leaves.
+ */
+export function scheduledRunLimits(input: {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly launchIntentTtlSeconds: number;
+  readonly remainingMs: number | undefined;
+  readonly nowMs: number;
+}): ReconcileLimitsInput {
+  const deadlineMs = runDeadlineMs(input.remainingMs, input.nowMs);
+  return {
+    ...loadReconcileLimits(input.env),
+    launchIntentTtlMs: input.launchIntentTtlSeconds * 1000,
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
   };
 }
