@@ -1,5 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { prettifyError, type z } from 'zod';
+import type { z } from 'zod';
+import { describeIssues } from '../runtime/issues';
+import { type Logger, SILENT_LOGGER } from '../runtime/logger';
 import {
   CredentialsIgnored,
   InvalidResponse,
@@ -19,13 +21,7 @@ import {
   parseFindLaunchedJobsInput,
   payloadUidOf,
 } from './launched-jobs';
-import {
-  type AapClientDeps,
-  type AapClientOptions,
-  type AapLogger,
-  resolveAapClientOptions,
-  SILENT_LOGGER,
-} from './options';
+import { type AapClientDeps, type AapClientOptions, resolveAapClientOptions } from './options';
 import { type AapResponse, collectAapMessages, parseBody } from './response';
 import { AapCancelCheck, AapJobDetail, AapJobRef, AapJobSummary, AapListEnvelope, AapTemplateSummary } from './schemas';
 import {
@@ -55,7 +51,7 @@ const MAX_PAGES = 100;
  */
 export class AapClient {
   private readonly transport: AapTransport;
-  private readonly logger: AapLogger;
+  private readonly logger: Logger;
   private readonly organization: string | number | undefined;
   private readonly templates = new Map<string, AapTemplateRef>();
 
@@ -329,7 +325,7 @@ export class AapClient {
 
 function parseJobRef(ref: unknown): AapJobRef {
   const parsed = AapJobRef.safeParse(ref);
-  if (!parsed.success) throw new TypeError(`Invalid AAP job reference:\n${prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`Invalid AAP job reference: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

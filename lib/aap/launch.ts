@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../runtime/issues';
 import {
   type AapJobKind,
   CredentialsIgnored,
@@ -36,7 +37,7 @@ export interface LaunchResult {
 
 export function parseLaunchInput(input: unknown): z.output<typeof LaunchInput> {
   const parsed = LaunchInput.safeParse(input);
-  if (!parsed.success) throw new TypeError(`Invalid launch input:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`Invalid launch input: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

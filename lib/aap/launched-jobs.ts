@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../runtime/issues';
 import type { AapJobSummary } from './schemas';
 import { type AapTemplateRef, jobTemplateField } from './templates';
 
@@ -47,7 +48,7 @@ export function parseFindLaunchedJobsInput(input: unknown): LaunchSearch {
     message: 'until must be later than since',
     path: ['until'],
   }).safeParse(input);
-  if (!parsed.success) throw new TypeError(`Invalid findLaunchedJobs input:\n${z.prettifyError(parsed.error)}`);
+  if (!parsed.success) throw new TypeError(`Invalid findLaunchedJobs input: ${describeIssues(parsed.error)}`);
   return parsed.data;
 }
 

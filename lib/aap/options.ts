@@ -1,19 +1,9 @@
 import * as z from 'zod';
-
-/**
- * Structured logging; the powertools Logger fits as is. The client passes one attributes object per call and logs
- * endpoints, ids and statuses, never tokens or payloads.
- */
-export interface AapLogger {
-  debug(message: string, ...attributes: Record<string, unknown>[]): void;
-  info(message: string, ...attributes: Record<string, unknown>[]): void;
-  warn(message: string, ...attributes: Record<string, unknown>[]): void;
-}
+import { describeIssues } from '../runtime/issues';
+import { isLogger, type Logger } from '../runtime/logger';
 
 /** Called before every request, so a rotated secret is picked up; cache inside the provider if fetching is costly. */
 export type AapTokenProvider = () => Promise<string>;
-
-export const SILENT_LOGGER: AapLogger = { debug() {}, info() {}, warn() {} };
 
 // Visible ASCII only: anything else cannot go into an HTTP header, and Node's complaint would not say why.
 const HEADER_SAFE_TOKEN = /^[\x21-\x7e]+$/;
@@ -71,13 +61,8 @@ const Organization = z.union([z.number().int().positive(), z.string().trim().min
   error: 'organization must be a positive integer id or a non-empty name',
 });
 
-const Logger = z.custom<AapLogger>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    ['debug', 'info', 'warn'].every((method) => typeof (value as Record<string, unknown>)[method] === 'function'),
-  'logger must have debug, info and warn methods',
-);
+// The client logs endpoints, ids and statuses, never tokens or payloads.
+const LoggerOption = z.custom<Logger>(isLogger, 'logger must have debug, info, warn and error methods');
 
 export const AapClientOptionsSchema = z.object({
   /** The API base with or without the gateway prefix; the client appends `v2/…`. */
@@ -91,7 +76,7 @@ export const AapClientOptionsSchema = z.object({
   maxRetries: z.number().int().min(0).max(10).default(4),
   retryBaseDelayMs: z.number().int().min(0).default(500),
   maxRetryAfterMs: z.number().int().min(0).default(30_000),
-  logger: Logger.optional(),
+  logger: LoggerOption.optional(),
 });
 
 export type AapClientOptions = z.input<typeof AapClientOptionsSchema>;
@@ -101,7 +86,7 @@ export function resolveAapClientOptions(options: unknown): ResolvedAapClientOpti
   const parsed = AapClientOptionsSchema.safeParse(options);
   if (!parsed.success) {
     // zod messages name the field and the expected shape, never the value, so the token cannot leak through here.
-    throw new TypeError(`Invalid AapClient options:\n${z.prettifyError(parsed.error)}`);
+    throw new TypeError(`Invalid AapClient options: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
 }

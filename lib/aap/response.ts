@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatIssuePath } from '../runtime/issues';
 import { InvalidResponse } from './errors';
 
 /** A response body as the transport hands it over: AAP speaks JSON, proxies in front of it often do not. */
@@ -73,17 +74,10 @@ export function parseBody<T extends z.ZodType>(
   const parsed = schema.safeParse(body.value);
   if (parsed.success) return parsed.data;
   const [issue] = parsed.error.issues;
-  const field = issue && issue.path.length > 0 ? formatPath(issue.path) : '(body)';
+  const field = formatIssuePath(issue?.path ?? [], '(body)');
   throw new InvalidResponse(
     `${endpoint} answered HTTP ${status} with an unexpected body: field "${field}": ${issue?.message ?? 'invalid'}`,
     'INVALID_BODY',
     init,
   );
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((text, key) => {
-    if (typeof key === 'number') return `${text}[${key}]`;
-    return text ? `${text}.${String(key)}` : String(key);
-  }, '');
 }

@@ -1,44 +1,7 @@
 /**
- * Pure retry decisions for idempotent AAP requests. The transport applies them; launch POSTs never get here.
+ * Pure retry decisions for idempotent AAP requests: what is worth another try. How long to wait is the runtime's
+ * one retry policy (lib/runtime/retry.ts). The transport applies both; launch POSTs never get here.
  */
-
-export interface RetryPolicy {
-  /** First backoff step; each further attempt doubles it. */
-  baseDelayMs: number;
-  /** No single wait exceeds this, whether it comes from Retry-After or from the backoff. */
-  maxRetryAfterMs: number;
-}
-
-/**
- * `Retry-After` as milliseconds from `nowMs`: delta-seconds (`"3"`) or an HTTP-date. A date in the past means
- * "now" (0). Anything unparseable is ignored (undefined) and the backoff applies instead.
- */
-export function parseRetryAfterMs(header: string | undefined, nowMs: number): number | undefined {
-  if (header === undefined) return undefined;
-  const value = header.trim();
-  if (value.length === 0) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
-  // An HTTP-date always names its month; V8's Date.parse would otherwise read "-5" as a year.
-  if (!/[a-z]/i.test(value)) return undefined;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
-
-/**
- * How long to wait before retry number `attempt` (1-based). A server's Retry-After wins (capped); otherwise capped
- * exponential backoff with "equal jitter": between half and all of the step, so retries neither bunch at zero nor
- * move in lock-step across Lambda containers.
- */
-export function computeRetryDelayMs(
-  attempt: number,
-  retryAfterMs: number | undefined,
-  policy: RetryPolicy,
-  random: () => number,
-): number {
-  if (retryAfterMs !== undefined) return Math.min(retryAfterMs, policy.maxRetryAfterMs);
-  const step = Math.min(policy.baseDelayMs * 2 ** Math.max(0, attempt - 1), policy.maxRetryAfterMs);
-  return Math.round(step / 2 + random() * (step / 2));
-}
 
 /**
  * Responses worth another try: throttling, server/proxy errors, redirects (AAP sends API calls to a

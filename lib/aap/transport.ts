@@ -3,6 +3,8 @@ import https from 'node:https';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
+import type { Logger } from '../runtime/logger';
+import { parseRetryAfterMs, retryDelayMs } from '../runtime/retry';
 import {
   AapError,
   afterAttempts,
@@ -11,16 +13,9 @@ import {
   Transient,
   Unauthorized,
 } from './errors';
-import { type AapLogger, type AapTokenProvider, isHeaderSafeToken } from './options';
+import { type AapTokenProvider, isHeaderSafeToken } from './options';
 import { type AapResponse, clip, type DecodedBody, decodeBody } from './response';
-import {
-  computeRetryDelayMs,
-  isRetryableNetworkCode,
-  isTimeoutCode,
-  isTransientResponse,
-  parseRetryAfterMs,
-  requestCertainlyNotSent,
-} from './retry-policy';
+import { isRetryableNetworkCode, isTimeoutCode, isTransientResponse, requestCertainlyNotSent } from './retry-policy';
 
 export interface AapRequest {
   method: 'GET' | 'POST';
@@ -46,7 +41,7 @@ export interface AapTransportConfig {
   maxRetries: number;
   retryBaseDelayMs: number;
   maxRetryAfterMs: number;
-  logger: AapLogger;
+  logger: Logger;
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
@@ -130,10 +125,10 @@ export class AapTransport {
     }
     const attempt = retryCount ?? (state?.['axios-retry']?.retryCount ?? 0) + 1;
     const retryAfterMs = parseRetryAfterMs(headerValue(error, 'retry-after'), this.config.now());
-    const delayMs = computeRetryDelayMs(
+    const delayMs = retryDelayMs(
+      { baseDelayMs: this.config.retryBaseDelayMs, maxDelayMs: this.config.maxRetryAfterMs },
       attempt,
       retryAfterMs,
-      { baseDelayMs: this.config.retryBaseDelayMs, maxRetryAfterMs: this.config.maxRetryAfterMs },
       this.config.random,
     );
     if (state !== undefined && retryCount === undefined) state[PLANNED_DELAY] = delayMs;

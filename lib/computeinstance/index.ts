@@ -54,7 +54,6 @@ export {
   ComputeInstanceStatus,
   Condition,
   ConditionStatus,
-  formatIssuePath,
   GROUP,
   InvalidComputeInstanceError,
   KIND,

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { JobState, JobType } from '../domain/job-state';
+import { joinIssues, listIssues } from '../runtime/issues';
 import { isDateTime } from './time';
 
 /**
@@ -213,22 +214,9 @@ export class InvalidComputeInstanceError extends Error {
     readonly subject: string,
     readonly issues: ReadonlyArray<{ path: string; message: string }>,
   ) {
-    super(`invalid ComputeInstance ${subject}: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`);
+    super(`invalid ComputeInstance ${subject}: ${joinIssues(issues)}`);
     this.name = 'InvalidComputeInstanceError';
   }
-}
-
-/** `spec.networkAttachments[0].subnetRef`; the root is spelled `(root)` so an empty path still reads. */
-export function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') {
-      out += `[${segment}]`;
-    } else {
-      out += out === '' ? String(segment) : `.${String(segment)}`;
-    }
-  }
-  return out === '' ? '(root)' : out;
 }
 
 /** `namespace/name` when the raw value carries them, so the error says which resource was rejected. */
@@ -244,8 +232,5 @@ function describeSubject(value: unknown): string {
 export function parseComputeInstance(value: unknown): ComputeInstance {
   const result = ComputeInstance.safeParse(value);
   if (result.success) return result.data;
-  throw new InvalidComputeInstanceError(
-    describeSubject(value),
-    result.error.issues.map((issue) => ({ path: formatIssuePath(issue.path), message: issue.message })),
-  );
+  throw new InvalidComputeInstanceError(describeSubject(value), listIssues(result.error));
 }

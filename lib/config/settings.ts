@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../runtime/issues';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const optionalText = z
@@ -69,8 +70,7 @@ export class InvalidSettings extends Error {
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const parsed = Settings.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`);
-    throw new InvalidSettings(`invalid configuration: ${problems.join('; ')}`);
+    throw new InvalidSettings(`invalid configuration: ${describeIssues(parsed.error, [], '(environment)')}`);
   }
   return parsed.data;
 }

@@ -1,7 +1,8 @@
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from '../runtime/logger';
 import { Forwarder } from './forwarder';
 import { KubeInstanceSource } from './kube-source';
-import { createForwarderLogger, type ForwarderLogger } from './logger';
+import { createForwarderLogger } from './logger';
 import { type ForwarderOptionsInput, parseForwarderOptions } from './options';
 
 export interface CreateForwarderInput {
@@ -10,7 +11,7 @@ export interface CreateForwarderInput {
   readonly secret: string;
   /** Credentials for the cluster whose ComputeInstances are watched. */
   readonly kubeConfig: KubeConfig;
-  readonly logger?: ForwarderLogger;
+  readonly logger?: Logger;
 }
 
 /** A forwarder watching the kubeconfig's current cluster; call `start()` to run it. */

@@ -1,5 +1,6 @@
 // The receiving side owns the scheme; signing with its own function keeps the two from drifting apart.
 import { SIGNATURE_HEADER, signWebhook } from '../intake/signature';
+import { parseRetryAfterMs } from '../runtime/retry';
 import type { ChangeEvent } from './events';
 
 /**
@@ -25,7 +26,7 @@ export function classifyResponse(
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   const reason = `HTTP ${status}${summarise(responseText)}`;
   if (status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfter(retryAfter, nowMs);
+    const retryAfterMs = parseRetryAfterMs(retryAfter, nowMs);
     return retryAfterMs === undefined ? { kind: 'retry', reason } : { kind: 'retry', reason, retryAfterMs };
   }
   return { kind: 'rejected', status, reason };
@@ -35,15 +36,6 @@ function summarise(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ').trim();
   if (oneLine === '') return '';
   return `: ${oneLine.length > MAX_REASON_LENGTH ? `${oneLine.slice(0, MAX_REASON_LENGTH)}…` : oneLine}`;
-}
-
-/** `Retry-After` in seconds or as an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
 
 /** A failed fetch in a few words: the abort or the socket error code, never the request (it holds the signature). */

@@ -1,8 +1,9 @@
-import { backoffDelay, pause } from './backoff';
+import type { Logger } from '../runtime/logger';
+import { retryDelayMs } from '../runtime/retry';
+import { pause } from './backoff';
 import { WebhookSender } from './delivery';
 import { type ChangeEvent, describeObject, objectKey } from './events';
 import type { InstanceSource } from './kube-source';
-import type { ForwarderLogger } from './logger';
 import {
   ForwarderConfigError,
   type ForwarderOptions,
@@ -83,7 +84,7 @@ export interface ForwarderDependencies {
   /** The HMAC key the webhook shares with this cluster. */
   readonly secret: string;
   readonly source: InstanceSource;
-  readonly logger: ForwarderLogger;
+  readonly logger: Logger;
 }
 
 type MutableCounters = { -readonly [K in keyof ForwarderCounters]: number };
@@ -92,7 +93,7 @@ export class Forwarder {
   readonly options: ForwarderOptions;
   /** Resolves once the forwarder has stopped, whether through stop() or because a loop failed. */
   readonly finished: Promise<StopReport>;
-  readonly #logger: ForwarderLogger;
+  readonly #logger: Logger;
   readonly #sender: WebhookSender;
   readonly #queue: EventQueue;
   readonly #watcher: InstanceWatcher;
@@ -305,11 +306,7 @@ export class Forwarder {
       }
       if (signal.aborted) return false;
       this.#counters.retried++;
-      const { maxDelayMs } = this.options.deliveryBackoff;
-      const delayMs = Math.max(
-        backoffDelay(this.options.deliveryBackoff, failures),
-        Math.min(outcome.retryAfterMs ?? 0, maxDelayMs),
-      );
+      const delayMs = retryDelayMs(this.options.deliveryBackoff, failures, outcome.retryAfterMs);
       this.#logger.warn('delivery failed; retrying', {
         event: describeEvent(event),
         reason: outcome.reason,

@@ -2,14 +2,12 @@
  * The cluster forwarder: watches ComputeInstances on a cluster and POSTs every change, signed, to the webhook's
  * events route (`POST {url}/v1/clusters/{cluster}/events`). Run it with `cloudkit-provisioner forward`.
  */
-export { type Backoff, backoffDelay } from './backoff';
 export { type Command, main, PROGRAM, parseCommandLine, USAGE, UsageError } from './cli';
 export { type CreateForwarderInput, createForwarder } from './create';
 export {
   classifyResponse,
   type DeliveryOutcome,
   eventsEndpoint,
-  parseRetryAfter,
   WebhookSender,
   type WebhookTarget,
 } from './delivery';
@@ -39,7 +37,7 @@ export {
   type KubeConfigSource,
   loadKubeConfig,
 } from './kubeconfig';
-export { createForwarderLogger, type ForwarderLogger } from './logger';
+export { createForwarderLogger } from './logger';
 export {
   BackoffOptions,
   ForwarderConfigError,

@@ -4,9 +4,10 @@ import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../computeinstance/sc
 import { toStoreError } from '../k8s/api-errors';
 import { clientNode } from '../k8s/client-node';
 import { isStoreError } from '../k8s/errors';
-import { describeIssues } from '../k8s/issues';
+import { describeIssues } from '../runtime/issues';
+import type { Logger } from '../runtime/logger';
+import { jitter } from '../runtime/retry';
 import { type ChangeEvent, WatchedObject, WatchLine } from './events';
-import type { ForwarderLogger } from './logger';
 
 /**
  * The API-server side of the forwarder: paged LIST and WATCH of ComputeInstances through `@kubernetes/client-node`,
@@ -47,7 +48,7 @@ export interface KubeInstanceSourceOptions {
   readonly pageSize: number;
   /** Per LIST request. */
   readonly requestTimeoutMs: number;
-  readonly logger: ForwarderLogger;
+  readonly logger: Logger;
 }
 
 const ListEnvelope = z.looseObject({
@@ -191,7 +192,7 @@ export class KubeInstanceSource implements InstanceSource {
       const query = {
         resourceVersion,
         allowWatchBookmarks: true,
-        timeoutSeconds: MIN_WATCH_SECONDS + Math.floor(Math.random() * MIN_WATCH_SECONDS),
+        timeoutSeconds: Math.round(jitter(2 * MIN_WATCH_SECONDS)),
       };
       new (clientNode().Watch)(this.#options.kubeConfig)
         .watch(this.#watchPath, query, onLine, onDone)

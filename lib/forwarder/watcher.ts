@@ -1,8 +1,9 @@
-import { type Backoff, backoffDelay, pause } from './backoff';
+import type { Logger } from '../runtime/logger';
+import { type Backoff, backoffDelayMs } from '../runtime/retry';
+import { pause } from './backoff';
 import type { ChangeEvent } from './events';
 import { KnownObjects } from './known-objects';
 import type { InstanceSource, WatchEnd } from './kube-source';
-import type { ForwarderLogger } from './logger';
 
 /**
  * List, then watch from the list's resourceVersion, for as long as it runs:
@@ -33,18 +34,13 @@ export class InstanceWatcher {
   readonly #source: InstanceSource;
   readonly #emit: (event: ChangeEvent) => void;
   readonly #options: WatcherOptions;
-  readonly #logger: ForwarderLogger;
+  readonly #logger: Logger;
   readonly #known = new KnownObjects();
   #resourceVersion: string | undefined;
   #lists = 0;
   #reconnects = 0;
 
-  constructor(
-    source: InstanceSource,
-    emit: (event: ChangeEvent) => void,
-    options: WatcherOptions,
-    logger: ForwarderLogger,
-  ) {
+  constructor(source: InstanceSource, emit: (event: ChangeEvent) => void, options: WatcherOptions, logger: Logger) {
     this.#source = source;
     this.#emit = emit;
     this.#options = options;
@@ -71,7 +67,7 @@ export class InstanceWatcher {
         } catch (error) {
           if (signal.aborted) return;
           failures++;
-          const delayMs = backoffDelay(this.#options.backoff, failures);
+          const delayMs = backoffDelayMs(this.#options.backoff, failures);
           this.#logger.warn('listing failed; trying again', {
             source: this.#source.description,
             error: (error as Error).message,
@@ -104,7 +100,7 @@ export class InstanceWatcher {
       const healthy =
         received > 0 || (isEstablished(end) && performance.now() - started >= this.#options.minHealthyWatchMs);
       failures = healthy ? 0 : failures + 1;
-      const delayMs = backoffDelay(this.#options.backoff, failures + 1);
+      const delayMs = backoffDelayMs(this.#options.backoff, failures + 1);
       const context = { source: this.#source.description, detail: end.detail, failures, delayMs };
       if (end.kind === 'expired') {
         this.#resourceVersion = undefined;

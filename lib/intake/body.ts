@@ -2,7 +2,6 @@ import * as z from 'zod';
 import {
   API_VERSION,
   type ComputeInstance,
-  formatIssuePath,
   GROUP,
   InvalidComputeInstanceError,
   KIND,
@@ -10,6 +9,7 @@ import {
   VERSION,
 } from '../computeinstance';
 import { DNS_LABEL_MESSAGE, DNS_SUBDOMAIN_MESSAGE, isDnsLabel, isDnsSubdomain } from '../k8s/names';
+import { formatIssuePath, type Issue, joinIssues, listIssues } from '../runtime/issues';
 import { InstanceRef } from '../sfn/names';
 import type { WebhookRoute } from './routes';
 
@@ -48,10 +48,8 @@ export interface WebhookChange {
   ref: InstanceRef;
 }
 
-export interface BodyIssue {
-  path: string;
-  message: string;
-}
+/** A field the body got wrong; shown to the sender as is. */
+export type BodyIssue = Issue;
 
 export type ParsedBody =
   | { ok: true; change: WebhookChange }
@@ -102,12 +100,8 @@ const Identity = z.looseObject(
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 function invalid(prefix: readonly string[], issues: readonly BodyIssue[]): ParsedBody {
-  const message = `invalid ${prefix.length === 0 ? 'body' : 'event'}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`;
+  const message = `invalid ${prefix.length === 0 ? 'body' : 'event'}: ${joinIssues(issues)}`;
   return { ok: false, reason: 'invalid_body', message, issues: [...issues] };
-}
-
-function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[]): BodyIssue[] {
-  return error.issues.map((issue) => ({ path: formatIssuePath([...prefix, ...issue.path]), message: issue.message }));
 }
 
 /** parseComputeInstance names paths from the object's root; put them under where the object sits in the body. */
@@ -135,13 +129,13 @@ export function parseWebhookBody(route: WebhookRoute, bytes: Uint8Array, cluster
   const prefix = route === 'events' ? ['object'] : [];
   if (route === 'events') {
     const event = WatchEvent.safeParse(json);
-    if (!event.success) return invalid(prefix, zodIssues(event.error, []));
+    if (!event.success) return invalid(prefix, listIssues(event.error, []));
     object = event.data.object;
     eventType = event.data.type;
   }
 
   const identity = Identity.safeParse(object);
-  if (!identity.success) return invalid(prefix, zodIssues(identity.error, prefix));
+  if (!identity.success) return invalid(prefix, listIssues(identity.error, prefix));
 
   let instance: ComputeInstance;
   try {
@@ -157,7 +151,7 @@ export function parseWebhookBody(route: WebhookRoute, bytes: Uint8Array, cluster
   const { namespace, name, uid } = identity.data.metadata;
   // Execution names and inputs carry this reference: its bounds are the API server's (name 253, namespace 63).
   const ref = InstanceRef.safeParse({ cluster, namespace, name, uid });
-  if (!ref.success) return invalid(prefix, zodIssues(ref.error, [...prefix, 'metadata']));
+  if (!ref.success) return invalid(prefix, listIssues(ref.error, [...prefix, 'metadata']));
 
   const kind: ChangeKind = route === 'delete' || eventType === 'DELETED' ? 'delete' : 'upsert';
   return { ok: true, change: { kind, ...(eventType === undefined ? {} : { eventType }), instance, ref: ref.data } };

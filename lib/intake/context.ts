@@ -1,8 +1,6 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
 import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings';
-import { awsClientConfig, WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
+import { WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
+import { buildClusterRegistry, buildSfnClient } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
@@ -15,16 +13,17 @@ import type { WebhookSettings } from './settings';
 export function createIntakeContext(settings: WebhookSettings, overrides: Partial<IntakeContext> = {}): IntakeContext {
   const clusters =
     overrides.clusters ??
-    (settings.CLUSTERS_FILE
-      ? new FileClusterRegistry(settings.CLUSTERS_FILE)
-      : new SecretsManagerClusterRegistry({
-          // The webhook secrets only: this public function never holds an API server's token.
-          view: 'webhooks',
-          secretName: settings.WEBHOOKS_SECRET_NAME as string,
-          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
-          client: new SecretsManagerClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS)),
-        }));
-  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
+    // The webhook secrets only: this public function never holds an API server's token.
+    buildClusterRegistry(
+      'webhooks',
+      {
+        clustersFile: settings.CLUSTERS_FILE,
+        secretName: settings.WEBHOOKS_SECRET_NAME,
+        maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+      },
+      WEBHOOK_AWS_CALL_LIMITS,
+    );
+  const sfn = overrides.sfn ?? buildSfnClient(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT);
   return {
     clusters,
     sfn,

@@ -18,6 +18,14 @@ export {
 export { createIntakeContext } from './context';
 export { decideIntake, type IntakeDecision, servesNamespace, type WorkflowWork } from './decide';
 export {
+  describeFailure,
+  describeOutcome,
+  type OutcomeRecord,
+  type OutcomeSinks,
+  recordOutcome,
+  type WebhookMetric,
+} from './outcome';
+export {
   type IntakeContext,
   type IntakeOutcome,
   type IntakeResult,

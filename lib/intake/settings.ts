@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { describeIssues } from '../k8s/issues';
+import { describeIssues } from '../runtime/issues';
 
 const optionalText = z
   .string()

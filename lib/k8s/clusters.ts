@@ -4,7 +4,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
-import { describeIssues } from './issues';
+import { describeIssues } from '../runtime/issues';
 import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
 
 /**

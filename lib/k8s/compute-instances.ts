@@ -19,6 +19,8 @@ import {
   VERSION,
 } from '../computeinstance';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
+import { describeIssues, joinIssues } from '../runtime/issues';
+import { backoffDelayMs, checkRetryPolicy, type RetryPolicy, sleep } from '../runtime/retry';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
 import type { ClusterCredentials } from './clusters';
@@ -32,9 +34,8 @@ import {
   isStoreError,
 } from './errors';
 import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
-import { describeIssues } from './issues';
 import { kubeConfigFor } from './kube-config';
-import { backoffDelayMs, CONFLICT_RETRY, checkRetryPolicy, type RetryPolicy, sleep, TRANSIENT_RETRY } from './retry';
+import { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from './status-patch';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -213,7 +214,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
           name: text(metadata?.name),
           uid: text(metadata?.uid),
           message: `${what}: the server returned ${err.message}`,
-          problem: err.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '),
+          problem: joinIssues(err.issues),
         });
       }
     }

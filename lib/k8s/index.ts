@@ -2,6 +2,8 @@
  * Cluster access and safe writes to ComputeInstances: the cluster registry, and a store whose every write is
  * conditional and touches only what it owns (status fields through `/status`, one finalizer through a JSON patch).
  */
+
+export type { RetryPolicy } from '../runtime/retry';
 export {
   ClusterConfig,
   type ClusterConfigInput,
@@ -50,5 +52,5 @@ export {
 } from './errors';
 export { type FinalizerPlan, type JsonPatchOperation, planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
 export { kubeConfigFor } from './kube-config';
-export { CONFLICT_RETRY, type RetryPolicy, TRANSIENT_RETRY } from './retry';
+export { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 export { changedStatusFields, OwnedStatusPatch, statusMergePatch } from './status-patch';

@@ -8,8 +8,8 @@ import {
   ProvisioningJob,
   type StatusPatch,
 } from '../computeinstance';
+import { describeIssues } from '../runtime/issues';
 import { InvalidError } from './errors';
-import { describeIssues } from './issues';
 
 /**
  * The status fields this project owns and may write (the `StatusPatch` of lib/computeinstance), as a schema the

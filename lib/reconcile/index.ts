@@ -19,11 +19,16 @@ export {
   type Work,
 } from './plan';
 export { emptyReport, type MetricSink, publishReport, type ReconcileReport, reportMetrics } from './report';
-export { type ReconcileContext, type ReconcileLogger, reconcile } from './run';
+export { type ReconcileContext, reconcile } from './run';
 export {
+  DEADLINE_MARGIN_MS,
   InvalidReconcileSettings,
   loadReconcileLimits,
+  MissingStateMachine,
   parseReconcileLimits,
   ReconcileLimits,
   type ReconcileLimitsInput,
+  reconcileStateMachines,
+  runDeadlineMs,
+  scheduledRunLimits,
 } from './settings';

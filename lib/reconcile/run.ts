@@ -8,6 +8,8 @@ import {
   UNPROCESSABLE_CONDITION,
 } from '../computeinstance';
 import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore, InvalidListItem } from '../k8s';
+import { describeIssues } from '../runtime/issues';
+import type { Logger } from '../runtime/logger';
 import { logger as powertoolsLogger } from '../runtime/powertools';
 import { describeExecution, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
@@ -28,14 +30,6 @@ import {
 import { emptyReport, type ReconcileReport } from './report';
 import { parseReconcileLimits, type ReconcileLimits, type ReconcileLimitsInput } from './settings';
 
-/** The part of Powertools' Logger a run uses; every line carries structured attributes. */
-export interface ReconcileLogger {
-  debug(message: string, attributes: Record<string, unknown>): void;
-  info(message: string, attributes: Record<string, unknown>): void;
-  warn(message: string, attributes: Record<string, unknown>): void;
-  error(message: string, attributes: Record<string, unknown>): void;
-}
-
 /** Everything a run touches, injected: the handler builds it from the workflow context, tests from the local stack. */
 export interface ReconcileContext {
   registry: ClusterRegistry<ClusterCredentials>;
@@ -46,7 +40,7 @@ export interface ReconcileContext {
   /** The instant every decision of the run is made at (the shared, possibly scaled, clock). */
   now: Date;
   limits?: ReconcileLimitsInput;
-  logger?: ReconcileLogger;
+  logger?: Logger;
 }
 
 type ExecutionNeed = Extract<InstanceNeed, { need: 'execution' }>;
@@ -67,7 +61,7 @@ function instanceRefOf(cluster: ClusterCredentials, instance: ComputeInstance): 
   const { namespace, name, uid } = instance.metadata;
   const parsed = InstanceRef.safeParse({ cluster: cluster.id, namespace, name, uid });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    const problems = describeIssues(parsed.error);
     throw new Error(`${cluster.id}/${namespace}/${name} cannot be referenced by an execution: ${problems}`);
   }
   return parsed.data;
@@ -103,7 +97,7 @@ class ReconcileRun {
   constructor(
     private readonly ctx: ReconcileContext,
     private readonly limits: ReconcileLimits,
-    private readonly log: ReconcileLogger,
+    private readonly log: Logger,
   ) {
     this.startsLeft = limits.maxStarts;
   }

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { describeIssues } from '../runtime/issues';
+import type { StateMachines } from '../workflow/start';
 
 /**
  * The reconciler's own knobs. Every one has a default, so the scheduled function needs none of them set; the
@@ -39,15 +41,11 @@ export class InvalidReconcileSettings extends Error {
   override readonly name = 'InvalidReconcileSettings';
 }
 
-function describeIssues(error: z.ZodError, fallback: string): string {
-  return error.issues.map((i) => `${i.path.join('.') || fallback}: ${i.message}`).join('; ');
-}
-
 /** Validates limits given in code (handler, tests, bench), naming every bad one. */
 export function parseReconcileLimits(input: ReconcileLimitsInput = {}): ReconcileLimits {
   const parsed = ReconcileLimits.safeParse(input);
   if (!parsed.success) {
-    throw new InvalidReconcileSettings(`invalid reconcile limits: ${describeIssues(parsed.error, '(limits)')}`);
+    throw new InvalidReconcileSettings(`invalid reconcile limits: ${describeIssues(parsed.error, [], '(limits)')}`);
   }
   return parsed.data;
 }
@@ -67,12 +65,63 @@ export function loadReconcileLimits(
 ): Pick<ReconcileLimits, 'concurrency' | 'maxStarts' | 'stalledAfterRetries' | 'pageSize'> {
   const parsed = ReconcileEnvironment.safeParse(env);
   if (!parsed.success) {
-    throw new InvalidReconcileSettings(`invalid reconcile settings: ${describeIssues(parsed.error, '(environment)')}`);
+    throw new InvalidReconcileSettings(
+      `invalid reconcile settings: ${describeIssues(parsed.error, [], '(environment)')}`,
+    );
   }
   return {
     concurrency: parsed.data.RECONCILE_CONCURRENCY,
     maxStarts: parsed.data.RECONCILE_MAX_STARTS,
     stalledAfterRetries: parsed.data.RECONCILE_STALLED_AFTER_RETRIES,
     pageSize: parsed.data.RECONCILE_PAGE_SIZE,
+  };
+}
+
+export class MissingStateMachine extends Error {
+  override readonly name = 'MissingStateMachine';
+}
+
+/** Both state machines the reconciler starts executions of; refuses with the settings to set when one is missing. */
+export function reconcileStateMachines(settings: {
+  readonly PROVISION_STATE_MACHINE_ARN?: string | undefined;
+  readonly DEPROVISION_STATE_MACHINE_ARN?: string | undefined;
+}): StateMachines {
+  const { PROVISION_STATE_MACHINE_ARN: provisionArn, DEPROVISION_STATE_MACHINE_ARN: deprovisionArn } = settings;
+  if (!provisionArn || !deprovisionArn) {
+    const missing = [
+      ...(provisionArn ? [] : ['PROVISION_STATE_MACHINE_ARN']),
+      ...(deprovisionArn ? [] : ['DEPROVISION_STATE_MACHINE_ARN']),
+    ];
+    throw new MissingStateMachine(
+      `set ${missing.join(' and ')}: the reconciler starts executions of both provision and deprovision`,
+    );
+  }
+  return { provisionArn, deprovisionArn };
+}
+
+/** Stop examining instances this long before the Lambda timeout (at most a quarter of it), so the report goes out. */
+export const DEADLINE_MARGIN_MS = 15_000;
+
+/** When a run with `remainingMs` of its invocation left stops examining instances; none outside Lambda. */
+export function runDeadlineMs(remainingMs: number | undefined, nowMs: number): number | undefined {
+  if (remainingMs === undefined || !(remainingMs > 0)) return undefined;
+  return nowMs + remainingMs - Math.min(DEADLINE_MARGIN_MS, remainingMs / 4);
+}
+
+/**
+ * Everything a scheduled run is limited by: the RECONCILE_* variables, the shared launch-intent TTL and the deadline
+ * the invocation leaves.
+ */
+export function scheduledRunLimits(input: {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly launchIntentTtlSeconds: number;
+  readonly remainingMs: number | undefined;
+  readonly nowMs: number;
+}): ReconcileLimitsInput {
+  const deadlineMs = runDeadlineMs(input.remainingMs, input.nowMs);
+  return {
+    ...loadReconcileLimits(input.env),
+    launchIntentTtlMs: input.launchIntentTtlSeconds * 1000,
+    ...(deadlineMs === undefined ? {} : { deadlineMs }),
   };
 }

@@ -53,3 +53,14 @@ export function deadlineSignal(now: number = Date.now()): AbortSignal | undefine
   const left = budgetRemainingMs(now);
   return left === undefined ? undefined : AbortSignal.timeout(Math.max(0, left));
 }
+
+/**
+ * Runs `fn` inside the budget of the Lambda invocation `context` belongs to, less the report reserve; outside Lambda
+ * (no `getRemainingTimeInMillis`) without one. Every handler enters its budget this one way.
+ */
+export function withinInvocation<T>(context: { getRemainingTimeInMillis?: () => number } | undefined, fn: () => T): T {
+  const remainingMs =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+  if (remainingMs === undefined) return fn();
+  return withDeadline(Date.now() + remainingMs - reportReserveMs(remainingMs), fn);
+}

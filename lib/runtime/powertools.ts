@@ -1,10 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 
 /**
- * One Logger, Metrics and Tracer per Lambda container, configured from the POWERTOOLS_* environment variables that
- * serverless.yml sets (service name, metrics namespace, log level). Outside Lambda the Tracer stays disabled.
+ * One Logger and Metrics per Lambda container, configured from the POWERTOOLS_* environment variables that
+ * serverless.yml sets (service name, metrics namespace, log level). The Tracer is built only when tracing is on
+ * (lib/runtime/tracing.ts).
  */
 export const logger = new Logger();
 
@@ -17,4 +17,3 @@ const metricsLog = {
   error: (...args: unknown[]) => logger.error(String(args[0]), { metricsLog: args.slice(1) }),
 };
 export const metrics = new Metrics({ logger: metricsLog });
-export const tracer = new Tracer();

@@ -1,11 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
-import { reportReserveMs, withDeadline } from './deadline';
-import { logger, metrics, tracer } from './powertools';
+import { withinInvocation } from './deadline';
+import { describeIssues } from './issues';
+import { logger, metrics } from './powertools';
+import { tracingMiddleware } from './tracing';
 
 export class InvalidTaskInput extends Error {
   override readonly name = 'InvalidTaskInput';
@@ -52,21 +53,16 @@ export function taskHandler<S extends z.ZodType, O>(
       throw new TaskTimedOut(`the task did not finish within ${TASK_TIMEOUT_EARLY_MS} ms of the function's timeout`);
     },
   })
-    .use(captureLambdaHandler(tracer))
+    .use(tracingMiddleware())
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
     .use(correlateWithExecution())
     .handler(async (event, context) => {
       const parsed = schema.safeParse(event);
       if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-        throw new InvalidTaskInput(`invalid task input: ${problems}`);
+        throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
       }
       // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
-      const remainingMs =
-        typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-      if (remainingMs === undefined) return task(parsed.data, context);
-      const deadlineMs = Date.now() + remainingMs - reportReserveMs(remainingMs);
-      return withDeadline(deadlineMs, () => task(parsed.data, context));
+      return withinInvocation(context, () => task(parsed.data, context));
     });
 }

@@ -1,6 +1,5 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { AapClient } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { loadSettings, type Settings } from '../config/settings';
@@ -9,10 +8,9 @@ import {
   type ClusterRegistry,
   type ComputeInstanceStore,
   createComputeInstanceStore,
-  FileClusterRegistry,
-  SecretsManagerClusterRegistry,
 } from '../k8s';
-import { AWS_CALL_LIMITS, awsClientConfig } from '../runtime/aws-clients';
+import { AWS_CALL_LIMITS } from '../runtime/aws-clients';
+import { buildClusterRegistry, buildSecretsManagerClient, buildSfnClient } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
 import { logger } from '../runtime/powertools';
 
@@ -46,22 +44,23 @@ export interface WorkflowContextOverrides {
 export function createWorkflowContext(settings: Settings, overrides: WorkflowContextOverrides = {}): WorkflowContext {
   const clusters =
     overrides.clusters ??
-    (settings.CLUSTERS_FILE
-      ? new FileClusterRegistry(settings.CLUSTERS_FILE)
-      : new SecretsManagerClusterRegistry({
-          // The API credentials only: the webhook secrets live in a secret only the webhook may read.
-          view: 'credentials',
-          secretName: settings.CLUSTERS_SECRET_NAME as string,
-          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
-          client: secretsManager(),
-        }));
+    // The API credentials only: the webhook secrets live in a secret only the webhook may read.
+    buildClusterRegistry(
+      'credentials',
+      {
+        clustersFile: settings.CLUSTERS_FILE,
+        secretName: settings.CLUSTERS_SECRET_NAME,
+        maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+      },
+      AWS_CALL_LIMITS,
+    );
   const secretName = settings.AAP_TOKEN_SECRET_NAME;
   let aapTokenSecrets: SecretsProvider | undefined;
   const token =
     settings.AAP_TOKEN ??
     (async () => {
       // Cached by Powertools for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
-      aapTokenSecrets ??= new SecretsProvider({ awsSdkV3Client: secretsManager() });
+      aapTokenSecrets ??= new SecretsProvider({ awsSdkV3Client: buildSecretsManagerClient(AWS_CALL_LIMITS) });
       const value = await aapTokenSecrets.get(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
       if (typeof value !== 'string' || value === '') throw new Error(`secret ${secretName} holds no AAP token`);
       return value;
@@ -75,7 +74,7 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       timeoutMs: settings.AAP_TIMEOUT_MS,
       logger,
     });
-  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
+  const sfn = overrides.sfn ?? buildSfnClient(AWS_CALL_LIMITS, settings.SFN_ENDPOINT);
   // One store per cluster per container: it keeps the Kubernetes client (and its connections) between invocations.
   const stores = new Map<string, ClusterAccess>();
   return {
@@ -98,11 +97,6 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       return access;
     },
   };
-}
-
-/** Secrets Manager with bounded attempts and timeouts (the SDK's defaults have no request timeout). */
-function secretsManager(): SecretsManagerClient {
-  return new SecretsManagerClient(awsClientConfig(AWS_CALL_LIMITS));
 }
 
 let shared: WorkflowContext | undefined;

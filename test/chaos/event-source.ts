@@ -1,6 +1,7 @@
-import { type ChangeEvent, type ForwarderLogger, InstanceWatcher, KubeInstanceSource } from '../../lib/forwarder';
+import { type ChangeEvent, InstanceWatcher, KubeInstanceSource } from '../../lib/forwarder';
 import type { ClusterConfig } from '../../lib/k8s/clusters';
 import { kubeConfigFor } from '../../lib/k8s/kube-config';
+import { SILENT_LOGGER } from '../../lib/runtime/logger';
 
 /**
  * The events a cluster sends, from the cluster's own watch: the forwarder's list-then-watch (resumed from the last
@@ -14,7 +15,7 @@ export interface EventSource {
   stop(): Promise<void>;
 }
 
-const silent: ForwarderLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const silent = SILENT_LOGGER;
 
 export function startEventSource(
   cluster: ClusterConfig,

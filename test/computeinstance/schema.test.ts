@@ -8,7 +8,7 @@ import {
   parseComputeInstance,
   VERSION,
 } from '../../lib/computeinstance';
-import { formatIssuePath } from '../../lib/computeinstance/schema';
+import { formatIssuePath } from '../../lib/runtime/issues';
 import { deletePath, getPath, sampleObject, setPath } from './fixtures';
 
 type Mutation = (object: Record<string, unknown>) => void;

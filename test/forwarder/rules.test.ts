@@ -6,7 +6,6 @@ import {
   eventsEndpoint,
   KnownObjects,
   parseForwarderOptions,
-  parseRetryAfter,
   type WatchedObject,
 } from '../../lib/forwarder';
 
@@ -144,18 +143,6 @@ describe('classifyResponse', () => {
   it('keeps a long refusal short in the reason', () => {
     const outcome = classifyResponse(400, 'x'.repeat(1000));
     expect(outcome.kind === 'rejected' && outcome.reason.length).toBe('HTTP 400: '.length + 301);
-  });
-
-  it.each<[string | null, number | undefined]>([
-    [null, undefined],
-    ['', undefined],
-    ['0', 0],
-    ['120', 120_000],
-    ['Wed, 21 Oct 2015 07:28:30 GMT', 30_000],
-    ['Wed, 21 Oct 2015 07:27:00 GMT', 0],
-    ['soon', undefined],
-  ])('parseRetryAfter(%p)', (value, expected) => {
-    expect(parseRetryAfter(value, Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(expected);
   });
 
   it.each([

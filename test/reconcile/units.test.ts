@@ -6,9 +6,13 @@ import {
   forEachLimited,
   InvalidReconcileSettings,
   loadReconcileLimits,
+  MissingStateMachine,
   parseReconcileLimits,
   publishReport,
+  reconcileStateMachines,
   reportMetrics,
+  runDeadlineMs,
+  scheduledRunLimits,
 } from '../../lib/reconcile';
 import { resetWorkflowContext } from '../../lib/workflow/context';
 
@@ -46,6 +50,58 @@ describe('reconcile settings', () => {
 
   it('refuses limits it does not know, so a typo is not silently ignored', () => {
     expect(() => parseReconcileLimits({ maxStart: 3 } as never)).toThrow(/maxStart/);
+  });
+});
+
+describe('what a scheduled run needs before it starts', () => {
+  const P = 'arn:aws:states:us-east-1:000000000000:stateMachine:p';
+  const D = 'arn:aws:states:us-east-1:000000000000:stateMachine:d';
+
+  it.each<[Record<string, string | undefined>, string | null]>([
+    [{ PROVISION_STATE_MACHINE_ARN: P, DEPROVISION_STATE_MACHINE_ARN: D }, null],
+    [{ PROVISION_STATE_MACHINE_ARN: P }, 'set DEPROVISION_STATE_MACHINE_ARN:'],
+    [{ DEPROVISION_STATE_MACHINE_ARN: D, PROVISION_STATE_MACHINE_ARN: '' }, 'set PROVISION_STATE_MACHINE_ARN:'],
+    [{}, 'set PROVISION_STATE_MACHINE_ARN and DEPROVISION_STATE_MACHINE_ARN:'],
+  ])('state machines from %j', (settings, refusal) => {
+    if (refusal === null) {
+      expect(reconcileStateMachines(settings)).toEqual({ provisionArn: P, deprovisionArn: D });
+    } else {
+      expect(() => reconcileStateMachines(settings)).toThrow(MissingStateMachine);
+      expect(() => reconcileStateMachines(settings)).toThrow(refusal);
+    }
+  });
+
+  it.each<[number | undefined, number | undefined]>([
+    [undefined, undefined],
+    [0, undefined],
+    [-5, undefined],
+    // A quarter of a short invocation is kept back...
+    [20_000, 1_000_000 + 15_000],
+    // ...and 15 s of a long one.
+    [900_000, 1_000_000 + 885_000],
+  ])('with %p ms left the run stops examining instances at %p', (remainingMs, expected) => {
+    expect(runDeadlineMs(remainingMs, 1_000_000)).toBe(expected);
+  });
+
+  it('limits a run by the environment, the shared launch-intent TTL and the invocation', () => {
+    expect(
+      scheduledRunLimits({
+        env: { RECONCILE_MAX_STARTS: '7' },
+        launchIntentTtlSeconds: 120,
+        remainingMs: 900_000,
+        nowMs: 1_000_000,
+      }),
+    ).toEqual({
+      concurrency: 8,
+      maxStarts: 7,
+      stalledAfterRetries: 3,
+      pageSize: 500,
+      launchIntentTtlMs: 120_000,
+      deadlineMs: 1_885_000,
+    });
+    expect(
+      scheduledRunLimits({ env: {}, launchIntentTtlSeconds: 300, remainingMs: undefined, nowMs: 0 }),
+    ).not.toHaveProperty('deadlineMs');
   });
 });
 

@@ -1,4 +1,5 @@
-import { AapClient, type AapClientOptions, type AapLogger } from '../../../lib/aap';
+import { AapClient, type AapClientOptions } from '../../../lib/aap';
+import type { Logger } from '../../../lib/runtime/logger';
 import type { AapFixtureServer } from '../../support/aap-fixture-server';
 import { type ApiPrefix, aapFixture, listOf } from '../../support/aap-fixtures';
 
@@ -6,17 +7,17 @@ import { type ApiPrefix, aapFixture, listOf } from '../../support/aap-fixtures';
 export const TOKEN = 'tkn-4f9c2e71b0d84a6f9e3c5a1d7b2e8f60';
 
 export interface LogLine {
-  level: 'debug' | 'info' | 'warn';
+  level: 'debug' | 'info' | 'warn' | 'error';
   message: string;
   attributes?: Record<string, unknown>;
 }
 
-export function recordingLogger(): AapLogger & { lines: LogLine[] } {
+export function recordingLogger(): Logger & { lines: LogLine[] } {
   const lines: LogLine[] = [];
   const record = (level: LogLine['level']) => (message: string, attributes?: Record<string, unknown>) => {
     lines.push({ level, message, attributes });
   };
-  return { lines, debug: record('debug'), info: record('info'), warn: record('warn') };
+  return { lines, debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
 }
 
 export interface Harness {

@@ -362,7 +362,7 @@ describe('findLaunchedJobs', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toContain('Invalid findLaunchedJobs input');
     expect(error.message).toContain(`${field} must be`);
-    expect(error.message).toContain(`→ at ${field}`);
+    expect(error.message).toContain(`input: ${field}: `);
     expect(server.requests).toHaveLength(0);
   });
 });

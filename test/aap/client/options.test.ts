@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { AapClient, type AapLogger } from '../../../lib/aap';
+import { AapClient } from '../../../lib/aap';
 import { resolveAapClientOptions } from '../../../lib/aap/options';
+import type { Logger as ProjectLogger } from '../../../lib/runtime/logger';
 
 const TOKEN = 'opt-token-123';
 
@@ -79,7 +80,7 @@ describe('AapClient options', () => {
   });
 
   it('accepts the powertools Logger as its logger', () => {
-    const logger: AapLogger = new Logger({ serviceName: 'aap-client-test', logLevel: 'SILENT' });
+    const logger: ProjectLogger = new Logger({ serviceName: 'aap-client-test', logLevel: 'SILENT' });
     expect(() => new AapClient({ baseUrl: 'https://aap.example.com/api', token: TOKEN, logger })).not.toThrow();
   });
 

@@ -2,10 +2,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import {
   createForwarder,
   type Forwarder,
-  type ForwarderLogger,
   type ForwarderOptionsInput,
   type ForwarderStats,
 } from '../../../lib/forwarder';
+import type { Logger } from '../../../lib/runtime/logger';
 import { type KubeSimulator, kubeconfigFor, startKubeSimulator } from '../../../local/kube-simulator';
 import { baseSpec } from '../../computeinstance/fixtures';
 
@@ -81,7 +81,7 @@ export interface LogEntry {
   attributes: Record<string, unknown>;
 }
 
-export class RecordingLogger implements ForwarderLogger {
+export class RecordingLogger implements Logger {
   readonly entries: LogEntry[] = [];
   debug(message: string, ...attributes: Record<string, unknown>[]): void {
     this.#record('debug', message, attributes);

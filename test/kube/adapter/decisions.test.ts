@@ -1,7 +1,6 @@
 import type { ComputeInstance } from '../../../lib/computeinstance';
 import { toStoreError } from '../../../lib/k8s/api-errors';
 import { planAddFinalizer, planRemoveFinalizer } from '../../../lib/k8s/finalizer-patch';
-import { backoffDelayMs, CONFLICT_RETRY } from '../../../lib/k8s/retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from '../../../lib/k8s/status-patch';
 import { sampleInstance } from '../../../local/fixtures/sample-instance';
 
@@ -215,17 +214,5 @@ describe('toStoreError', () => {
       expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain(TOKEN);
       expect(error.cause).toBeUndefined();
     }
-  });
-});
-
-describe('backoffDelayMs', () => {
-  it.each([
-    [1, 10],
-    [2, 20],
-    [3, 40],
-    [10, 250],
-  ])('attempt %i waits below %i ms (full jitter, capped)', (attempt, window) => {
-    expect(backoffDelayMs(CONFLICT_RETRY, attempt, () => 0.999999)).toBe(window - 1);
-    expect(backoffDelayMs(CONFLICT_RETRY, attempt, () => 0)).toBe(0);
   });
 });

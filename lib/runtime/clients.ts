@@ -1,0 +1,47 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import {
+  type ClusterRegistry,
+  type ClusterRegistryViews,
+  FileClusterRegistry,
+  SecretsManagerClusterRegistry,
+} from '../k8s/clusters';
+import { type AwsCallLimits, awsClientConfig } from './aws-clients';
+
+/**
+ * The clients both the webhook (intake) and the task functions and reconciler (workflow) build, built one way:
+ * each caller passes its own call limits and the registry view it may read.
+ */
+
+/** Where the cluster registry comes from: a local file (both views in one), else a secret of the caller's view. */
+export interface RegistrySource {
+  readonly clustersFile?: string | undefined;
+  readonly secretName?: string | undefined;
+  readonly maxAgeSeconds: number;
+}
+
+export function buildClusterRegistry<V extends 'credentials' | 'webhooks'>(
+  view: V,
+  source: RegistrySource,
+  limits: AwsCallLimits,
+): ClusterRegistry<ClusterRegistryViews[V]> {
+  if (source.clustersFile) return new FileClusterRegistry(source.clustersFile);
+  // The settings schemas require one of the two; this says which is missing should a caller skip them.
+  if (!source.secretName) throw new TypeError(`the ${view} cluster registry needs a clusters file or a secret name`);
+  return new SecretsManagerClusterRegistry({
+    view,
+    secretName: source.secretName,
+    maxAgeSeconds: source.maxAgeSeconds,
+    client: buildSecretsManagerClient(limits),
+  });
+}
+
+/** Secrets Manager with bounded attempts and timeouts (the SDK's defaults have no request timeout). */
+export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManagerClient {
+  return new SecretsManagerClient(awsClientConfig(limits));
+}
+
+/** Step Functions with the caller's limits; `endpoint` points it at the local stack. */
+export function buildSfnClient(limits: AwsCallLimits, endpoint?: string): SFNClient {
+  return new SFNClient(awsClientConfig(limits, endpoint));
+}
