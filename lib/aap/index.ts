@@ -24,5 +24,6 @@ export { buildErrorDetail, ERROR_DETAIL_MAX_LENGTH, mapAapStatus } from './job-s
 export { buildLaunchBody, type LaunchInput, type LaunchResult } from './launch';
 export { DEFAULT_LAUNCH_SEARCH_LIMIT, type FindLaunchedJobsInput } from './launched-jobs';
 export type { AapClientDeps, AapClientOptions, AapLogger, AapTokenProvider } from './options';
+export type { AapPort } from './port';
 export { AapJobRef } from './schemas';
 export type { AapTemplateRef } from './templates';

@@ -1,7 +1,8 @@
+import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { AapClient } from '../aap';
+import { AapClient, type AapLogger, type AapPort } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { loadSettings, type Settings } from '../config/settings';
 import {
@@ -14,7 +15,7 @@ import {
 } from '../k8s';
 import { AWS_CALL_LIMITS, awsClientConfig } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
-import { logger } from '../runtime/powertools';
+import { logger, metrics } from '../runtime/powertools';
 
 export interface ClusterAccess {
   cluster: ClusterCredentials;
@@ -22,14 +23,30 @@ export interface ClusterAccess {
   finalizer: string;
 }
 
-/** What the workflow tasks need from the outside world; tests and the local stack build it the same way. */
-export interface WorkflowContext {
+/** Where the tasks count what happened; the Powertools Metrics fits as is. */
+export interface TaskMetrics {
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
+}
+
+/**
+ * What the workflow tasks need from the outside world, as ports: AAP, the cluster's ComputeInstance store, Step
+ * Functions, the clock, logs and metrics. The Lambda builds it from the environment; unit tests give it in-memory
+ * implementations of the same contracts (lib/aap/memory.ts, lib/k8s/memory-store.ts).
+ */
+export interface TaskContext {
   settings: Settings;
-  clusters: ClusterRegistry<ClusterCredentials>;
-  aap: AapClient;
+  aap: AapPort;
   sfn: SFNClient;
   cluster(id: string): Promise<ClusterAccess>;
   now(): Date;
+  logger: AapLogger;
+  metrics: TaskMetrics;
+}
+
+/** The deployed context: the tasks' ports, plus the registry and the whole AAP client the reconciler uses. */
+export interface WorkflowContext extends TaskContext {
+  clusters: ClusterRegistry<ClusterCredentials>;
+  aap: AapClient;
 }
 
 export class UnknownCluster extends Error {
@@ -41,6 +58,8 @@ export interface WorkflowContextOverrides {
   aap?: AapClient;
   sfn?: SFNClient;
   now?: () => Date;
+  logger?: AapLogger;
+  metrics?: TaskMetrics;
 }
 
 export function createWorkflowContext(settings: Settings, overrides: WorkflowContextOverrides = {}): WorkflowContext {
@@ -84,6 +103,8 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
     aap,
     sfn,
     now: overrides.now ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
+    logger: overrides.logger ?? logger,
+    metrics: overrides.metrics ?? metrics,
     async cluster(id) {
       const known = stores.get(id);
       if (known) return known;
