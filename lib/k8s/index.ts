@@ -50,5 +50,10 @@ export {
 } from './errors';
 export { type FinalizerPlan, type JsonPatchOperation, planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
 export { kubeConfigFor } from './kube-config';
+export {
+  MemoryComputeInstanceStore,
+  type MemoryComputeInstanceStoreOptions,
+  type WriteInterleave,
+} from './memory-store';
 export { CONFLICT_RETRY, type RetryPolicy, TRANSIENT_RETRY } from './retry';
 export { changedStatusFields, OwnedStatusPatch, statusMergePatch } from './status-patch';
