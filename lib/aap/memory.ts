@@ -67,7 +67,7 @@ export class MemoryAap implements AapPort {
 
   constructor(templates: readonly MemoryTemplate[] = [], options: { now?: () => Date } = {}) {
     this.#now = options.now ?? (() => new Date());
-    templates.forEach((template, index) => this.addTemplate(template, index + 1));
+    for (const [index, template] of templates.entries()) this.addTemplate(template, index + 1);
   }
 
   addTemplate(template: MemoryTemplate, id = this.#templates.size + 1): void {
