@@ -193,8 +193,10 @@ export class MemoryAap implements AapPort {
     const job = this.#jobs.get(ref.id);
     if (!job || job.purged || job.kind !== ref.kind) return 'gone';
     if (mapAapStatus(job.status).terminal) return 'not-cancelable';
-    // Asynchronous in AAP: dispatched tasks run on, the job turns `canceled` later (a test says when).
     job.cancelRequested = true;
+    // A job not running yet has nothing to signal: AAP saves `canceled` within the request. A running one (and any
+    // workflow) is signalled; dispatched tasks run on, and it turns `canceled` later (a test says when).
+    if (job.kind === 'job' && job.status !== 'running') this.setStatus(job.id, 'canceled');
     return 'accepted';
   }
 
