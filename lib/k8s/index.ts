@@ -23,18 +23,9 @@ export {
   WebhookClustersDocument,
 } from './clusters';
 export {
-  ComputeInstanceRef,
-  type ComputeInstanceStore,
   createComputeInstanceStore,
-  type InvalidListItem,
   KubeComputeInstanceStore,
   type KubeComputeInstanceStoreOptions,
-  ListOptions,
-  type ListPage,
-  type RemoveFinalizerResult,
-  type StatusMutation,
-  type WriteOptions,
-  type WriteResult,
 } from './compute-instances';
 export {
   ComputeInstanceStoreError,
@@ -57,3 +48,14 @@ export {
 } from './memory-store';
 export { CONFLICT_RETRY, type RetryPolicy, TRANSIENT_RETRY } from './retry';
 export { changedStatusFields, OwnedStatusPatch, statusMergePatch } from './status-patch';
+export {
+  ComputeInstanceRef,
+  type ComputeInstanceStore,
+  type InvalidListItem,
+  ListOptions,
+  type ListPage,
+  type RemoveFinalizerResult,
+  type StatusMutation,
+  type WriteOptions,
+  type WriteResult,
+} from './store';

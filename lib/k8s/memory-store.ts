@@ -5,6 +5,9 @@ import {
   parseComputeInstance,
   unprocessableConditions,
 } from '../computeinstance';
+import { ConflictError, DeletingError, ForbiddenError, InstanceGoneError, InvalidError } from './errors';
+import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
+import { changedStatusFields, parseStatusPatch } from './status-patch';
 import type {
   ComputeInstanceRef,
   ComputeInstanceStore,
@@ -15,10 +18,7 @@ import type {
   StatusMutation,
   WriteOptions,
   WriteResult,
-} from './compute-instances';
-import { ConflictError, DeletingError, ForbiddenError, InstanceGoneError, InvalidError } from './errors';
-import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
-import { changedStatusFields, parseStatusPatch } from './status-patch';
+} from './store';
 
 /** Runs before each conditional write lands: another writer may change the object right then (tests, chaos). */
 export type WriteInterleave = (ref: ComputeInstanceRef) => void;
