@@ -84,6 +84,19 @@ export class MemoryComputeInstanceStore implements ComputeInstanceStore {
     return structuredClone(created);
   }
 
+  /** An object exactly as a server already holds it (uid, generation, status as given), for scenes built from fixtures. */
+  put(instance: ComputeInstance): ComputeInstance {
+    return structuredClone(this.#store(structuredClone(instance)));
+  }
+
+  /** The object as held now, by name, for assertions (undefined when there is none). */
+  peek(name: string, namespace?: string): ComputeInstance | undefined {
+    const found = [...this.#objects.values()].find(
+      (i) => i.metadata.name === name && (namespace === undefined || i.metadata.namespace === namespace),
+    );
+    return found && structuredClone(found);
+  }
+
   /** A user's DELETE: the deletion instant when finalizers hold the object, gone at once otherwise. */
   delete(ref: ComputeInstanceRef, now = new Date()): void {
     const current = this.#find(ref);
@@ -134,14 +147,10 @@ export class MemoryComputeInstanceStore implements ComputeInstanceStore {
     }
     if (options.namespace !== undefined) this.#checkNamespace(options.namespace, what);
     const selector = parseSelector(options.labelSelector);
+    // In creation order; the contract promises no order, only that pages do not repeat or skip objects.
     const matching = [...this.#objects.values()]
       .filter((i) => options.namespace === undefined || i.metadata.namespace === options.namespace)
-      .filter((i) => selector.every(([key, value]) => i.metadata.labels?.[key] === value))
-      .sort((a, b) =>
-        keyOf(a.metadata.namespace ?? '', a.metadata.name).localeCompare(
-          keyOf(b.metadata.namespace ?? '', b.metadata.name),
-        ),
-      );
+      .filter((i) => selector.every(([key, value]) => i.metadata.labels?.[key] === value));
     const from = Number(options.continueToken ?? 0);
     const items = matching.slice(from, from + options.limit).map((i) => structuredClone(i));
     const next = from + items.length;
