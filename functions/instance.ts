@@ -9,10 +9,10 @@ import {
 } from '../lib/workflow/tasks';
 
 /** FetchInstance: read the instance fresh and decide the workflow's next step. */
-export const inspect = taskHandler(InspectInput, (input) => inspectInstance(workflowContext(), input));
+export const inspect = taskHandler(InspectInput, workflowContext, inspectInstance);
 
 /** EnsureFinalizer: our finalizer goes on before any job is launched. */
-export const ensureFinalizer = taskHandler(RefInput, (input) => ensure(workflowContext(), input));
+export const ensureFinalizer = taskHandler(RefInput, workflowContext, ensure);
 
 /** RemoveFinalizer: only after the deprovision job succeeded, as a JSON patch (test + remove). */
-export const removeFinalizer = taskHandler(RefInput, (input) => remove(workflowContext(), input));
+export const removeFinalizer = taskHandler(RefInput, workflowContext, remove);

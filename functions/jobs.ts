@@ -10,10 +10,10 @@ import {
 } from '../lib/workflow/tasks';
 
 /** LaunchProvisionJob / LaunchDeprovisionJob: intent, launch, job ID on record before returning. */
-export const launch = taskHandler(LaunchInput, (input) => launchJob(workflowContext(), input));
+export const launch = taskHandler(LaunchInput, workflowContext, launchJob);
 
 /** PollProvisionJob / PollDeprovisionJob: one look at the job, its progress written to status. */
-export const poll = taskHandler(PollInput, (input) => pollJob(workflowContext(), input));
+export const poll = taskHandler(PollInput, workflowContext, pollJob);
 
 /** CancelRunningProvisionJob: cancel once, report when AAP says the job is terminal. */
-export const cancelProvision = taskHandler(CancelInput, (input) => cancel(workflowContext(), input));
+export const cancelProvision = taskHandler(CancelInput, workflowContext, cancel);

@@ -22,6 +22,7 @@ import {
   payloadUidOf,
 } from './launched-jobs';
 import { type AapClientDeps, type AapClientOptions, resolveAapClientOptions } from './options';
+import type { AapPort, CancelOutcome } from './port';
 import { type AapResponse, collectAapMessages, parseBody } from './response';
 import { AapCancelCheck, AapJobDetail, AapJobRef, AapJobSummary, AapListEnvelope, AapTemplateSummary } from './schemas';
 import {
@@ -35,8 +36,7 @@ import {
 } from './templates';
 import { type AapRequest, AapTransport } from './transport';
 
-/** What a cancel request achieved. `accepted`: AAP will cancel, poll until terminal. `gone`: the job was purged. */
-export type CancelOutcome = 'accepted' | 'not-cancelable' | 'gone';
+export type { CancelOutcome };
 
 /** AAP's MAX_PAGE_SIZE: larger page sizes are silently capped to it. */
 const MAX_PAGE_SIZE = 200;
@@ -49,7 +49,7 @@ const MAX_PAGES = 100;
  * Client for the AAP controller (AWX) API: template lookup, launch, job status and cancel. One instance per Lambda
  * container: it caches template ids and keeps connections alive between invocations.
  */
-export class AapClient {
+export class AapClient implements AapPort {
   private readonly transport: AapTransport;
   private readonly logger: Logger;
   private readonly organization: string | number | undefined;

@@ -94,4 +94,15 @@ export {
   type StalledUpdate,
   type StatusPatch,
 } from './status';
+export {
+  deletingPhasePatch,
+  deprovisionIntentPatch,
+  type IntentOptions,
+  type IntentRefusal,
+  isIntentRefusal,
+  type JobSighting,
+  jobProgressPatch,
+  PURGED_MESSAGE,
+  provisionIntentPatch,
+} from './task-mutations';
 export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';

@@ -1,74 +1,41 @@
 import { isTerminalJobState, type JobState, type JobType } from '../domain/job-state';
-import { ConditionType, type ConditionUpdate, findCondition, initialConditions, setCondition } from './conditions';
+import { ConditionType, type ConditionUpdate, findCondition, setCondition } from './conditions';
 import { desiredConfigVersion } from './config-version';
-import {
-  abandonIntent,
-  appendJob,
-  DEFAULT_MAX_JOB_HISTORY,
-  isLaunchIntent,
-  latestJob,
-  resolveIntent,
-  updateJob,
-} from './jobs';
+import { onDeprovisionFinished } from './deprovision-status';
+import { abandonIntent, appendJob, DEFAULT_MAX_JOB_HISTORY, resolveIntent, updateJob } from './jobs';
 import { isBeingDeleted } from './metadata';
 import { isRestartPending, RESTART_REQUESTED_IN_FUTURE, restartAfterSuccess, restartRequest } from './restart';
-import type { ComputeInstance, ComputeInstanceStatus, Condition, Phase, ProvisioningJob } from './schema';
+import type { ComputeInstance, ProvisioningJob } from './schema';
+import {
+  AAP_STATUS,
+  applyStatusPatch,
+  assertNothingInFlight,
+  assertTerminal,
+  conditionsOf,
+  findJob,
+  JobMessage,
+  jobMessage,
+  jobs,
+  MAX_JOB_MESSAGE_LENGTH,
+  phaseFor,
+  type StatusPatch,
+  subject,
+} from './status-common';
 import { boundText } from './text';
 import { formatMetaTime, instantMs } from './time';
 
-/**
- * The next status, as pure functions the workflows call at each step. Each returns a patch of only the status
- * fields this project owns; the rest of the status (IP, references, `Ready`) belongs to others and is never sent.
- * Arrays are returned whole: a merge patch replaces them.
- */
-export type StatusPatch = Partial<
-  Pick<ComputeInstanceStatus, 'phase' | 'conditions' | 'desiredConfigVersion' | 'lastRestartedAt' | 'provisioningJobs'>
->;
+export {
+  type DeprovisionFinishedInput,
+  type DeprovisionStartedOptions,
+  onDeprovisionFinished,
+  onDeprovisionStarted,
+  onWorkStalled,
+  STALLED_CONDITION,
+  type StalledUpdate,
+} from './deprovision-status';
 
-/** Job messages carry AAP tracebacks; keep them short enough for a status write. */
-export const MAX_JOB_MESSAGE_LENGTH = 1024;
-
-export const JobMessage = {
-  provisionTriggered: 'Provisioning job triggered',
-  deprovisionTriggered: 'Deprovision job triggered',
-} as const;
-
-/** AAP's own status word for a terminal state, used when the caller has no AAP status string at hand. */
-const AAP_STATUS: Readonly<Record<TerminalJobState, string>> = {
-  Succeeded: 'successful',
-  Failed: 'failed',
-  Canceled: 'canceled',
-};
-
-type TerminalJobState = Extract<JobState, 'Succeeded' | 'Failed' | 'Canceled'>;
-
-/** `<AAP status>[: <error detail>]`, the detail only for a failure, bounded. */
-export function jobMessage(aapStatus: string, state: JobState, errorDetail?: string): string {
-  const text = state === 'Failed' && errorDetail ? `${aapStatus}: ${errorDetail}` : aapStatus;
-  return boundText(text, MAX_JOB_MESSAGE_LENGTH);
-}
-
-/** The instance with a patch applied, as the API server would return it after a merge patch of the status. */
-export function applyStatusPatch(instance: ComputeInstance, patch: StatusPatch): ComputeInstance {
-  return { ...instance, status: { ...instance.status, ...patch } };
-}
-
-function subject(instance: ComputeInstance): string {
-  return `${instance.metadata.namespace}/${instance.metadata.name}`;
-}
-
-function jobs(instance: ComputeInstance): readonly ProvisioningJob[] {
-  return instance.status?.provisioningJobs ?? [];
-}
-
-/** Deletion wins over every other phase. */
-function phaseFor(instance: ComputeInstance, phase: Phase | undefined): Phase | undefined {
-  return isBeingDeleted(instance.metadata) ? 'Deleting' : phase;
-}
-
-function conditionsOf(instance: ComputeInstance, now: Date): readonly Condition[] {
-  return initialConditions(instance.status?.conditions, now, instance.metadata.generation);
-}
+// The provision side of the status and the job lifecycle; the deprovision side is in deprovision-status.ts.
+export { applyStatusPatch, JobMessage, jobMessage, MAX_JOB_MESSAGE_LENGTH, type StatusPatch };
 
 function restartInitiated(timestamp: string): ConditionUpdate {
   return {
@@ -90,32 +57,6 @@ function noRestartUnderWay(instance: ComputeInstance, at: Date): ConditionUpdate
         message: request.message,
       }
     : { type: ConditionType.RestartInProgress, status: 'False', reason: 'AsExpected', message: '' };
-}
-
-function assertNothingInFlight(instance: ComputeInstance, type: JobType): void {
-  const latest = latestJob(jobs(instance), type);
-  if (latest === undefined) return;
-  if (isLaunchIntent(latest)) {
-    throw new Error(`${subject(instance)}: a ${type} launch of ${latest.timestamp} is already in flight`);
-  }
-  if (!isTerminalJobState(latest.state)) {
-    throw new Error(`${subject(instance)}: ${type} job ${latest.jobID} is still ${latest.state}`);
-  }
-}
-
-function findJob(instance: ComputeInstance, jobID: string, type: JobType): ProvisioningJob {
-  const job = jobs(instance).findLast((entry) => entry.jobID === jobID);
-  if (job === undefined) {
-    throw new Error(`${subject(instance)}: ${type} job ${jobID} is not in status.provisioningJobs`);
-  }
-  if (job.type !== type) {
-    throw new Error(`${subject(instance)}: job ${jobID} is a ${job.type} job, not a ${type} job`);
-  }
-  return job;
-}
-
-function assertTerminal(state: JobState): asserts state is TerminalJobState {
-  if (!isTerminalJobState(state)) throw new Error(`expected a terminal job state, got ${state}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -391,114 +332,4 @@ export function onJobProgress(
     message: jobMessage(message, state, errorDetail),
   });
   return { provisioningJobs: [...provisioningJobs] };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// deprovision
-
-export interface DeprovisionStartedOptions {
-  executionName?: string;
-  maxHistory?: number;
-}
-
-/**
- * Deletion is being carried out: phase Deleting, and a deprovision launch intent (blocking deletion on failure),
- * written before any provision job is cancelled so that no second deprovision starts meanwhile.
- */
-export function onDeprovisionStarted(
-  instance: ComputeInstance,
-  now: Date,
-  { executionName, maxHistory = DEFAULT_MAX_JOB_HISTORY }: DeprovisionStartedOptions = {},
-): StatusPatch {
-  if (!isBeingDeleted(instance.metadata)) {
-    throw new Error(`${subject(instance)} is not being deleted: no deprovision job may be launched`);
-  }
-  assertNothingInFlight(instance, 'deprovision');
-  const intent: ProvisioningJob = {
-    jobID: '',
-    type: 'deprovision',
-    timestamp: formatMetaTime(now),
-    state: 'Pending',
-    message:
-      executionName === undefined
-        ? 'Launching deprovision job'
-        : `Launching deprovision job (execution ${executionName})`,
-    blockDeletionOnFailure: true,
-  };
-  return { phase: 'Deleting', provisioningJobs: [...appendJob(jobs(instance), intent, maxHistory)] };
-}
-
-export interface DeprovisionFinishedInput {
-  jobID: string;
-  /** Succeeded, Failed or Canceled. */
-  state: JobState;
-  message?: string;
-  errorDetail?: string;
-  now: Date;
-}
-
-/**
- * Written before the finalizer goes, so the final state of the deprovision job is on record (the operator lost it
- * by removing the finalizer with a full-object update).
- */
-export function onDeprovisionFinished(
-  instance: ComputeInstance,
-  { jobID, state, message, errorDetail, now }: DeprovisionFinishedInput,
-): StatusPatch {
-  assertTerminal(state);
-  findJob(instance, jobID, 'deprovision');
-  const { jobs: provisioningJobs } = updateJob(jobs(instance), jobID, {
-    state,
-    message: jobMessage(message ?? AAP_STATUS[state], state, errorDetail),
-  });
-  const patch: StatusPatch = { phase: 'Deleting', provisioningJobs: [...provisioningJobs] };
-  if (state === 'Succeeded') {
-    patch.conditions = [
-      ...setCondition(
-        conditionsOf(instance, now),
-        {
-          type: ConditionType.Provisioned,
-          status: 'False',
-          reason: 'Deprovisioned',
-          message: `Deprovision job ${jobID} succeeded`,
-        },
-        now,
-        instance.metadata.generation,
-      ),
-    ];
-  }
-  return patch;
-}
-
-/**
- * `Stalled`: the work this instance needs (a deprovision, a provision) keeps failing, execution after execution; the
- * reconciler keeps retrying it, each time after a longer backoff, and alarms. Written only while it is true and
- * when it clears, so instances that never stall do not carry it.
- */
-export const STALLED_CONDITION = 'Stalled';
-
-export interface StalledUpdate {
-  stalled: boolean;
-  /** What keeps failing and when the next attempt is due (stalled), or what cleared it. */
-  message: string;
-  now: Date;
-}
-
-/** Sets or clears `Stalled`; undefined when nothing changes (so no status write is made). */
-export function onWorkStalled(instance: ComputeInstance, update: StalledUpdate): StatusPatch | undefined {
-  const current = instance.status?.conditions;
-  const existing = findCondition(current, STALLED_CONDITION);
-  if (!update.stalled && existing?.status !== 'True') return undefined;
-  const next = setCondition(
-    current,
-    {
-      type: STALLED_CONDITION,
-      status: update.stalled ? 'True' : 'False',
-      reason: update.stalled ? 'ExecutionsFailing' : 'Recovered',
-      message: update.message,
-    },
-    update.now,
-    instance.metadata.generation,
-  );
-  return next === current ? undefined : { conditions: [...next] };
 }

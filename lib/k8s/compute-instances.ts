@@ -1,10 +1,4 @@
-import type {
-  CustomObjectsApi,
-  KubeConfig,
-  Middleware,
-  RequestContext,
-  SecurityAuthentication,
-} from '@kubernetes/client-node';
+import type { CustomObjectsApi } from '@kubernetes/client-node';
 import * as z from 'zod';
 import {
   API_VERSION,
@@ -14,11 +8,10 @@ import {
   KIND,
   PLURAL,
   parseComputeInstance,
-  type StatusPatch,
   unprocessableConditions,
   VERSION,
 } from '../computeinstance';
-import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
+import { canRetryAfter } from '../runtime/deadline';
 import { describeIssues, joinIssues } from '../runtime/issues';
 import { backoffDelayMs, checkRetryPolicy, type RetryPolicy, sleep } from '../runtime/retry';
 import { toStoreError } from './api-errors';
@@ -34,90 +27,22 @@ import {
   isStoreError,
 } from './errors';
 import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
+import { contentTypeMiddleware, makeApi, reusingConnections, timeoutMiddleware } from './kube-api';
 import { kubeConfigFor } from './kube-config';
 import { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from './status-patch';
-
-// ---------------------------------------------------------------------------------------------------------------
-// The contract workflows depend on; any implementation (this one, an in-memory one in a test) must honour it.
-
-export const ComputeInstanceRef = z.strictObject({
-  namespace: z.string().min(1),
-  name: z.string().min(1),
-  /** When given, an object under the same name with another uid counts as gone: ours was deleted and recreated. */
-  uid: z.string().min(1).optional(),
-});
-export type ComputeInstanceRef = z.infer<typeof ComputeInstanceRef>;
-
-export const ListOptions = z.strictObject({
-  /** Omitted: every namespace (refused when the cluster restricts namespaces). */
-  namespace: z.string().min(1).optional(),
-  limit: z.int().min(1),
-  continueToken: z.string().min(1).optional(),
-  labelSelector: z.string().min(1).optional(),
-});
-export type ListOptions = z.infer<typeof ListOptions>;
-
-export interface InvalidListItem {
-  namespace: string | undefined;
-  name: string | undefined;
-  uid: string | undefined;
-  message: string;
-  /** What our schema refuses, field by field (`spec.x: …; status.y: …`), for the object's condition. */
-  problem: string;
-}
-
-export interface ListPage {
-  items: ComputeInstance[];
-  /** Items the API server holds but our schema refuses; skipped, named here so callers can report them. */
-  invalid: InvalidListItem[];
-  /** Present while more pages remain; pass it back as `continueToken`. */
-  continueToken?: string;
-  resourceVersion: string;
-}
-
-/**
- * Computes the status fields to set from the freshly read object. It must be pure: it runs again on every retry,
- * against the newer object. `undefined` means "nothing to write".
- */
-export type StatusMutation = (current: ComputeInstance) => StatusPatch | undefined;
-
-export interface WriteOptions {
-  /** Tries before giving up with `Conflict`; default 8. */
-  maxAttempts?: number;
-}
-
-export interface WriteResult {
-  /** The object after the write, or as read when nothing needed writing. */
-  instance: ComputeInstance;
-  changed: boolean;
-}
-
-export interface RemoveFinalizerResult {
-  /** Undefined when the object is gone (for instance because ours was its last finalizer). */
-  instance: ComputeInstance | undefined;
-  changed: boolean;
-}
-
-export interface ComputeInstanceStore {
-  /** The object, or undefined when it does not exist or exists under another uid than `ref.uid`. */
-  get(ref: ComputeInstanceRef): Promise<ComputeInstance | undefined>;
-  list(options: ListOptions): Promise<ListPage>;
-  /** Read, mutate, conditional merge patch of `/status`, retried on conflict. Throws InstanceGone, Conflict, … */
-  updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation, options?: WriteOptions): Promise<WriteResult>;
-  /** Adds `finalizer` unless present. Throws `Deleting` once the object is being deleted. */
-  addFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<WriteResult>;
-  /** Removes `finalizer` and only it; done when it is already absent or the object is gone. */
-  removeFinalizer(ref: ComputeInstanceRef, finalizer: string, options?: WriteOptions): Promise<RemoveFinalizerResult>;
-  /**
-   * Sets the Unprocessable condition naming `problem`, or clears it (`undefined`), on an object read raw: it works
-   * on objects our schema refuses. Returns whether it wrote. Throws InstanceGone, Conflict, …
-   */
-  setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined, now: Date): Promise<boolean>;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The API-server implementation.
+import {
+  ComputeInstanceRef,
+  type ComputeInstanceStore,
+  type InvalidListItem,
+  ListOptions,
+  type ListPage,
+  type RemoveFinalizerResult,
+  type StatusMutation,
+  type WriteOptions,
+  type WriteResult,
+} from './store';
+// The API-server implementation of the store contract (./store.ts).
 
 export interface KubeComputeInstanceStoreOptions {
   /** Optimistic-concurrency retries of the writes; `attempts` is the default of `WriteOptions.maxAttempts`. */
@@ -467,58 +392,6 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
   toJSON(): { store: 'kubernetes'; cluster: string; server: string } {
     return { store: 'kubernetes', cluster: this.#cluster.id, server: this.#cluster.server };
   }
-}
-
-function makeApi(kubeConfig: KubeConfig, auth: SecurityAuthentication, middleware: Middleware[]): CustomObjectsApi {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (cluster === null) throw new Error('kubeConfigFor produced no current cluster');
-  const { CustomObjectsApi, createConfiguration, ServerConfiguration } = clientNode();
-  return new CustomObjectsApi(
-    createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: auth },
-      promiseMiddleware: middleware,
-    }),
-  );
-}
-
-/**
- * The KubeConfig's authentication, with its connection pool kept. client-node builds a new undici Agent on every
- * request whenever TLS options are set (a CA, skipTLSVerify, or plain http, which requires skipTLSVerify): each
- * request would then open a fresh connection and TLS handshake, and leave the old agent's idle sockets behind.
- * The first agent it builds is kept and handed to every later request instead.
- */
-function reusingConnections(kubeConfig: KubeConfig): SecurityAuthentication {
-  let dispatcher: ReturnType<RequestContext['getDispatcher']>;
-  return {
-    getName: () => kubeConfig.getName(),
-    applySecurityAuthentication: async (context) => {
-      await kubeConfig.applySecurityAuthentication(context);
-      dispatcher ??= context.getDispatcher();
-      if (dispatcher !== undefined) context.setDispatcher(dispatcher);
-    },
-  };
-}
-
-function timeoutMiddleware(timeoutMs: number): Middleware {
-  return {
-    pre: async (context) => {
-      // Never past the invocation's budget (0 when it is spent: the request is aborted before it is sent).
-      context.setSignal(AbortSignal.timeout(attemptTimeoutMs(timeoutMs)));
-      return context;
-    },
-    post: async (response) => response,
-  };
-}
-
-function contentTypeMiddleware(contentType: string): Middleware {
-  return {
-    pre: async (context) => {
-      context.setHeaderParam('Content-Type', contentType);
-      return context;
-    },
-    post: async (response) => response,
-  };
 }
 
 /** The store for one cluster, talking to its API server with the cluster's token. */

@@ -25,18 +25,9 @@ export {
   WebhookClustersDocument,
 } from './clusters';
 export {
-  ComputeInstanceRef,
-  type ComputeInstanceStore,
   createComputeInstanceStore,
-  type InvalidListItem,
   KubeComputeInstanceStore,
   type KubeComputeInstanceStoreOptions,
-  ListOptions,
-  type ListPage,
-  type RemoveFinalizerResult,
-  type StatusMutation,
-  type WriteOptions,
-  type WriteResult,
 } from './compute-instances';
 export {
   ComputeInstanceStoreError,
@@ -52,5 +43,21 @@ export {
 } from './errors';
 export { type FinalizerPlan, type JsonPatchOperation, planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
 export { kubeConfigFor } from './kube-config';
+export {
+  MemoryComputeInstanceStore,
+  type MemoryComputeInstanceStoreOptions,
+  type WriteInterleave,
+} from './memory-store';
 export { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 export { changedStatusFields, OwnedStatusPatch, statusMergePatch } from './status-patch';
+export {
+  ComputeInstanceRef,
+  type ComputeInstanceStore,
+  type InvalidListItem,
+  ListOptions,
+  type ListPage,
+  type RemoveFinalizerResult,
+  type StatusMutation,
+  type WriteOptions,
+  type WriteResult,
+} from './store';

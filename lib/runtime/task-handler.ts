@@ -38,14 +38,17 @@ function correlateWithExecution(): MiddlewareObj<unknown> {
 
 /**
  * A Step Functions task: the state's Parameters are parsed with the task's zod schema (a clear error naming each bad
- * field, never a half-done task), then handed to the domain function; its small result becomes the state's output.
+ * field, never a half-done task), then handed with the context `contextFor` builds to the domain function; its small
+ * result becomes the state's output.
  * Errors the state machine branches on keep their `name` (InstanceGone, Transient, …): Lambda reports it as the
  * error type, which is what Retry and Catch match. Outbound calls run under the invocation's deadline
  * (lib/runtime/deadline.ts), so they give up while there is still time to say so.
  */
-export function taskHandler<S extends z.ZodType, O>(
+export function taskHandler<S extends z.ZodType, C, O>(
   schema: S,
-  task: (input: z.infer<S>, context: Context) => Promise<O>,
+  /** Builds (or hands back the container's) ports the task works through: a bad setting fails the invocation. */
+  contextFor: () => C,
+  task: (ctx: C, input: z.infer<S>) => Promise<O>,
 ): middy.MiddyfiedHandler<unknown, O, Error, Context> {
   return middy<unknown, O, Error, Context>({
     timeoutEarlyInMillis: TASK_TIMEOUT_EARLY_MS,
@@ -63,6 +66,7 @@ export function taskHandler<S extends z.ZodType, O>(
         throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
       }
       // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
-      return withinInvocation(context, () => task(parsed.data, context));
+      const ctx = contextFor();
+      return withinInvocation(context, () => task(ctx, parsed.data));
     });
 }

@@ -1,6 +1,7 @@
+import type { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { AapClient } from '../aap';
+import { AapClient, type AapPort } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { loadSettings, type Settings } from '../config/settings';
 import {
@@ -12,7 +13,8 @@ import {
 import { AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { buildClusterRegistry, buildSecretsManagerClient, buildSfnClient } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
-import { logger } from '../runtime/powertools';
+import type { Logger } from '../runtime/logger';
+import { logger, metrics } from '../runtime/powertools';
 
 export interface ClusterAccess {
   cluster: ClusterCredentials;
@@ -20,14 +22,30 @@ export interface ClusterAccess {
   finalizer: string;
 }
 
-/** What the workflow tasks need from the outside world; tests and the local stack build it the same way. */
-export interface WorkflowContext {
+/** Where the tasks count what happened; the Powertools Metrics fits as is. */
+export interface TaskMetrics {
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
+}
+
+/**
+ * What the workflow tasks need from the outside world, as ports: AAP, the cluster's ComputeInstance store, Step
+ * Functions, the clock, logs and metrics. The Lambda builds it from the environment; unit tests give it in-memory
+ * implementations of the same contracts (lib/aap/memory.ts, lib/k8s/memory-store.ts).
+ */
+export interface TaskContext {
   settings: Settings;
-  clusters: ClusterRegistry<ClusterCredentials>;
-  aap: AapClient;
+  aap: AapPort;
   sfn: SFNClient;
   cluster(id: string): Promise<ClusterAccess>;
   now(): Date;
+  logger: Logger;
+  metrics: TaskMetrics;
+}
+
+/** The deployed context: the tasks' ports, plus the registry and the whole AAP client the reconciler uses. */
+export interface WorkflowContext extends TaskContext {
+  clusters: ClusterRegistry<ClusterCredentials>;
+  aap: AapClient;
 }
 
 export class UnknownCluster extends Error {
@@ -39,6 +57,8 @@ export interface WorkflowContextOverrides {
   aap?: AapClient;
   sfn?: SFNClient;
   now?: () => Date;
+  logger?: Logger;
+  metrics?: TaskMetrics;
 }
 
 export function createWorkflowContext(settings: Settings, overrides: WorkflowContextOverrides = {}): WorkflowContext {
@@ -83,6 +103,8 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
     aap,
     sfn,
     now: overrides.now ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
+    logger: overrides.logger ?? logger,
+    metrics: overrides.metrics ?? metrics,
     async cluster(id) {
       const known = stores.get(id);
       if (known) return known;

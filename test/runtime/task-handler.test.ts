@@ -11,15 +11,17 @@ const context = {
 } as unknown as Context;
 
 describe('taskHandler', () => {
+  const ports = { factor: 2 };
   const handler = taskHandler(
     z.object({ ref: z.object({ name: z.string() }), count: z.number().int() }),
-    async (input) => ({
-      doubled: input.count * 2,
+    () => ports,
+    async (ctx, input) => ({
+      doubled: input.count * ctx.factor,
       name: input.ref.name,
     }),
   );
 
-  it('hands the parsed input to the task and returns its result', async () => {
+  it('hands the context and the parsed input to the task and returns its result', async () => {
     await expect(handler({ ref: { name: 'vm-1' }, count: 21 }, context)).resolves.toEqual({
       doubled: 42,
       name: 'vm-1',
@@ -32,18 +34,39 @@ describe('taskHandler', () => {
     await expect(handler({ ref: {}, count: 'x' }, context)).rejects.toThrow(/ref\.name: .*; count: /);
   });
 
+  it('builds no context for input it refuses: a bad event touches no port', async () => {
+    const built: string[] = [];
+    const guarded = taskHandler(
+      z.object({ count: z.number() }),
+      () => built.push('context'),
+      async () => 'ran',
+    );
+    await expect(guarded({ count: 'x' }, context)).rejects.toBeInstanceOf(InvalidTaskInput);
+    expect(built).toEqual([]);
+    await expect(guarded({ count: 1 }, context)).resolves.toBe('ran');
+    expect(built).toEqual(['context']);
+  });
+
   it('keeps the name of a domain error so Retry and Catch can match it', async () => {
     class InstanceGone extends Error {
       override readonly name = 'InstanceGone';
     }
-    const failing = taskHandler(z.object({}), async () => {
-      throw new InstanceGone('osac/vm-1 is gone');
-    });
+    const failing = taskHandler(
+      z.object({}),
+      () => ports,
+      async () => {
+        throw new InstanceGone('osac/vm-1 is gone');
+      },
+    );
     await expect(failing({}, context)).rejects.toMatchObject({ name: 'InstanceGone', message: 'osac/vm-1 is gone' });
   });
 
   it('runs the task inside the invocation budget, keeping room to report', async () => {
-    const seeing = taskHandler(z.object({}), async () => ({ left: budgetRemainingMs() }));
+    const seeing = taskHandler(
+      z.object({}),
+      () => ports,
+      async () => ({ left: budgetRemainingMs() }),
+    );
     const { left } = await seeing({}, context);
     const expected = 30_000 - reportReserveMs(30_000);
     expect(left).toBeLessThanOrEqual(expected);
@@ -51,7 +74,11 @@ describe('taskHandler', () => {
   });
 
   it('turns running out of time into TaskTimedOut, a name every Retry lists, just before Lambda would', async () => {
-    const slow = taskHandler(z.object({}), () => new Promise<never>(() => undefined));
+    const slow = taskHandler(
+      z.object({}),
+      () => ports,
+      () => new Promise<never>(() => undefined),
+    );
     const shortContext = { ...context, getRemainingTimeInMillis: () => TASK_TIMEOUT_EARLY_MS + 100 } as Context;
     const started = Date.now();
     const failure = await slow({}, shortContext).catch((error: unknown) => error);

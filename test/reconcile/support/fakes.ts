@@ -1,5 +1,5 @@
 import type { AapJob } from '../../../lib/aap';
-import { applyStatusPatch, type ComputeInstance, type StatusPatch } from '../../../lib/computeinstance';
+import type { ComputeInstance, StatusPatch } from '../../../lib/computeinstance';
 import { isTerminalJobState, type JobState } from '../../../lib/domain/job-state';
 import {
   ClusterConfig,
@@ -7,10 +7,10 @@ import {
   type ClusterCredentials,
   type ClusterRegistry,
   type ComputeInstanceRef,
-  type ComputeInstanceStore,
   type InvalidListItem,
   type ListOptions,
   type ListPage,
+  MemoryComputeInstanceStore,
   type StatusMutation,
   type WriteResult,
 } from '../../../lib/k8s';
@@ -34,65 +34,57 @@ export function registryOf(clusters: ClusterCredentials[]): ClusterRegistry<Clus
 }
 
 /**
- * Serves `list` from memory with real paging (continue tokens are offsets), the objects our schema refuses on the
- * first page; records `setUnprocessable`; every other method is refused.
+ * The in-memory store (lib/k8s/memory-store.ts, the one held to the store contract) seen from the reconciler: it
+ * records every list, the `Unprocessable` calls and the status writes, and refuses what the reconciler must never
+ * do (read single instances, touch finalizers).
  */
-export class MemoryStore implements ComputeInstanceStore {
+export class MemoryStore extends MemoryComputeInstanceStore {
   readonly lists: ListOptions[] = [];
   readonly unprocessable: Array<{ ref: ComputeInstanceRef; problem: string | undefined }> = [];
   /** Thrown by setUnprocessable when set. */
   failUnprocessable: Error | undefined;
+  /** The reconciler writes only its `Stalled` condition. */
+  readonly statusWrites: StatusPatch[] = [];
 
-  constructor(
-    private readonly instances: ComputeInstance[],
-    private readonly invalid: InvalidListItem[] = [],
-  ) {}
+  constructor(instances: ComputeInstance[], invalid: InvalidListItem[] = []) {
+    super({ invalid });
+    for (const instance of instances) this.put(instance);
+  }
 
-  async setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined): Promise<boolean> {
+  override async setUnprocessable(ref: ComputeInstanceRef, problem: string | undefined, now: Date): Promise<boolean> {
     if (this.failUnprocessable) throw this.failUnprocessable;
     this.unprocessable.push({ ref, problem });
-    return true;
+    // Objects our schema refuses are not held here; their condition is only recorded.
+    if (this.peek(ref.name, ref.namespace) === undefined) return true;
+    return super.setUnprocessable(ref, problem, now);
   }
 
-  async list(options: ListOptions): Promise<ListPage> {
+  override async list(options: ListOptions): Promise<ListPage> {
     this.lists.push(options);
-    const matching = this.instances.filter(
-      (i) => options.namespace === undefined || i.metadata.namespace === options.namespace,
-    );
-    const from = Number(options.continueToken ?? 0);
-    const items = matching.slice(from, from + options.limit);
-    const next = from + items.length;
-    return {
-      items,
-      invalid: from === 0 ? this.invalid : [],
-      resourceVersion: '1',
-      ...(next < matching.length ? { continueToken: String(next) } : {}),
-    };
+    return super.list(options);
   }
 
-  get(): never {
+  override get(): never {
     throw new Error('the reconciler must not read single instances');
   }
-  /** The reconciler writes only its `Stalled` condition; applied in memory, like the API server's merge. */
-  readonly statusWrites: StatusPatch[] = [];
-  async updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation): Promise<WriteResult> {
-    const index = this.instances.findIndex((i) => i.metadata.name === ref.name && i.metadata.uid === ref.uid);
-    const current = this.instances[index];
-    if (current === undefined) throw new Error(`no instance ${ref.namespace}/${ref.name}`);
-    const patch = mutate(current);
-    if (patch === undefined) return { instance: current, changed: false };
-    this.statusWrites.push(patch);
-    const updated = applyStatusPatch(current, patch);
-    this.instances[index] = updated;
-    return { instance: updated, changed: true };
+
+  override async updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation): Promise<WriteResult> {
+    return super.updateStatus(ref, (current) => {
+      const patch = mutate(current);
+      if (patch !== undefined) this.statusWrites.push(patch);
+      return patch;
+    });
   }
+
   instance(name: string): ComputeInstance | undefined {
-    return this.instances.find((i) => i.metadata.name === name);
+    return this.peek(name);
   }
-  addFinalizer(): never {
+
+  override addFinalizer(): never {
     throw new Error('the reconciler must not touch finalizers');
   }
-  removeFinalizer(): never {
+
+  override removeFinalizer(): never {
     throw new Error('the reconciler must not touch finalizers');
   }
 }

@@ -1,0 +1,90 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type AapJob, type AapJobKind, JobNotFound } from '../../aap';
+import type { ComputeInstance, StatusPatch } from '../../computeinstance';
+import type { JobType } from '../../domain/job-state';
+import { type ComputeInstanceRef, isStoreError } from '../../k8s';
+import type { InstanceRef } from '../../sfn';
+import type { ClusterAccess, TaskContext } from '../context';
+import { InstanceDeleting, InstanceGone } from '../errors';
+import { nextPollDelaySeconds } from '../polling';
+import type { JobRef } from '../wire';
+
+// What several tasks share: reading and writing the instance through the store, the templates, the poll schedule.
+
+export function storeRef(ref: InstanceRef): ComputeInstanceRef {
+  return { namespace: ref.namespace, name: ref.name, uid: ref.uid };
+}
+
+export function describe(ref: InstanceRef): string {
+  return `${ref.cluster}/${ref.namespace}/${ref.name}`;
+}
+
+/** Store errors keep their names (InstanceGone, Transient, Conflict); `Deleting` reads better in the console as this. */
+export function translateStoreError(err: unknown): never {
+  if (isStoreError(err, 'Deleting')) throw new InstanceDeleting((err as Error).message);
+  throw err;
+}
+
+export async function readInstance(access: ClusterAccess, ref: InstanceRef): Promise<ComputeInstance> {
+  const instance = await access.store.get(storeRef(ref));
+  if (!instance) throw new InstanceGone(`${describe(ref)} (uid ${ref.uid}) is gone`);
+  return instance;
+}
+
+export async function writeStatus(
+  access: ClusterAccess,
+  ref: InstanceRef,
+  mutate: (current: ComputeInstance) => StatusPatch | undefined,
+): Promise<ComputeInstance> {
+  try {
+    return (await access.store.updateStatus(storeRef(ref), mutate)).instance;
+  } catch (err) {
+    return translateStoreError(err);
+  }
+}
+
+export function templateFor(ctx: TaskContext, type: JobType): string {
+  return type === 'provision' ? ctx.settings.AAP_PROVISION_TEMPLATE : ctx.settings.AAP_DEPROVISION_TEMPLATE;
+}
+
+/** Status records only the job's number; the template's type says whether it is a job or a workflow job. */
+export async function jobKindFor(ctx: TaskContext, type: JobType): Promise<AapJobKind> {
+  const template = await ctx.aap.findTemplate(templateFor(ctx, type));
+  return template.type === 'workflow_job_template' ? 'workflow_job' : 'job';
+}
+
+function secondsBetween(fromIso: string, to: Date): number {
+  return Math.max(0, (to.getTime() - Date.parse(fromIso)) / 1000);
+}
+
+export function pollDelay(ctx: TaskContext, launchedAt: string, now: Date): number {
+  const s = ctx.settings;
+  return nextPollDelaySeconds(secondsBetween(launchedAt, now), {
+    minSeconds: s.POLL_MIN_SECONDS,
+    maxSeconds: s.POLL_MAX_SECONDS,
+    fraction: s.POLL_FRACTION,
+  });
+}
+
+/** The job as AAP holds it now, or `purged` when AAP no longer knows it. */
+export async function readJob(ctx: TaskContext, job: JobRef): Promise<AapJob | 'purged'> {
+  try {
+    return await ctx.aap.getJob({ id: job.id, kind: job.kind });
+  } catch (err) {
+    if (err instanceof JobNotFound || (err as Error).name === 'JobNotFound') return 'purged';
+    throw err;
+  }
+}
+
+export function jobMetricPrefix(type: JobType): string {
+  return type === 'provision' ? 'Provision' : 'Deprovision';
+}
+
+export function recordOutcomeMetrics(ctx: TaskContext, job: JobRef, seen: AapJob | 'purged', now: Date): void {
+  const state = seen === 'purged' ? 'Purged' : seen.state;
+  ctx.metrics.addMetric(`${jobMetricPrefix(job.type)}Jobs${state}`, MetricUnit.Count, 1);
+  if (seen !== 'purged' && seen.finished) {
+    // How long after AAP finished the job we noticed: the price of polling instead of being told.
+    ctx.metrics.addMetric('DetectionLag', MetricUnit.Seconds, secondsBetween(seen.finished, now));
+  }
+}

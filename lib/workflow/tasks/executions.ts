@@ -1,0 +1,43 @@
+import { deletingPhasePatch } from '../../computeinstance';
+import {
+  continuationName,
+  executionNamePrefix,
+  listRunningExecutions,
+  startExecution,
+  stopExecutions,
+} from '../../sfn';
+import type { TaskContext } from '../context';
+import type { CancelState, ContinueInput, StopInput } from '../wire';
+import { describe, writeStatus } from './common';
+
+// StopProvisionWorkflows / ContinueAsNewExecution
+
+/** Phase Deleting, and no provision execution of this instance runs on beside the deprovision. */
+export async function stopProvisioning(ctx: TaskContext, { ref, execution }: StopInput) {
+  const access = await ctx.cluster(ref.cluster);
+  await writeStatus(access, ref, deletingPhasePatch);
+  const arn = ctx.settings.PROVISION_STATE_MACHINE_ARN;
+  let stoppedExecutions: string[] = [];
+  if (arn) {
+    const running = await listRunningExecutions(ctx.sfn, arn, `${executionNamePrefix('provision', ref)}-`);
+    stoppedExecutions = await stopExecutions(
+      ctx.sfn,
+      running,
+      'InstanceDeleting',
+      `${describe(ref)} is being deleted; deprovision execution ${execution} takes over`,
+    );
+  }
+  return { settled: false, waitSeconds: ctx.settings.CANCEL_POLL_SECONDS, stoppedExecutions } satisfies CancelState;
+}
+
+/** A long wait goes on in a fresh execution, named after this one so a repeated hand-over starts nothing twice. */
+export async function continueAsNew(ctx: TaskContext, input: ContinueInput) {
+  const name = continuationName(input.execution);
+  const payload = {
+    ref: input.ref,
+    ...(input.generation === undefined ? {} : { generation: input.generation }),
+    ...(input.deletionTimestamp === undefined ? {} : { deletionTimestamp: input.deletionTimestamp }),
+  };
+  const { executionArn, started } = await startExecution(ctx.sfn, input.stateMachineArn, name, payload);
+  return { executionName: name, executionArn, started };
+}

@@ -1,0 +1,102 @@
+import {
+  type ComputeInstance,
+  isBeingDeleted,
+  latestJob,
+  nextAction,
+  type ProvisioningJob,
+} from '../../computeinstance';
+import type { InstanceRef } from '../../sfn';
+import type { ClusterAccess, TaskContext } from '../context';
+import { settleStaleIntent } from '../launch-recovery';
+import { shouldContinueAsNew } from '../polling';
+import type { Decision, DecisionStep, InspectInput, PollState } from '../wire';
+import { jobKindFor, pollDelay, storeRef } from './common';
+
+// FetchInstance
+
+/** Reads the instance fresh and turns the shared decision (`nextAction`) into the step this workflow takes next. */
+export async function inspect(ctx: TaskContext, input: InspectInput): Promise<Decision> {
+  const step = await decideStep(ctx, input);
+  // Only the steps that wait and come back here loop; the others lead into loops that count for themselves.
+  const waits = step.action === 'WaitForLaunch' || step.action === 'Backoff';
+  return { ...step, continueAsNew: waits && shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION) };
+}
+
+/** What this execution serves, checked before the shared decision: a workflow never acts for another one. */
+async function decideStep(ctx: TaskContext, input: InspectInput): Promise<DecisionStep> {
+  const { ref, workflow, generation, deletionTimestamp } = input;
+  const access = await ctx.cluster(ref.cluster);
+  const instance = await access.store.get(storeRef(ref));
+  if (!instance) return { action: 'Done', reason: 'the instance is gone' };
+  const deleting = isBeingDeleted(instance.metadata);
+  if (workflow === 'provision' && deleting) return { action: 'Done', reason: 'the instance is being deleted' };
+  if (workflow === 'deprovision' && !deleting) return { action: 'Done', reason: 'the instance is not being deleted' };
+  if (workflow === 'deprovision' && deletionTimestamp !== undefined) {
+    const actual = instance.metadata.deletionTimestamp as string;
+    // Compared as instants: a stray delete naming another instant must not do (or take the name of) the real work.
+    if (Date.parse(actual) !== Date.parse(deletionTimestamp)) {
+      return {
+        action: 'Done',
+        reason: `serves the deletion of ${deletionTimestamp}; the instance was deleted at ${actual}`,
+      };
+    }
+  }
+  const current = instance.metadata.generation ?? 0;
+  if (workflow === 'provision' && generation !== undefined && current > generation) {
+    // A newer spec has its own execution (started by its webhook or the reconciler); it takes over from here.
+    return { action: 'Done', reason: `superseded by generation ${current}` };
+  }
+  return decisionFor(ctx, access, ref, instance);
+}
+
+/**
+ * The one place the shared decision (`nextAction`) becomes a workflow step. Poll needs the job's kind from AAP; a
+ * launch in flight past its TTL is settled with AAP's answer before the workflow waits on it again.
+ */
+export async function decisionFor(
+  ctx: TaskContext,
+  access: ClusterAccess,
+  ref: InstanceRef,
+  instance: ComputeInstance,
+): Promise<DecisionStep> {
+  const now = ctx.now();
+  const next = nextAction({ instance, now, finalizer: access.finalizer });
+  switch (next.action) {
+    case 'Trigger':
+      return { action: 'Trigger', configVersion: next.configVersion, generation: instance.metadata.generation ?? 0 };
+    case 'Poll': {
+      const job = latestJob(instance.status?.provisioningJobs, next.jobType) as ProvisioningJob;
+      return { action: 'Poll', poll: await pollStateFor(ctx, job, now) };
+    }
+    case 'WaitForLaunch': {
+      const settled = await settleStaleIntent(ctx, access, ref, instance, next.jobType);
+      const reason = settled
+        ? `settled the stale ${next.jobType} launch of ${next.intentTimestamp} with AAP's answer`
+        : `a ${next.jobType} launch of ${next.intentTimestamp} is in flight`;
+      return { action: 'WaitForLaunch', reason };
+    }
+    case 'Backoff':
+      return {
+        action: 'Backoff',
+        waitSeconds: Math.max(1, Math.ceil(next.remainingMs / 1000)),
+        reason: `the last ${next.jobType} job failed`,
+      };
+    case 'Deprovision':
+      return { action: 'Deprovision' };
+    case 'RemoveFinalizer':
+      return { action: 'RemoveFinalizer', reason: next.reason };
+    case 'Skip':
+    case 'Ignore':
+      return { action: 'Done', reason: next.reason };
+  }
+}
+
+async function pollStateFor(ctx: TaskContext, job: ProvisioningJob, now: Date): Promise<PollState> {
+  return {
+    job: { id: Number(job.jobID), kind: await jobKindFor(ctx, job.type), type: job.type },
+    launchedAt: job.timestamp,
+    polls: 0,
+    // The same schedule as its launcher would have used, counted from the job's launch.
+    waitSeconds: pollDelay(ctx, job.timestamp, now),
+  };
+}

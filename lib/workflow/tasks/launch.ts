@@ -1,0 +1,109 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { AapError, type AapJobKind, isIgnoredFieldsError } from '../../aap';
+import {
+  type ComputeInstance,
+  deprovisionIntentPatch,
+  formatMetaTime,
+  type IntentRefusal,
+  isIntentRefusal,
+  onJobLaunched,
+  onJobProgress,
+  onLaunchFailed,
+  provisionIntentPatch,
+  type StatusPatch,
+} from '../../computeinstance';
+import type { JobType } from '../../domain/job-state';
+import type { InstanceRef } from '../../sfn';
+import type { ClusterAccess, TaskContext } from '../context';
+import { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning } from '../errors';
+import type { JobRef, LaunchInput, PollState } from '../wire';
+import { jobKindFor, jobMetricPrefix, pollDelay, templateFor, writeStatus } from './common';
+
+// LaunchProvisionJob / LaunchDeprovisionJob
+
+const REFUSALS = { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning } as const;
+
+/** The intent as a store mutation: a refusal on the fresh object is the named error the state machine branches on. */
+function intentMutation(
+  type: JobType,
+  options: Parameters<typeof provisionIntentPatch>[1],
+): (instance: ComputeInstance) => StatusPatch {
+  const patch = type === 'provision' ? provisionIntentPatch : deprovisionIntentPatch;
+  return (instance) => {
+    const result: StatusPatch | IntentRefusal = patch(instance, options);
+    if (isIntentRefusal(result)) throw new REFUSALS[result.refused](result.reason);
+    return result;
+  };
+}
+
+/** Intent on record (conditionally), then the launch, then the job's id on record before returning. */
+export async function launch(ctx: TaskContext, input: LaunchInput): Promise<PollState> {
+  const { ref, type, execution } = input;
+  const access = await ctx.cluster(ref.cluster);
+  const now = ctx.now();
+  const intentTimestamp = formatMetaTime(now);
+  const mutate = intentMutation(type, {
+    now,
+    execution,
+    finalizer: access.finalizer,
+    maxHistory: ctx.settings.MAX_JOB_HISTORY,
+  });
+  const instance = await writeStatus(access, ref, mutate);
+
+  const template = templateFor(ctx, type);
+  let launched: { jobId: number; kind: AapJobKind };
+  try {
+    // The object as it is now (intent and deletionTimestamp included) is what EDA-era playbooks read. The cluster id
+    // and the cluster's own AAP credentials keep one AAP serving many clusters from acting on the wrong one.
+    launched = await ctx.aap.launch(template, {
+      payload: instance,
+      cluster: ref.cluster,
+      credentials: access.cluster.aapCredentials,
+    });
+  } catch (err) {
+    await recordLaunchFailure(ctx, access, ref, type, intentTimestamp, err);
+    throw err;
+  }
+  await writeStatus(access, ref, (current) =>
+    onJobLaunched(current, { intentTimestamp, jobID: String(launched.jobId), type }),
+  );
+  ctx.metrics.addMetric(`${jobMetricPrefix(type)}JobsLaunched`, MetricUnit.Count, 1);
+  return {
+    job: { id: launched.jobId, kind: launched.kind, type },
+    launchedAt: intentTimestamp,
+    polls: 0,
+    waitSeconds: pollDelay(ctx, intentTimestamp, now),
+  };
+}
+
+/**
+ * A refused launch becomes a Failed record (so the next decision backs off). When AAP may have created the job
+ * anyway (timeout, 5xx) the intent stays: abandoning it could let a deprovision run beside an unseen job.
+ * VariablesIgnored and CredentialsIgnored did create a job - one that runs without our variables or without the
+ * cluster's credentials - so it is cancelled and recorded, its message (naming the template setting) on the status.
+ */
+async function recordLaunchFailure(
+  ctx: TaskContext,
+  access: ClusterAccess,
+  ref: InstanceRef,
+  type: JobType,
+  intentTimestamp: string,
+  err: unknown,
+): Promise<void> {
+  if (err instanceof AapError && err.launchOutcomeUnknown) return;
+  const now = ctx.now();
+  if (isIgnoredFieldsError(err) && err.jobId !== undefined) {
+    const jobRef: JobRef = { id: err.jobId, kind: await jobKindFor(ctx, type), type };
+    await ctx.aap.cancelJob(jobRef).catch(() => undefined);
+    const jobID = String(err.jobId);
+    await writeStatus(access, ref, (current) => onJobLaunched(current, { intentTimestamp, jobID, type }));
+    await writeStatus(access, ref, (current) =>
+      onJobProgress(current, { jobID, type, state: 'Failed', message: err.message, now }),
+    );
+    return;
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  await writeStatus(access, ref, (current) =>
+    onLaunchFailed(current, { intentTimestamp, type, errorDetail: detail, now }),
+  );
+}
