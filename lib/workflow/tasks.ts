@@ -9,6 +9,7 @@ import {
   isBeingDeleted,
   isLaunchIntent,
   latestJob,
+  needsOf,
   nextAction,
   onDeprovisionStarted,
   onJobLaunched,
@@ -345,34 +346,35 @@ async function decideStep(ctx: WorkflowContext, input: z.infer<typeof InspectInp
     return { action: 'Done', reason: `superseded by generation ${current}` };
   }
 
-  const next = nextAction({ instance, now, finalizer: access.finalizer });
-  switch (next.action) {
+  return completeStep(ctx, access, ref, instance, now, current);
+}
+
+/** The step the shared decision projects for workflows (`needsOf`), with what AAP says where the step needs it. */
+async function completeStep(
+  ctx: WorkflowContext,
+  access: ClusterAccess,
+  ref: InstanceRef,
+  instance: ComputeInstance,
+  now: Date,
+  generation: number,
+): Promise<DecisionStep> {
+  const step = needsOf(instance, now, access.finalizer).step;
+  switch (step.action) {
     case 'Trigger':
-      return { action: 'Trigger', configVersion: next.configVersion, generation: current };
+      return { action: 'Trigger', configVersion: step.configVersion, generation };
     case 'Poll': {
-      const job = latestJob(instance.status?.provisioningJobs, next.jobType) as ProvisioningJob;
+      const job = latestJob(instance.status?.provisioningJobs, step.jobType) as ProvisioningJob;
       return { action: 'Poll', poll: await pollStateFor(ctx, job, now) };
     }
     case 'WaitForLaunch': {
-      const settled = await settleStaleIntent(ctx, access, ref, instance, next.jobType);
+      const settled = await settleStaleIntent(ctx, access, ref, instance, step.jobType);
       const reason = settled
-        ? `settled the stale ${next.jobType} launch of ${next.intentTimestamp} with AAP's answer`
-        : `a ${next.jobType} launch of ${next.intentTimestamp} is in flight`;
+        ? `settled the stale ${step.jobType} launch of ${step.intentTimestamp} with AAP's answer`
+        : `a ${step.jobType} launch of ${step.intentTimestamp} is in flight`;
       return { action: 'WaitForLaunch', reason };
     }
-    case 'Backoff':
-      return {
-        action: 'Backoff',
-        waitSeconds: Math.max(1, Math.ceil(next.remainingMs / 1000)),
-        reason: `the last ${next.jobType} job failed`,
-      };
-    case 'Deprovision':
-      return { action: 'Deprovision' };
-    case 'RemoveFinalizer':
-      return { action: 'RemoveFinalizer', reason: next.reason };
-    case 'Skip':
-    case 'Ignore':
-      return { action: 'Done', reason: next.reason };
+    default:
+      return step;
   }
 }
 
