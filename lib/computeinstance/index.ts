@@ -38,6 +38,15 @@ export {
 } from './jobs';
 export { hasFinalizer, isBeingDeleted, type ManagementState, managementState } from './metadata';
 export {
+  type Needs,
+  needsOf,
+  projectNeeds,
+  type Underway,
+  type Work,
+  type WorkflowStep,
+  type WorkflowToStart,
+} from './needs';
+export {
   isRestartPending,
   RESTART_CLOCK_SKEW_MS,
   RESTART_REQUESTED_IN_FUTURE,

@@ -1,6 +1,5 @@
-import { hasFinalizer } from '../computeinstance';
+import { hasFinalizer, needsOf, type WorkflowToStart } from '../computeinstance';
 import type { WebhookCluster } from '../k8s/clusters';
-import { type WorkflowToStart, workflowToStart } from '../workflow/start';
 import type { WebhookChange } from './body';
 
 export type WorkflowWork = Exclude<WorkflowToStart, { kind: 'none' }>;
@@ -9,7 +8,7 @@ export type IntakeDecision = { kind: 'start'; work: WorkflowWork } | { kind: 'ig
 
 /**
  * What a change needs started, from the object as sent. An upsert asks the one shared decision
- * (`workflowToStart`), so our own status writes coming back as MODIFIED events start nothing. A deletion
+ * (`needsOf`), so our own status writes coming back as MODIFIED events start nothing. A deletion
  * (the delete route, a DELETED event) starts the deprovision workflow for the deletion the object names: while our
  * finalizer is on, the API server only deletes by setting deletionTimestamp, and the EDA-era operator posted the
  * object it was deleting, so a delete without one is a stray (replayed, forged, or sent for a live instance) and
@@ -34,7 +33,7 @@ export function decideIntake(change: WebhookChange, now: Date, finalizer: string
       work: { kind: 'deprovision', deletionTimestamp, reason: `deleted while finalizer ${finalizer} is on` },
     };
   }
-  const work = workflowToStart(change.instance, now, finalizer);
+  const work = needsOf(change.instance, now, finalizer).start;
   return work.kind === 'none' ? { kind: 'ignore', reason: work.reason } : { kind: 'start', work };
 }
 

@@ -1,8 +1,7 @@
 import * as z from 'zod';
-import { backoffAfterFailures, type ComputeInstance, instantMs, nextAction } from '../computeinstance';
+import { backoffAfterFailures, type ComputeInstance, instantMs, needsOf, type Work } from '../computeinstance';
 import type { JobState, JobType } from '../domain/job-state';
 import { executionName, type InstanceRef, MAX_RETRY } from '../sfn';
-import { workflowToStart } from '../workflow/start';
 
 /**
  * The reconciler's decisions, free of I/O: what an instance needs (from the object), what a job check changes
@@ -10,8 +9,7 @@ import { workflowToStart } from '../workflow/start';
  * `run.ts` feeds them the answers; everything here is table-tested.
  */
 
-/** The work an execution does for one instance; with the instance's ref it fixes the execution names. */
-export type Work = { kind: 'provision'; generation: number } | { kind: 'deprovision'; deletionTimestamp: string };
+export type { Work };
 
 /** Whether two needs call for the same execution (the same spec generation, or the same deletion). */
 export function sameWork(a: Work, b: Work): boolean {
@@ -32,14 +30,6 @@ export interface PlanOptions {
   launchIntentTtlMs: number;
 }
 
-/** The work whose execution carries on from where the instance stands: deprovision once deletion started. */
-function currentWork(instance: ComputeInstance): Work {
-  const deletionTimestamp = instance.metadata.deletionTimestamp;
-  return deletionTimestamp !== undefined
-    ? { kind: 'deprovision', deletionTimestamp }
-    : { kind: 'provision', generation: instance.metadata.generation ?? 1 };
-}
-
 /** AAP job ids are positive integers; status holds them as decimal strings. */
 function aapJobId(jobID: string): number | undefined {
   const id = Number(jobID);
@@ -47,12 +37,12 @@ function aapJobId(jobID: string): number | undefined {
 }
 
 /**
- * What one instance needs, from the object alone: the shared decision (`workflowToStart`) says what must be
- * started; for work already under way (`none`) the reconciler also looks at what a dead execution would leave
- * behind: a running job nobody follows, or a launch intent nobody resolves.
+ * What one instance needs, from the object alone: the shared decision (`needsOf`) says what must be started; for
+ * work already under way the reconciler also looks at what a dead execution would leave behind: a running job
+ * nobody follows, or a launch intent nobody resolves.
  */
 export function planInstance(instance: ComputeInstance, now: Date, options: PlanOptions): InstanceNeed {
-  const start = workflowToStart(instance, now, options.finalizer);
+  const { start, underway } = needsOf(instance, now, options.finalizer);
   if (start.kind === 'provision') {
     return { need: 'execution', work: { kind: 'provision', generation: start.generation }, reason: start.reason };
   }
@@ -61,25 +51,24 @@ export function planInstance(instance: ComputeInstance, now: Date, options: Plan
     return { need: 'execution', work, reason: start.reason };
   }
 
-  const next = nextAction({ instance, now, finalizer: options.finalizer });
-  if (next.action === 'Poll') {
-    const jobID = aapJobId(next.jobID);
+  if (underway?.kind === 'job') {
+    const jobID = aapJobId(underway.jobID);
     if (jobID === undefined) {
       return {
         need: 'execution',
-        work: currentWork(instance),
-        reason: `${next.jobType} job id ${JSON.stringify(next.jobID)} cannot be looked up in AAP; an execution must follow it`,
+        work: underway.work,
+        reason: `${underway.jobType} job id ${JSON.stringify(underway.jobID)} cannot be looked up in AAP; an execution must follow it`,
       };
     }
-    return { need: 'job-check', work: currentWork(instance), jobType: next.jobType, jobID, reason: start.reason };
+    return { need: 'job-check', work: underway.work, jobType: underway.jobType, jobID, reason: start.reason };
   }
-  if (next.action === 'WaitForLaunch') {
-    const ageMs = now.getTime() - instantMs(next.intentTimestamp, 'launch intent timestamp');
+  if (underway?.kind === 'launch') {
+    const ageMs = now.getTime() - instantMs(underway.intentTimestamp, 'launch intent timestamp');
     if (ageMs >= options.launchIntentTtlMs) {
       return {
         need: 'execution',
-        work: currentWork(instance),
-        reason: `the ${next.jobType} launch of ${next.intentTimestamp} never recorded its job id; an execution must settle it`,
+        work: underway.work,
+        reason: `the ${underway.jobType} launch of ${underway.intentTimestamp} never recorded its job id; an execution must settle it`,
       };
     }
   }

@@ -1,9 +1,10 @@
-import { desiredConfigVersion } from '../../lib/computeinstance';
-import { workflowToStart } from '../../lib/workflow/start';
+import { type ComputeInstance, desiredConfigVersion, needsOf } from '../../lib/computeinstance';
 import { baseSpec, job, MINUTE, makeInstance, minutesAgo, NOW } from '../computeinstance/fixtures';
 
 const applied = desiredConfigVersion(baseSpec());
 const older = desiredConfigVersion(baseSpec({ runStrategy: 'Halted' }));
+/** The workflow an instance needs started: the intake's and the reconciler's view of the shared decision. */
+const workflowToStart = (instance: ComputeInstance, now: Date) => needsOf(instance, now).start;
 
 describe('workflowToStart', () => {
   it.each([

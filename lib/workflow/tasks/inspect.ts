@@ -1,10 +1,4 @@
-import {
-  type ComputeInstance,
-  isBeingDeleted,
-  latestJob,
-  nextAction,
-  type ProvisioningJob,
-} from '../../computeinstance';
+import { type ComputeInstance, isBeingDeleted, latestJob, needsOf, type ProvisioningJob } from '../../computeinstance';
 import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
 import { settleStaleIntent } from '../launch-recovery';
@@ -14,7 +8,7 @@ import { jobKindFor, pollDelay, storeRef } from './common';
 
 // FetchInstance
 
-/** Reads the instance fresh and turns the shared decision (`nextAction`) into the step this workflow takes next. */
+/** Reads the instance fresh and turns the shared decision (`needsOf`) into the step this workflow takes next. */
 export async function inspect(ctx: TaskContext, input: InspectInput): Promise<Decision> {
   const step = await decideStep(ctx, input);
   // Only the steps that wait and come back here loop; the others lead into loops that count for themselves.
@@ -50,7 +44,7 @@ async function decideStep(ctx: TaskContext, input: InspectInput): Promise<Decisi
 }
 
 /**
- * The one place the shared decision (`nextAction`) becomes a workflow step. Poll needs the job's kind from AAP; a
+ * The one place the shared decision's workflow step (`needsOf(...).step`) gets what only AAP can add. Poll needs the job's kind from AAP; a
  * launch in flight past its TTL is settled with AAP's answer before the workflow waits on it again.
  */
 export async function decisionFor(
@@ -60,34 +54,24 @@ export async function decisionFor(
   instance: ComputeInstance,
 ): Promise<DecisionStep> {
   const now = ctx.now();
-  const next = nextAction({ instance, now, finalizer: access.finalizer });
-  switch (next.action) {
+  const step = needsOf(instance, now, access.finalizer).step;
+  switch (step.action) {
     case 'Trigger':
-      return { action: 'Trigger', configVersion: next.configVersion, generation: instance.metadata.generation ?? 0 };
+      return { action: 'Trigger', configVersion: step.configVersion, generation: instance.metadata.generation ?? 0 };
     case 'Poll': {
-      const job = latestJob(instance.status?.provisioningJobs, next.jobType) as ProvisioningJob;
+      const job = latestJob(instance.status?.provisioningJobs, step.jobType) as ProvisioningJob;
       return { action: 'Poll', poll: await pollStateFor(ctx, job, now) };
     }
     case 'WaitForLaunch': {
-      const settled = await settleStaleIntent(ctx, access, ref, instance, next.jobType);
+      const settled = await settleStaleIntent(ctx, access, ref, instance, step.jobType);
       const reason = settled
-        ? `settled the stale ${next.jobType} launch of ${next.intentTimestamp} with AAP's answer`
-        : `a ${next.jobType} launch of ${next.intentTimestamp} is in flight`;
+        ? `settled the stale ${step.jobType} launch of ${step.intentTimestamp} with AAP's answer`
+        : `a ${step.jobType} launch of ${step.intentTimestamp} is in flight`;
       return { action: 'WaitForLaunch', reason };
     }
-    case 'Backoff':
-      return {
-        action: 'Backoff',
-        waitSeconds: Math.max(1, Math.ceil(next.remainingMs / 1000)),
-        reason: `the last ${next.jobType} job failed`,
-      };
-    case 'Deprovision':
-      return { action: 'Deprovision' };
-    case 'RemoveFinalizer':
-      return { action: 'RemoveFinalizer', reason: next.reason };
-    case 'Skip':
-    case 'Ignore':
-      return { action: 'Done', reason: next.reason };
+    default:
+      // Backoff, Deprovision, RemoveFinalizer, Done: the projection's step as it is.
+      return step;
   }
 }
 
