@@ -1,4 +1,4 @@
-import { type ChangeEvent, type ForwarderLogger, InstanceWatcher, KubeInstanceSource } from '../../lib/forwarder';
+import { type ChangeEvent, type ForwarderLogger, InstanceWatcher, KubeInstanceSource } from '../../forwarder/src';
 import type { ClusterConfig } from '../../lib/k8s/clusters';
 import { kubeConfigFor } from '../../lib/k8s/kube-config';
 

@@ -8,7 +8,7 @@ import {
   parseForwarderOptions,
   parseRetryAfter,
   type WatchedObject,
-} from '../../lib/forwarder';
+} from '../../forwarder/src';
 
 /** The pure decisions of the forwarder: queueing, re-list differences, answer classification, options. */
 

@@ -5,7 +5,7 @@ import {
   type ForwarderLogger,
   type ForwarderOptionsInput,
   type ForwarderStats,
-} from '../../../lib/forwarder';
+} from '../../../forwarder/src';
 import { type KubeSimulator, kubeconfigFor, startKubeSimulator } from '../../../local/kube-simulator';
 import { baseSpec } from '../../computeinstance/fixtures';
 

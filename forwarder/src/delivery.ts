@@ -1,5 +1,5 @@
 // The receiving side owns the scheme; signing with its own function keeps the two from drifting apart.
-import { SIGNATURE_HEADER, signWebhook } from '../intake/signature';
+import { SIGNATURE_HEADER, signWebhook } from '../../lib/intake/signature';
 import type { ChangeEvent } from './events';
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { backoffDelayMs } from '../k8s/retry';
+import { backoffDelayMs } from '../../lib/k8s/retry';
 
 /** A capped exponential backoff with full jitter: the wait before try n+1 is uniform in [0, min(max, base·2^(n-1))]. */
 export interface Backoff {
