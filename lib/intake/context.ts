@@ -1,16 +1,17 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../k8s/clusters';
 import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings';
 import { awsClientConfig, WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { scaledClock } from '../runtime/clock';
+import { stepFunctionsSdk } from '../sfn/sdk';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
 
 /**
  * The webhook's clients, built from its settings. The registry caches the webhooks document (a file once; a
- * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client
- * keeps its connections: build this once per container, not per request.
+ * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client,
+ * loaded at the first start, keeps its connections: build this once per container, not per request.
  */
 export function createIntakeContext(settings: WebhookSettings, overrides: Partial<IntakeContext> = {}): IntakeContext {
   const clusters =
@@ -24,7 +25,13 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
           maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
           client: new SecretsManagerClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS)),
         }));
-  const sfn = overrides.sfn ?? new SFNClient(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
+  let client: SFNClient | undefined;
+  const sfn =
+    overrides.sfn ??
+    (() => {
+      client ??= new (stepFunctionsSdk().SFNClient)(awsClientConfig(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT));
+      return client;
+    });
   return {
     clusters,
     sfn,

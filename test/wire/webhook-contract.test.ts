@@ -63,7 +63,7 @@ async function startReceiver(secrets: string[]): Promise<Receiver> {
   } as unknown as SFNClient;
   const ctx: IntakeContext = {
     clusters: { get: async (id) => (id === cluster.id ? cluster : undefined) },
-    sfn,
+    sfn: () => sfn,
     machines: {
       provisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:p',
       deprovisionArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:d',
