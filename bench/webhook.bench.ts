@@ -371,7 +371,10 @@ export async function runWebhookBench(options: { quick: boolean; log: (line: str
     const breakdownTargets: LoadTarget[] = [
       { label: '@aws-sdk/client-sfn alone', module: '@aws-sdk/client-sfn', execArgv: heap(webhook) },
       { label: `webhook bundle without NODE_OPTIONS`, module: webhook.bundle.outfile, execArgv: heap(webhook) },
-      { ...deployed(webhook), label: `webhook bundle with ${build.nodeOptions.join(' ')} (as deployed)` },
+      {
+        ...deployed(webhook),
+        label: `webhook bundle with ${build.nodeOptions.join(' ') || 'no NODE_OPTIONS'} (as deployed)`,
+      },
     ];
     const timings = await measureLoadTimes(
       [...bundles.map(deployed), ...breakdownTargets],
