@@ -1,8 +1,8 @@
 /**
- * The cloudkit-provisioner command line. `forward` runs the cluster forwarder (see lib/forwarder/cli.ts):
+ * The cloudkit-provisioner command line. `forward` runs the cluster forwarder (see forwarder/src/cli.ts):
  *   npx tsx bin/cloudkit-provisioner.ts forward --url https://webhook.example.com --cluster dev
  */
-import { main } from '../lib/forwarder/cli';
+import { main } from '../forwarder/src/cli';
 
 main(process.argv.slice(2), process.env).then(
   (code) => {

@@ -33,7 +33,9 @@ function intakeContext(): IntakeContext {
   return intake;
 }
 
-export const handler = middy<APIGatewayProxyEventV2, WebhookResponse, Error, Context>()
+// No early-timeout timer (middy's default races every request against one, creating and aborting it each time):
+// the invocation's deadline already stops our calls in time to answer, and a sender retries anything unanswered.
+export const handler = middy<APIGatewayProxyEventV2, WebhookResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .handler(async (event, context) => {

@@ -5,17 +5,35 @@ import type { ComputeInstanceSpec } from './schema';
  * change (any field, mutable ones included) is seen as "not applied yet" and triggers a new provision job.
  */
 
-const FNV_OFFSET_BASIS_64 = 0xcbf29ce484222325n;
-const FNV_PRIME_64 = 0x100000001b3n;
-const MASK_64 = 0xffffffffffffffffn;
+const utf8 = new TextEncoder();
 
-/** FNV-1a, 64 bit, over the UTF-8 bytes of `input`, as 16 lowercase hex characters. */
+/**
+ * FNV-1a, 64 bit, over the UTF-8 bytes of `input`, as 16 lowercase hex characters. The 64-bit state is kept in
+ * four 16-bit limbs (lowest first) rather than a BigInt: same output, several times faster, no allocation per byte.
+ * The prime is 2^40 + 0x1b3, so a multiplication is `limbs * 0x1b3` plus the state shifted up by 40 bits
+ * (two limbs and 8 bits); every intermediate stays far below 2^53.
+ */
 export function fnv1a64Hex(input: string): string {
-  let hash = FNV_OFFSET_BASIS_64;
-  for (const byte of new TextEncoder().encode(input)) {
-    hash = ((hash ^ BigInt(byte)) * FNV_PRIME_64) & MASK_64;
+  // The offset basis 0xcbf29ce484222325.
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
+  for (const byte of utf8.encode(input)) {
+    h0 ^= byte;
+    const t0 = h0 * 0x1b3;
+    let t1 = h1 * 0x1b3;
+    let t2 = h2 * 0x1b3 + (h0 << 8);
+    const t3 = h3 * 0x1b3 + (h1 << 8);
+    t1 += t0 >>> 16;
+    t2 += t1 >>> 16;
+    h0 = t0 & 0xffff;
+    h1 = t1 & 0xffff;
+    h2 = t2 & 0xffff;
+    h3 = (t3 + (t2 >>> 16)) & 0xffff;
   }
-  return hash.toString(16).padStart(16, '0');
+  const hex = (limb: number) => limb.toString(16).padStart(4, '0');
+  return hex(h3) + hex(h2) + hex(h1) + hex(h0);
 }
 
 /**

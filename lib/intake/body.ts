@@ -11,7 +11,7 @@ import {
 import { DNS_LABEL_MESSAGE, DNS_SUBDOMAIN_MESSAGE, isDnsLabel, isDnsSubdomain } from '../k8s/names';
 import { formatIssuePath, type Issue, joinIssues, listIssues } from '../runtime/issues';
 import { InstanceRef } from '../sfn/names';
-import type { WebhookRoute } from './routes';
+import { WebhookEventEnvelope, WebhookEventType, type WebhookRoute } from '../wire/webhook-contract';
 
 /** Larger bodies are refused before anything else is done with them (a ComputeInstance is a few KiB). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -34,8 +34,9 @@ export function readRawBody(body: string | undefined, isBase64Encoded: boolean, 
   return { ok: true, bytes: Buffer.from(text, 'utf8') };
 }
 
-export const WatchEventType = z.enum(['ADDED', 'MODIFIED', 'DELETED']);
-export type WatchEventType = z.infer<typeof WatchEventType>;
+/** The watch event types the `events` route takes: the wire contract's. */
+export const WatchEventType = WebhookEventType;
+export type WatchEventType = WebhookEventType;
 
 /** `upsert`: the object as it now is, decide what it needs. `delete`: it is going away, deprovision if still ours. */
 export type ChangeKind = 'upsert' | 'delete';
@@ -54,15 +55,6 @@ export type BodyIssue = Issue;
 export type ParsedBody =
   | { ok: true; change: WebhookChange }
   | { ok: false; reason: 'malformed_json' | 'invalid_body'; message: string; issues: BodyIssue[] };
-
-const WatchEvent = z.looseObject(
-  {
-    type: z.enum(WatchEventType.options, { error: 'expected ADDED, MODIFIED or DELETED' }),
-    // Checked as the ComputeInstance it must be, next.
-    object: z.unknown().optional(),
-  },
-  { error: 'expected a watch event: {"type": …, "object": …}' },
-);
 
 const text = (what: string) =>
   z
@@ -128,7 +120,7 @@ export function parseWebhookBody(route: WebhookRoute, bytes: Uint8Array, cluster
   let eventType: WatchEventType | undefined;
   const prefix = route === 'events' ? ['object'] : [];
   if (route === 'events') {
-    const event = WatchEvent.safeParse(json);
+    const event = WebhookEventEnvelope.safeParse(json);
     if (!event.success) return invalid(prefix, listIssues(event.error, []));
     object = event.data.object;
     eventType = event.data.type;

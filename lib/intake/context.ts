@@ -1,3 +1,4 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings';
 import { WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { buildClusterRegistry, buildSfnClient } from '../runtime/clients';
@@ -7,8 +8,8 @@ import type { WebhookSettings } from './settings';
 
 /**
  * The webhook's clients, built from its settings. The registry caches the webhooks document (a file once; a
- * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client
- * keeps its connections: build this once per container, not per request.
+ * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client,
+ * loaded at the first start, keeps its connections: build this once per container, not per request.
  */
 export function createIntakeContext(settings: WebhookSettings, overrides: Partial<IntakeContext> = {}): IntakeContext {
   const clusters =
@@ -23,7 +24,14 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
       },
       WEBHOOK_AWS_CALL_LIMITS,
     );
-  const sfn = overrides.sfn ?? buildSfnClient(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT);
+  let client: SFNClient | undefined;
+  // Built (and the SDK module required) at the first start: most events start nothing.
+  const sfn =
+    overrides.sfn ??
+    (() => {
+      client ??= buildSfnClient(WEBHOOK_AWS_CALL_LIMITS, settings.SFN_ENDPOINT);
+      return client;
+    });
   return {
     clusters,
     sfn,

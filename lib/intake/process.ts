@@ -13,7 +13,11 @@ import { startOrRetry } from './start';
 /** What the intake talks to; built once per container from the settings (see context.ts), injected in tests. */
 export interface IntakeContext {
   clusters: Pick<ClusterRegistry<WebhookCluster>, 'get'>;
-  sfn: SFNClient;
+  /**
+   * The Step Functions client, loaded and built at the first start: most events start nothing, and requiring the
+   * SDK client would be most of a cold start's load time.
+   */
+  sfn(): SFNClient;
   machines: StateMachines;
   /** When a failed execution's retry is due: the reconciler's limits, so both pace retries alike. */
   retryLimits: ProbeLimits;
@@ -186,7 +190,7 @@ export async function processWebhook(request: WebhookRequest, ctx: IntakeContext
 
   try {
     const now = ctx.decisionNow();
-    const outcome = await startOrRetry(ctx.sfn, ctx.machines, change.ref, decision.work, ctx.retryLimits, now);
+    const outcome = await startOrRetry(ctx.sfn(), ctx.machines, change.ref, decision.work, ctx.retryLimits, now);
     if (outcome.kind === 'backing-off') {
       return {
         ...labelled,

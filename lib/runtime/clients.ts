@@ -1,11 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   type ClusterRegistry,
   type ClusterRegistryViews,
   FileClusterRegistry,
   SecretsManagerClusterRegistry,
 } from '../k8s/clusters';
+import { stepFunctionsSdk } from '../sfn/sdk';
 import { type AwsCallLimits, awsClientConfig } from './aws-clients';
 
 /**
@@ -41,7 +42,10 @@ export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManager
   return new SecretsManagerClient(awsClientConfig(limits));
 }
 
-/** Step Functions with the caller's limits; `endpoint` points it at the local stack. */
+/**
+ * Step Functions with the caller's limits; `endpoint` points it at the local stack. The SDK module is required here,
+ * at the first build, not when this module loads (see lib/sfn/sdk.ts).
+ */
 export function buildSfnClient(limits: AwsCallLimits, endpoint?: string): SFNClient {
-  return new SFNClient(awsClientConfig(limits, endpoint));
+  return new (stepFunctionsSdk().SFNClient)(awsClientConfig(limits, endpoint));
 }

@@ -1,12 +1,6 @@
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ListExecutionsCommand,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { deadlineSignal } from '../runtime/deadline';
+import { stepFunctionsSdk as sdk } from './sdk';
 
 export interface StartResult {
   executionArn: string;
@@ -29,13 +23,14 @@ export async function startExecution(
   name: string,
   input: unknown,
 ): Promise<StartResult> {
+  const { StartExecutionCommand } = sdk();
   try {
     const out = await inBudget('StartExecution', (options) =>
       sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(input) }), options),
     );
     return { executionArn: out.executionArn ?? executionArnFor(stateMachineArn, name), started: true };
   } catch (err) {
-    if (err instanceof ExecutionAlreadyExists || (err as { name?: string }).name === 'ExecutionAlreadyExists') {
+    if ((err as { name?: string }).name === 'ExecutionAlreadyExists') {
       return { executionArn: executionArnFor(stateMachineArn, name), started: false };
     }
     throw err;
@@ -53,6 +48,7 @@ export async function listRunningExecutions(
   stateMachineArn: string,
   prefix: string,
 ): Promise<RunningExecution[]> {
+  const { ListExecutionsCommand } = sdk();
   const found: RunningExecution[] = [];
   let nextToken: string | undefined;
   do {
@@ -77,6 +73,7 @@ export async function stopExecutions(
   error: string,
   cause: string,
 ): Promise<string[]> {
+  const { StopExecutionCommand } = sdk();
   const stopped: string[] = [];
   for (const e of executions) {
     try {
@@ -101,6 +98,7 @@ export async function describeExecution(
   sfn: SFNClient,
   executionArn: string,
 ): Promise<{ status: string | undefined; stopDate?: Date } | undefined> {
+  const { DescribeExecutionCommand } = sdk();
   try {
     const out = await inBudget('DescribeExecution', (options) =>
       sfn.send(new DescribeExecutionCommand({ executionArn }), options),

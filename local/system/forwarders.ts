@@ -12,7 +12,7 @@ export interface ClosableForwarder {
  * webhook serves for it (all of them when unrestricted) and signing with the cluster's current webhook secret.
  */
 export async function startForwarders(clusters: readonly ClusterConfig[], url: string): Promise<ClosableForwarder[]> {
-  const { createForwarder, createForwarderLogger } = await import('../../lib/forwarder');
+  const { createForwarder, createForwarderLogger } = await import('../../forwarder/src');
   const { kubeConfigFor } = await import('../../lib/k8s/kube-config');
   const logger = createForwarderLogger();
   const started: ClosableForwarder[] = [];

@@ -15,7 +15,9 @@ describe('Lambda-like processes for the benchmarks', () => {
     expect(webhook).toEqual({ name: 'webhook', file: 'functions/webhook.ts', exportName: 'handler', memorySize: 128 });
     expect(build.functions.find((fn) => fn.name === 'pollJob')).toMatchObject({ file: 'functions/jobs.ts' });
     expect(build.esbuild).toMatchObject({ bundle: true, platform: 'node', format: 'cjs', exclude: ['@aws-sdk/*'] });
-    expect(build.nodeOptions).toEqual(['--enable-source-maps']);
+    // Source maps are not loaded at run time (see custom.esbuild.sourcemap): nothing parses them on a cold start.
+    expect(build.nodeOptions).toEqual([]);
+    expect(build.esbuild.sourcemap).toBe('external');
     // Only literal values: nothing with a ${…} left to resolve.
     expect(Object.values(build.environment).some((value) => value.includes('${'))).toBe(false);
   });

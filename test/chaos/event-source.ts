@@ -1,4 +1,4 @@
-import { type ChangeEvent, InstanceWatcher, KubeInstanceSource } from '../../lib/forwarder';
+import { type ChangeEvent, InstanceWatcher, KubeInstanceSource } from '../../forwarder/src';
 import type { ClusterConfig } from '../../lib/k8s/clusters';
 import { kubeConfigFor } from '../../lib/k8s/kube-config';
 import { SILENT_LOGGER } from '../../lib/runtime/logger';

@@ -1,6 +1,6 @@
+import type { ChangeEvent } from '../../forwarder/src';
 import { type ComputeInstance, desiredConfigVersion, latestJob, parseComputeInstance } from '../../lib/computeinstance';
 import { isTerminalJobState } from '../../lib/domain/job-state';
-import type { ChangeEvent } from '../../lib/forwarder';
 import type { AapSimulator, JobView } from '../../local/aap-simulator';
 import type { Moment } from './plan';
 

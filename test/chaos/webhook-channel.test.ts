@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ChangeEvent } from '../../lib/forwarder';
+import type { ChangeEvent } from '../../forwarder/src';
 import { SIGNATURE_HEADER, verifySignature } from '../../lib/intake';
 import { Prng } from './prng';
 import { WebhookChannel, type WebhookWeather } from './webhook-channel';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChangeEvent } from '../../lib/forwarder';
+import type { ChangeEvent } from '../../forwarder/src';
 import { SIGNATURE_HEADER, signWebhook } from '../../lib/intake';
 import type { Prng } from './prng';
 

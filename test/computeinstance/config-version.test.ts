@@ -19,6 +19,23 @@ describe('fnv1a64Hex', () => {
   ])('%j → %s', (input, expected) => {
     expect(fnv1a64Hex(input)).toBe(expected);
   });
+
+  /** The textbook definition on BigInt: what the 16-bit limb arithmetic must reproduce byte for byte. */
+  function referenceFnv1a64(input: string): string {
+    let hash = 0xcbf29ce484222325n;
+    for (const byte of Buffer.from(input, 'utf8'))
+      hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    return hash.toString(16).padStart(16, '0');
+  }
+
+  it('equals the BigInt definition on any text (carries across every limb, multi-byte UTF-8)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (input) => {
+        expect(fnv1a64Hex(input)).toBe(referenceFnv1a64(input));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('canonicalJson', () => {

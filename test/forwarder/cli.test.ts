@@ -8,7 +8,7 @@ import {
   loadKubeConfig,
   parseCommandLine,
   UsageError,
-} from '../../lib/forwarder';
+} from '../../forwarder/src';
 import { kubeconfigFor } from '../../local/kube-simulator';
 import { applyInstance, NS, SECRET } from './support/cluster';
 import { useTestbed } from './support/testbed';

@@ -1,4 +1,4 @@
-import type { Forwarder, ForwarderOptionsInput } from '../../lib/forwarder';
+import type { Forwarder, ForwarderOptionsInput } from '../../forwarder/src';
 import { applyInstance, type RecordingLogger, SECRET, statsWhen } from './support/cluster';
 import { type Answer, gate, summary } from './support/receiver';
 import { useTestbed } from './support/testbed';

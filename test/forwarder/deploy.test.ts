@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { parseCommandLine } from '../../lib/forwarder';
+import { parseCommandLine } from '../../forwarder/src';
 
 /** deploy/forwarder holds what the brief promises, and its args are a command line the forwarder accepts. */
 

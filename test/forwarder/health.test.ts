@@ -1,4 +1,4 @@
-import { type ForwarderState, type ForwarderStats, type HealthServer, startHealthServer } from '../../lib/forwarder';
+import { type ForwarderState, type ForwarderStats, type HealthServer, startHealthServer } from '../../forwarder/src';
 
 describe('the /healthz endpoint', () => {
   let state: ForwarderState = 'running';

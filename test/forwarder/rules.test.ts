@@ -7,7 +7,7 @@ import {
   KnownObjects,
   parseForwarderOptions,
   type WatchedObject,
-} from '../../lib/forwarder';
+} from '../../forwarder/src';
 
 /** The pure decisions of the forwarder: queueing, re-list differences, answer classification, options. */
 

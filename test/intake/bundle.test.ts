@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -11,6 +14,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 describe('the webhook bundle', () => {
   let inputs: string[];
   let bytes: number;
+  let code: Uint8Array;
 
   beforeAll(async () => {
     const result = await build({
@@ -27,6 +31,7 @@ describe('the webhook bundle', () => {
     });
     inputs = Object.keys(result.metafile.inputs);
     bytes = result.outputFiles.reduce((total, file) => total + file.contents.byteLength, 0);
+    code = result.outputFiles[0]?.contents ?? new Uint8Array();
   });
 
   it('stays within its 300 KB budget (zod imported as a namespace, so its locales tree-shake away)', () => {
@@ -47,5 +52,28 @@ describe('the webhook bundle', () => {
     expect(inputs).toEqual(
       expect.arrayContaining(['lib/intake/process.ts', 'lib/k8s/clusters.ts', 'lib/workflow/start.ts']),
     );
+  });
+
+  it('loads without the Step Functions client: it is required at the first start only (most events start none)', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'webhook-bundle-'));
+    try {
+      const bundle = path.join(dir, 'webhook.js');
+      writeFileSync(bundle, code);
+      const probe = `require(${JSON.stringify(bundle)});
+        const loaded = Object.keys(require.cache).filter((file) => file.includes('@aws-sdk'));
+        process.stdout.write(JSON.stringify(loaded.map((file) => file.replace(/.*node_modules\\//, ''))));`;
+      const loaded = JSON.parse(
+        execFileSync(process.execPath, ['-e', probe], {
+          // The Lambda runtime provides the SDK on NODE_PATH; so does this process.
+          env: { PATH: process.env.PATH ?? '', NODE_PATH: path.join(ROOT, 'node_modules') },
+          encoding: 'utf8',
+        }),
+      ) as string[];
+      expect(loaded.filter((file) => file.startsWith('@aws-sdk/client-sfn/'))).toEqual([]);
+      // The probe sees what the bundle requires: the registry's Secrets Manager client is loaded up front.
+      expect(loaded.some((file) => file.startsWith('@aws-sdk/client-secrets-manager/'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -41,7 +41,7 @@ function request(body: string): WebhookRequest {
 function context(overrides: Partial<IntakeContext> = {}): IntakeContext {
   return {
     clusters: { get: async (id) => (id === cluster.id ? cluster : undefined) },
-    sfn: recordingSfn([]),
+    sfn: () => recordingSfn([]),
     machines,
     retryLimits: parseReconcileLimits(),
     now: () => new Date(),
@@ -79,7 +79,10 @@ describe('processWebhook', () => {
     expect(inBackoff.outcome).toMatchObject({ kind: 'ignored', reason: expect.stringMatching(/retrying in \d+ s/) });
 
     const sent: unknown[] = [];
-    const later = context({ decisionNow: () => new Date(NOW.getTime() + 10 * MINUTE), sfn: recordingSfn(sent) });
+    const later = context({
+      decisionNow: () => new Date(NOW.getTime() + 10 * MINUTE),
+      sfn: () => recordingSfn(sent),
+    });
     const retried = await processWebhook(request(body), later);
     expect(retried.outcome).toMatchObject({ kind: 'accepted', action: 'provision', duplicate: false });
     expect(sent).toEqual([expect.objectContaining({ stateMachineArn: machines.provisionArn })]);

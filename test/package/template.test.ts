@@ -286,7 +286,6 @@ describe('environment', () => {
       [
         'WEBHOOKS_SECRET_NAME',
         'DEPROVISION_STATE_MACHINE_ARN',
-        'NODE_OPTIONS',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
         'POWERTOOLS_SERVICE_NAME',

@@ -4,7 +4,7 @@ import {
   type Forwarder,
   type ForwarderOptionsInput,
   type ForwarderStats,
-} from '../../../lib/forwarder';
+} from '../../../forwarder/src';
 import type { Logger } from '../../../lib/runtime/logger';
 import { type KubeSimulator, kubeconfigFor, startKubeSimulator } from '../../../local/kube-simulator';
 import { baseSpec } from '../../computeinstance/fixtures';

@@ -1,4 +1,4 @@
-import type { Forwarder, ForwarderOptionsInput } from '../../../lib/forwarder';
+import type { Forwarder, ForwarderOptionsInput } from '../../../forwarder/src';
 import type { KubeSimulator } from '../../../local/kube-simulator';
 import { type RecordingLogger, SECRET, startForwarder, startSim } from './cluster';
 import { type Receiver, startReceiver } from './receiver';

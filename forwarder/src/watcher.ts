@@ -1,5 +1,5 @@
-import type { Logger } from '../runtime/logger';
-import { type Backoff, backoffDelayMs } from '../runtime/retry';
+import type { Logger } from '../../lib/runtime/logger';
+import { type Backoff, backoffDelayMs } from '../../lib/runtime/retry';
 import { pause } from './backoff';
 import type { ChangeEvent } from './events';
 import { KnownObjects } from './known-objects';

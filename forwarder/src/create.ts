@@ -1,5 +1,5 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Logger } from '../runtime/logger';
+import type { Logger } from '../../lib/runtime/logger';
 import { Forwarder } from './forwarder';
 import { KubeInstanceSource } from './kube-source';
 import { createForwarderLogger } from './logger';

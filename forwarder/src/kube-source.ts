@@ -1,12 +1,12 @@
 import type { CustomObjectsApi, KubeConfig, Middleware } from '@kubernetes/client-node';
 import * as z from 'zod';
-import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../computeinstance/schema';
-import { toStoreError } from '../k8s/api-errors';
-import { clientNode } from '../k8s/client-node';
-import { isStoreError } from '../k8s/errors';
-import { describeIssues } from '../runtime/issues';
-import type { Logger } from '../runtime/logger';
-import { jitter } from '../runtime/retry';
+import { API_VERSION, GROUP, KIND, PLURAL, VERSION } from '../../lib/computeinstance/schema';
+import { toStoreError } from '../../lib/k8s/api-errors';
+import { clientNode } from '../../lib/k8s/client-node';
+import { isStoreError } from '../../lib/k8s/errors';
+import { describeIssues } from '../../lib/runtime/issues';
+import type { Logger } from '../../lib/runtime/logger';
+import { jitter } from '../../lib/runtime/retry';
 import { type ChangeEvent, WatchedObject, WatchLine } from './events';
 
 /**

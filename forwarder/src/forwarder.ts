@@ -1,5 +1,5 @@
-import type { Logger } from '../runtime/logger';
-import { retryDelayMs } from '../runtime/retry';
+import type { Logger } from '../../lib/runtime/logger';
+import { retryDelayMs } from '../../lib/runtime/retry';
 import { pause } from './backoff';
 import { WebhookSender } from './delivery';
 import { type ChangeEvent, describeObject, objectKey } from './events';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { describeIssues } from '../runtime/issues';
+import { describeIssues } from '../../lib/runtime/issues';
 
 /**
  * Everything that shapes one forwarder, validated once. The webhook secret is not among them: it travels apart, so

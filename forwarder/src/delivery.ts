@@ -1,6 +1,14 @@
-// The receiving side owns the scheme; signing with its own function keeps the two from drifting apart.
-import { SIGNATURE_HEADER, signWebhook } from '../intake/signature';
-import { parseRetryAfterMs } from '../runtime/retry';
+// Routes, body and signature come from the contract the webhook reads them by, so the two cannot drift apart.
+
+import { parseRetryAfterMs } from '../../lib/runtime/retry';
+import {
+  encodeWebhookEvent,
+  SIGNATURE_HEADER,
+  signWebhook,
+  WEBHOOK_CONTENT_TYPE,
+  WEBHOOK_METHOD,
+  webhookUrl,
+} from '../../lib/wire/webhook-contract';
 import type { ChangeEvent } from './events';
 
 /**
@@ -56,7 +64,7 @@ export interface WebhookTarget {
 
 /** The events route of `cluster` under `url`. */
 export function eventsEndpoint(url: string, cluster: string): string {
-  return `${url.replace(/\/+$/, '')}/v1/clusters/${encodeURIComponent(cluster)}/events`;
+  return webhookUrl(url, cluster, 'events');
 }
 
 export class WebhookSender {
@@ -71,14 +79,14 @@ export class WebhookSender {
   }
 
   async send(event: ChangeEvent): Promise<DeliveryOutcome> {
-    const body = JSON.stringify({ type: event.type, object: event.object });
+    const body = encodeWebhookEvent(event);
     // Signed at each attempt: a retry after a long backoff still carries a fresh timestamp.
     const signature = signWebhook(this.#secret, body, Math.floor(Date.now() / 1000));
     let response: Response;
     try {
       response = await fetch(this.endpoint, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', [SIGNATURE_HEADER]: signature },
+        method: WEBHOOK_METHOD,
+        headers: { 'Content-Type': WEBHOOK_CONTENT_TYPE, [SIGNATURE_HEADER]: signature },
         body,
         // A redirect would resend a signed body somewhere else: treat it as an answer, not a hop.
         redirect: 'manual',

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { clientNode } from '../k8s/client-node';
+import { clientNode } from '../../lib/k8s/client-node';
 
 /**
  * Where the forwarder's API-server credentials come from, in this order: `--kubeconfig`, `KUBECONFIG`, or the pod's

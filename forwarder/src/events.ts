@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { type WebhookEvent, WebhookEventType } from '../../lib/wire/webhook-contract';
 
 /**
  * What the forwarder reads from the API server and what it hands on: ComputeInstances as the watch delivers them.
@@ -16,15 +17,12 @@ export const WatchedObjectMeta = z.looseObject({
 export const WatchedObject = z.looseObject({ metadata: WatchedObjectMeta });
 export type WatchedObject = z.infer<typeof WatchedObject>;
 
-/** The changes the receiver hears about; BOOKMARK and ERROR stay between the API server and the forwarder. */
-export const ChangeType = z.enum(['ADDED', 'MODIFIED', 'DELETED']);
-export type ChangeType = z.infer<typeof ChangeType>;
+/** The changes the receiver hears about (the wire contract's); BOOKMARK and ERROR stay with the forwarder. */
+export const ChangeType = WebhookEventType;
+export type ChangeType = WebhookEventType;
 
 /** One change to one object, exactly the body POSTed to the events route. */
-export interface ChangeEvent {
-  readonly type: ChangeType;
-  readonly object: WatchedObject;
-}
+export type ChangeEvent = WebhookEvent<WatchedObject>;
 
 /** One line of a watch stream. */
 export const WatchLine = z.discriminatedUnion('type', [
