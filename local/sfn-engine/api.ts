@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { describeIssues } from '../../lib/runtime/issues';
 import { SfnApiError } from './api-errors';
 import { executionArnOf, isExecutionArn, isStateMachineArn } from './arns';
 import type { Execution, PreparedStateMachine } from './execution';
@@ -222,8 +223,10 @@ function serializeEvent(event: HistoryEvent, withData: boolean): Record<string, 
 function parseRequest<T extends z.ZodType>(schema: T, body: unknown, operation: string): z.infer<T> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`);
-  throw new SfnApiError('ValidationException', `Invalid ${operation} request: ${issues.join('; ')}`);
+  throw new SfnApiError(
+    'ValidationException',
+    `Invalid ${operation} request: ${describeIssues(parsed.error, [], 'request')}`,
+  );
 }
 
 function paged<T>(page: () => T): T {

@@ -1,5 +1,6 @@
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { z } from 'zod';
+import { describeIssues } from '../../lib/runtime/issues';
 import { isLambdaFunctionArn, lambdaFunctionName } from './arns';
 import { aslProblems } from './asl-validation';
 import type { StateType } from './history-events';
@@ -200,8 +201,9 @@ function prepareStates(machine: Record<string, unknown>, context: PrepareContext
 function parseState<T extends z.ZodType>(schema: T, raw: unknown, name: string, context: PrepareContext): z.infer<T> {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(state)'}: ${issue.message}`);
-  throw new DefinitionError(`${context.label}: state '${name}' is malformed: ${issues.join('; ')}`);
+  throw new DefinitionError(
+    `${context.label}: state '${name}' is malformed: ${describeIssues(parsed.error, [], '(state)')}`,
+  );
 }
 
 function prepareState(name: string, state: z.infer<typeof StateCommon>, context: PrepareContext): unknown {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from '../../lib/runtime/issues';
 import { type FunctionIndex, MAX_TIMER_SECONDS, type TaskBinding, type TaskTiming } from './definition';
 import { directLambdaEvents, lambdaInvokeEvents } from './history-events';
 import type { InvocationOutcome, LambdaRuntime } from './lambda-runtime';
@@ -92,7 +93,7 @@ function integrationCall(deps: LambdaTaskDependencies, input: unknown): LambdaCa
   if (!parsed.success) {
     throw new TerminalStatesError(
       'States.Runtime',
-      `lambda:invoke Parameters are invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      `lambda:invoke Parameters are invalid: ${describeIssues(parsed.error)}`,
     );
   }
   const { FunctionName, Payload, InvocationType = 'RequestResponse' } = parsed.data;

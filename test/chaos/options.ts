@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { describeIssues } from '../../lib/runtime/issues';
 
 /**
  * What a chaos run is told: how many lifecycles, how fast the clock runs, and how bad the weather is. Everything
@@ -233,8 +234,7 @@ export class InvalidChaosOptions extends Error {
 export function parseChaosOptions(input: ChaosOptionsInput): ChaosOptions {
   const parsed = ChaosOptions.safeParse(input);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(options)'}: ${issue.message}`);
-    throw new InvalidChaosOptions(`invalid chaos options: ${problems.join('; ')}`);
+    throw new InvalidChaosOptions(`invalid chaos options: ${describeIssues(parsed.error, [], '(options)')}`);
   }
   return parsed.data;
 }
