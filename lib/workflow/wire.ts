@@ -77,6 +77,8 @@ export const CancelState = z.object({
   settled: z.boolean(),
   /** The provision job a cancel was requested for, so it is asked only once. */
   requestedFor: z.number().int().positive().optional(),
+  /** When that cancel was asked: the wait between looks grows with the time since, like the job poll loop's. */
+  requestedAt: z.iso.datetime({ offset: true }).optional(),
   waitSeconds: z.number().int().positive(),
   stoppedExecutions: z.array(z.string()).optional(),
   /** Still waiting, and this execution has run its share of rounds: hand over to a fresh one. */

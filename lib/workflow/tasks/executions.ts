@@ -8,7 +8,7 @@ import {
 } from '../../sfn';
 import type { TaskContext } from '../context';
 import type { CancelState, ContinueInput, StopInput } from '../wire';
-import { describe, writeStatus } from './common';
+import { describe, firstPollDelay, writeStatus } from './common';
 
 // StopProvisionWorkflows / ContinueAsNewExecution
 
@@ -27,7 +27,7 @@ export async function stopProvisioning(ctx: TaskContext, { ref, execution }: Sto
       `${describe(ref)} is being deleted; deprovision execution ${execution} takes over`,
     );
   }
-  return { settled: false, waitSeconds: ctx.settings.CANCEL_POLL_SECONDS, stoppedExecutions } satisfies CancelState;
+  return { settled: false, waitSeconds: firstPollDelay(ctx), stoppedExecutions } satisfies CancelState;
 }
 
 /** A long wait goes on in a fresh execution, named after this one so a repeated hand-over starts nothing twice. */
