@@ -35,7 +35,6 @@ export const Settings = z
     POLL_MAX_SECONDS: positiveInt(300),
     POLL_FRACTION: z.coerce.number().positive().max(1).default(0.1),
     POLLS_PER_EXECUTION: positiveInt(400),
-    CANCEL_POLL_SECONDS: positiveInt(5),
     LAUNCH_INTENT_TTL_SECONDS: positiveInt(300),
     // Local stack only: run the clock TIME_SCALE times faster, counted from CLOCK_EPOCH_MS (shared by all parts).
     TIME_SCALE: z.coerce.number().positive().max(1).default(1),

@@ -77,6 +77,8 @@ export const CancelState = z.object({
   settled: z.boolean(),
   /** The provision job a cancel was requested for, so it is asked only once. */
   requestedFor: z.number().int().positive().optional(),
+  /** When that cancel was asked: the wait between looks grows with the time since, like the job poll loop's. */
+  requestedAt: z.iso.datetime({ offset: true }).optional(),
   waitSeconds: z.number().int().positive(),
   stoppedExecutions: z.array(z.string()).optional(),
   /** Still waiting, and this execution has run its share of rounds: hand over to a fresh one. */
@@ -86,7 +88,17 @@ export type CancelState = z.infer<typeof CancelState>;
 export const CancelInput = z.object({ ref: InstanceRef, cancel: CancelState.partial().optional(), rounds: Rounds });
 export type CancelInput = z.infer<typeof CancelInput>;
 
-export const StopInput = z.object({ ref: InstanceRef, execution: z.string().min(1) });
+/** What a cancel-wait hands over to the execution that continues it, so the cancel is not asked again and its
+ * looks keep the schedule counted from the first request. */
+export const CancelCarried = CancelState.pick({ requestedFor: true, requestedAt: true });
+export type CancelCarried = z.infer<typeof CancelCarried>;
+
+export const StopInput = z.object({
+  ref: InstanceRef,
+  execution: z.string().min(1),
+  /** This execution's own input: a continued cancel-wait finds there what the previous execution carried. */
+  executionInput: z.object({ cancel: CancelCarried.optional() }).optional(),
+});
 export type StopInput = z.infer<typeof StopInput>;
 
 export const ContinueInput = z.object({
@@ -95,5 +107,7 @@ export const ContinueInput = z.object({
   deletionTimestamp: z.string().optional(),
   execution: z.string().min(1),
   stateMachineArn: z.string().min(1),
+  /** Set when a cancel-wait hands over. */
+  cancel: CancelState.partial().optional(),
 });
 export type ContinueInput = z.infer<typeof ContinueInput>;

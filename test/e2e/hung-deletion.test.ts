@@ -14,8 +14,8 @@ const ROUNDS_PER_EXECUTION = 20;
 
 /**
  * Failure #2 of issue 15: a provision job hung in AAP and the instance deleted. The deprovision execution waits for
- * the cancel to land, 5 s a round; before, it never handed over and failed at 25,000 history events after 3.85
- * simulated hours. Now every waiting loop hands over to a fresh execution, however long AAP keeps it waiting, and
+ * the cancel to land (5 s a round then; now growing from 5 s to 5 min like the job poll); before, it never handed
+ * over and failed at 25,000 history events after 3.85 simulated hours. Now every waiting loop hands over to a fresh execution, however long AAP keeps it waiting, and
  * once AAP lets the job go the deletion completes with no VM left and no person involved.
  */
 describe('a deletion behind a provision job hung in AAP', () => {
@@ -54,7 +54,7 @@ describe('a deletion behind a provision job hung in AAP', () => {
     const firstName = first.executionArn.split(':').pop() as string;
     const chain = () => stack.sfn.executions().filter((e) => e.name.startsWith(firstName));
 
-    // Three hand-overs: at least 60 rounds of waiting, 5 simulated seconds each, all within budget.
+    // Three hand-overs: at least 60 rounds of waiting, all within budget.
     await eventually(async () => (chain().length >= 4 ? true : undefined), {
       what: 'the cancel-wait to continue as new three times',
       timeoutMs: 60_000,
@@ -83,5 +83,11 @@ describe('a deletion behind a provision job hung in AAP', () => {
     }
     const handedOver = executions.filter((e) => JSON.parse(e.output ?? '{}').continuedAs !== undefined);
     expect(handedOver).toHaveLength(executions.length - 1);
+    // Each continuation carries the cancel request (job and time): AAP is not asked again, and the looks keep the
+    // schedule counted from the first request instead of starting again at 5 s.
+    const provisionJobID = aapJobsFor(stack, 'vm-hung').provision[0]?.id;
+    const carried = executions.slice(1).map((e) => JSON.parse(e.input).cancel);
+    expect(carried.map((cancel) => cancel?.requestedFor)).toEqual(carried.map(() => provisionJobID));
+    expect(new Set(carried.map((cancel) => cancel?.requestedAt)).size).toBe(1);
   }, 150_000);
 });

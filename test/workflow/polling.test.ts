@@ -1,4 +1,9 @@
-import { DEFAULT_POLL_SCHEDULE, nextPollDelaySeconds, shouldContinueAsNew } from '../../lib/workflow/polling';
+import {
+  DEFAULT_POLL_SCHEDULE,
+  DEFAULT_POLLS_PER_EXECUTION,
+  nextPollDelaySeconds,
+  shouldContinueAsNew,
+} from '../../lib/workflow/polling';
 
 describe('nextPollDelaySeconds', () => {
   it.each([
@@ -26,6 +31,25 @@ describe('nextPollDelaySeconds', () => {
   it('honours a custom schedule', () => {
     expect(nextPollDelaySeconds(1000, { minSeconds: 1, maxSeconds: 20, fraction: 0.5 })).toBe(20);
     expect(nextPollDelaySeconds(1, { minSeconds: 1, maxSeconds: 20, fraction: 0.5 })).toBe(1);
+  });
+});
+
+describe('the cancel-wait behind a provision job hung for 100 hours', () => {
+  const HANG_SECONDS = 100 * 3600;
+  function roundsOver(seconds: number, waitAfter: (elapsed: number) => number) {
+    let rounds = 0;
+    for (let t = 0; t < seconds; t += waitAfter(t)) rounds += 1;
+    return rounds;
+  }
+
+  it('costs about 1,200 rounds and 3 hand-overs on the poll schedule, where a fixed 5 s cost 72,000 and 180', () => {
+    const fixed = roundsOver(HANG_SECONDS, () => 5);
+    const growing = roundsOver(HANG_SECONDS, (elapsed) => nextPollDelaySeconds(elapsed));
+    expect(fixed).toBe(72_000);
+    expect(Math.floor(fixed / DEFAULT_POLLS_PER_EXECUTION)).toBe(180);
+    expect(growing).toBeLessThan(1_500);
+    expect(growing).toBeGreaterThan(HANG_SECONDS / DEFAULT_POLL_SCHEDULE.maxSeconds);
+    expect(Math.floor(growing / DEFAULT_POLLS_PER_EXECUTION)).toBeLessThanOrEqual(3);
   });
 });
 

@@ -5,20 +5,30 @@ import type { TaskContext } from '../context';
 import { settleStaleIntent } from '../launch-recovery';
 import { shouldContinueAsNew } from '../polling';
 import type { CancelInput, CancelState, JobRef } from '../wire';
-import { jobKindFor, readInstance, readJob, recordOutcomeMetrics, writeStatus } from './common';
+import {
+  firstPollDelay,
+  jobKindFor,
+  pollDelay,
+  readInstance,
+  readJob,
+  recordOutcomeMetrics,
+  writeStatus,
+} from './common';
 
 // CancelRunningProvisionJob
 
 /**
  * One look at the latest provision job, asking AAP to cancel it at most once. Cancellation is asynchronous (tasks
  * already dispatched keep running), so the state machine calls this again after a wait until AAP says terminal.
+ * The wait follows the job poll schedule counted from the cancel request: a cancel that lands soon is seen within
+ * seconds, while a job hung in AAP for days costs a look every POLL_MAX_SECONDS instead of every few seconds.
  */
 export async function cancelProvision(ctx: TaskContext, input: CancelInput): Promise<CancelState> {
   const { ref } = input;
   const access = await ctx.cluster(ref.cluster);
   const instance = await readInstance(access, ref);
-  const waitSeconds = ctx.settings.CANCEL_POLL_SECONDS;
-  const settled: CancelState = { settled: true, waitSeconds };
+  const firstWait = firstPollDelay(ctx);
+  const settled: CancelState = { settled: true, waitSeconds: firstWait };
   const latest = latestJob(instance.status?.provisioningJobs, 'provision');
   if (!latest || (latest.jobID === '' && isTerminalJobState(latest.state))) return settled;
   if (isLaunchIntent(latest)) {
@@ -26,7 +36,7 @@ export async function cancelProvision(ctx: TaskContext, input: CancelInput): Pro
     await settleStaleIntent(ctx, access, ref, instance, 'provision');
     return {
       settled: false,
-      waitSeconds,
+      waitSeconds: firstWait,
       continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),
     };
   }
@@ -35,9 +45,11 @@ export async function cancelProvision(ctx: TaskContext, input: CancelInput): Pro
   const job: JobRef = { id: Number(latest.jobID), kind: await jobKindFor(ctx, 'provision'), type: 'provision' };
   let seen = await readJob(ctx, job);
   let requestedFor = input.cancel?.requestedFor;
+  let requestedAt = requestedFor === job.id ? input.cancel?.requestedAt : undefined;
   if (seen !== 'purged' && !seen.terminal && requestedFor !== job.id) {
     const outcome = await ctx.aap.cancelJob(job);
     requestedFor = job.id;
+    requestedAt = ctx.now().toISOString();
     ctx.metrics.addMetric('ProvisionJobCancelRequests', MetricUnit.Count, 1);
     // 405: already terminal, 404: purged; either way read what AAP says now (AAP may answer 202 and cancel later).
     if (outcome !== 'accepted') seen = await readJob(ctx, job);
@@ -50,8 +62,10 @@ export async function cancelProvision(ctx: TaskContext, input: CancelInput): Pro
   }
   return {
     settled: false,
-    waitSeconds,
+    // An execution started before requestedAt was carried has none: it starts the schedule again.
+    waitSeconds: requestedAt === undefined ? firstWait : pollDelay(ctx, requestedAt, now),
     ...(requestedFor === undefined ? {} : { requestedFor }),
+    ...(requestedAt === undefined ? {} : { requestedAt }),
     continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),
   };
 }

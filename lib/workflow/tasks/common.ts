@@ -6,7 +6,7 @@ import { type ComputeInstanceRef, isStoreError } from '../../k8s';
 import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
 import { InstanceDeleting, InstanceGone } from '../errors';
-import { nextPollDelaySeconds } from '../polling';
+import { nextPollDelaySeconds, type PollSchedule } from '../polling';
 import type { JobRef } from '../wire';
 
 // What several tasks share: reading and writing the instance through the store, the templates, the poll schedule.
@@ -57,13 +57,20 @@ function secondsBetween(fromIso: string, to: Date): number {
   return Math.max(0, (to.getTime() - Date.parse(fromIso)) / 1000);
 }
 
-export function pollDelay(ctx: TaskContext, launchedAt: string, now: Date): number {
+/** The one schedule of every loop that waits on AAP (a job's polls, a cancel's looks), from the settings. */
+export function pollSchedule(ctx: TaskContext): PollSchedule {
   const s = ctx.settings;
-  return nextPollDelaySeconds(secondsBetween(launchedAt, now), {
-    minSeconds: s.POLL_MIN_SECONDS,
-    maxSeconds: s.POLL_MAX_SECONDS,
-    fraction: s.POLL_FRACTION,
-  });
+  return { minSeconds: s.POLL_MIN_SECONDS, maxSeconds: s.POLL_MAX_SECONDS, fraction: s.POLL_FRACTION };
+}
+
+/** The wait before the next look at something AAP started (or was asked to do) at `since`. */
+export function pollDelay(ctx: TaskContext, since: string, now: Date): number {
+  return nextPollDelaySeconds(secondsBetween(since, now), pollSchedule(ctx));
+}
+
+/** The schedule's first, shortest wait: for a look at something not yet under way. */
+export function firstPollDelay(ctx: TaskContext): number {
+  return nextPollDelaySeconds(0, pollSchedule(ctx));
 }
 
 /** The job as AAP holds it now, or `purged` when AAP no longer knows it. */

@@ -101,6 +101,54 @@ describe('cancelProvision', () => {
     expect(await cancelProvision(h.ctx, { ref, rounds: 3 })).toMatchObject({ settled: false, continueAsNew: true });
   });
 
+  it.each([
+    // seconds since the cancel was requested → wait before the next look (the job poll schedule: 5 s to 5 min)
+    [0, 5],
+    [30, 5],
+    [60, 6],
+    [600, 60],
+    [3000, 300],
+    [360_000, 300],
+  ])('%p s after the cancel request the next look is %p s away', async (elapsed, expected) => {
+    const h = harness();
+    const { ref, id } = await deletedWhileRunning(h);
+    const first = await cancelProvision(h.ctx, { ref, rounds: 0 });
+    expect(first).toMatchObject({ requestedFor: id, requestedAt: h.now().toISOString(), waitSeconds: 5 });
+    h.advance(elapsed * 1000);
+    const later = await cancelProvision(h.ctx, { ref, cancel: first, rounds: 1 });
+    // The request time is carried, not renewed: the wait keeps growing and the cancel is not asked again.
+    expect(later).toMatchObject({ settled: false, requestedAt: first.requestedAt, waitSeconds: expected });
+    expect(h.aap.cancels).toEqual([id]);
+  });
+
+  it('a cancel state without its request time (an execution from before) starts the schedule again', async () => {
+    const h = harness();
+    const { ref, id } = await deletedWhileRunning(h);
+    await cancelProvision(h.ctx, { ref, rounds: 0 });
+    h.advance(3_600_000);
+    const later = await cancelProvision(h.ctx, { ref, cancel: { requestedFor: id }, rounds: 1 });
+    expect(later).toMatchObject({ settled: false, requestedFor: id, waitSeconds: 5 });
+    expect(later.requestedAt).toBeUndefined();
+  });
+
+  it('a job hung for 100 hours costs about 1,200 looks, not 72,000', async () => {
+    const h = harness({ settings: { POLLS_PER_EXECUTION: '1000000' } });
+    const { ref } = await deletedWhileRunning(h);
+    const hang = 100 * 3600;
+    let state = await cancelProvision(h.ctx, { ref, rounds: 0 });
+    let waited = 0;
+    let rounds = 1;
+    while (waited < hang) {
+      h.advance(state.waitSeconds * 1000);
+      waited += state.waitSeconds;
+      state = await cancelProvision(h.ctx, { ref, cancel: state, rounds });
+      rounds += 1;
+    }
+    expect(state.settled).toBe(false);
+    expect(rounds).toBeLessThan(1_500);
+    expect(h.aap.cancels).toHaveLength(1);
+  });
+
   it('a gone instance is InstanceGone', async () => {
     const h = harness();
     const { ref } = await deletedWhileRunning(h);

@@ -22,6 +22,27 @@ describe('stopProvisioning', () => {
     expect((await h.read(ref)).status?.phase).toBe('Deleting');
   });
 
+  it.each([
+    ['a first execution', {}, {}],
+    [
+      'a continued cancel-wait',
+      { cancel: { requestedFor: 7, requestedAt: '2026-01-01T00:00:00.000Z' } },
+      { requestedFor: 7, requestedAt: '2026-01-01T00:00:00.000Z' },
+    ],
+    [
+      'a continued cancel-wait from before the request time was carried',
+      { cancel: { requestedFor: 7 } },
+      { requestedFor: 7 },
+    ],
+    ['a time without its job (not ours)', { cancel: { requestedAt: '2026-01-01T00:00:00.000Z' } }, {}],
+  ])('%s: the cancel state starts from what its execution input carries', async (_case, executionInput, carried) => {
+    const h = harness({ settings: { PROVISION_STATE_MACHINE_ARN: '' } });
+    const ref = h.create('vm');
+    h.deleteInstance(ref);
+    const result = await stopProvisioning(h.ctx, { ref, execution: 'd', executionInput });
+    expect(result).toEqual({ settled: false, waitSeconds: 5, stoppedExecutions: [], ...carried });
+  });
+
   it('without a provision state machine configured it only marks the phase', async () => {
     const h = harness({ settings: { PROVISION_STATE_MACHINE_ARN: '' } });
     const ref = h.create('vm');
@@ -49,5 +70,42 @@ describe('continueAsNew', () => {
     expect((await continueAsNew(h.ctx, { ...input, execution: first.executionName })).executionName).toBe(
       `${input.execution}-c2`,
     );
+  });
+
+  it('a cancel-wait hands over which job the cancel was asked for and when, and nothing else of its state', async () => {
+    const h = harness();
+    const ref = h.create('vm');
+    const requestedAt = '2026-01-01T00:00:00.000Z';
+    const started = await continueAsNew(h.ctx, {
+      ref,
+      deletionTimestamp: requestedAt,
+      execution: `${executionNamePrefix('deprovision', ref)}-d1`,
+      stateMachineArn: PROVISION_ARN,
+      cancel: {
+        settled: false,
+        requestedFor: 7,
+        requestedAt,
+        waitSeconds: 300,
+        stoppedExecutions: ['p'],
+        continueAsNew: true,
+      },
+    });
+    expect(h.sfn.executions.get(started.executionName)?.input).toEqual({
+      ref,
+      deletionTimestamp: requestedAt,
+      cancel: { requestedFor: 7, requestedAt },
+    });
+  });
+
+  it('a cancel-wait that never asked (a launch in flight) carries no cancel', async () => {
+    const h = harness();
+    const ref = h.create('vm');
+    const started = await continueAsNew(h.ctx, {
+      ref,
+      execution: `${executionNamePrefix('deprovision', ref)}-d1`,
+      stateMachineArn: PROVISION_ARN,
+      cancel: { settled: false, waitSeconds: 5, continueAsNew: true },
+    });
+    expect(h.sfn.executions.get(started.executionName)?.input).toEqual({ ref });
   });
 });
