@@ -36,6 +36,8 @@ export interface LocalStackOptions {
    * one AAP simulator: how tests show that the same namespace/name on two clusters are two VMs.
    */
   extraClusters?: ExtraClusterOptions[];
+  /** CRD manifests every cluster's API server serves instead of the project's (e.g. an upstream generation ahead). */
+  crdPaths?: string[];
   /** Extra settings for the task functions (POLL_MIN_SECONDS, MAX_JOB_HISTORY, …). */
   env?: Record<string, string>;
   /** Every function's timeout in real milliseconds instead of serverless.yml's (to make a timeout quick to hit). */
@@ -80,6 +82,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       port: options.kubePort ?? 0,
       token: options.kubeToken,
       namespaces: options.namespaces ?? [DEFAULT_NAMESPACE],
+      crdPaths: options.crdPaths,
       now: clock,
     });
     started.push(kube);
@@ -89,6 +92,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const other = await startKubeSimulator({
         port: 0,
         namespaces: options.namespaces ?? [DEFAULT_NAMESPACE],
+        crdPaths: options.crdPaths,
         now: clock,
       });
       started.push(other);

@@ -109,13 +109,14 @@ export class AapClient implements AapPort {
   }
 
   /**
-   * Launches the template with `{ extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } },
-   * cloudkit_cluster }, credentials }` (the last two when given).
+   * Launches the template with the body `buildLaunchBody` makes: the object in the envelope(s) `jobVars` names,
+   * `cloudkit_cluster` and `credentials` when given.
    * Never retried: a launch is not idempotent. Errors that leave the job's existence open say so with
    * `launchOutcomeUnknown`; a VariablesIgnored or CredentialsIgnored error carries the id of the job it nonetheless created.
    */
   async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
-    const { payload, extraEventKeys, cluster, credentials } = parseLaunchInput(input);
+    const parsed = parseLaunchInput(input);
+    const { credentials } = parsed;
     const template = await this.findTemplate(templateName);
     if (template.type === 'workflow_job_template' && credentials !== undefined && credentials.length > 0) {
       // Not a workflow launch field: AAP would start the workflow without them and say nothing.
@@ -124,7 +125,7 @@ export class AapClient implements AapPort {
     const response = await this.transport.send({
       method: 'POST',
       path: `${templateCollectionPath(template.type)}${template.id}/launch/`,
-      data: buildLaunchBody(payload, extraEventKeys, { cluster, credentials }),
+      data: buildLaunchBody(parsed),
       idempotent: false,
     });
     const { status } = response;

@@ -21,7 +21,13 @@ export {
 } from './errors';
 export { type AapJob, parseExtraVars } from './job';
 export { buildErrorDetail, ERROR_DETAIL_MAX_LENGTH, mapAapStatus } from './job-status';
-export { buildLaunchBody, type LaunchInput, type LaunchResult } from './launch';
+export {
+  buildLaunchBody,
+  DEFAULT_JOB_VARS,
+  JobVarsEnvelope,
+  type LaunchInput,
+  type LaunchResult,
+} from './launch';
 export { DEFAULT_LAUNCH_SEARCH_LIMIT, type FindLaunchedJobsInput } from './launched-jobs';
 export { type AapStatus, MemoryAap, type MemoryJob, type MemoryTemplate } from './memory';
 export type { AapClientDeps, AapClientOptions, AapTokenProvider } from './options';

@@ -13,13 +13,31 @@ import { type AapTemplateRef, jobKindOf } from './templates';
 
 const JsonObject = z.record(z.string(), z.unknown());
 
+/**
+ * Which envelope a launch carries the object in: `osac_job_vars` (today's playbooks, since August 2026),
+ * `ansible_eda` (February's, written for an EDA rulebook) or `both`, so either generation runs with no configuration.
+ */
+export const JobVarsEnvelope = z.enum(['osac_job_vars', 'ansible_eda', 'both']);
+export type JobVarsEnvelope = z.infer<typeof JobVarsEnvelope>;
+export const DEFAULT_JOB_VARS: JobVarsEnvelope = 'both';
+
+/** A Tenant's storage class as the create playbook reads it (`tenant_storage_classes`). */
+const TenantStorageClass = z.object({
+  name: z.string().min(1, 'storage class names must not be empty'),
+  tier: z.string().min(1, 'storage class tiers must not be empty'),
+});
+
 export const LaunchInput = z.object({
-  /** The event payload the playbooks read as `ansible_eda.event.payload` (the ComputeInstance as JSON). */
+  /** The object as read (unknown fields included): `osac_job_vars.resource` and/or `ansible_eda.event.payload`. */
   payload: JsonObject,
-  /** Siblings of `payload` under `ansible_eda.event`, e.g. `tenant_storage_classes`. */
-  extraEventKeys: JsonObject.refine((keys) => !Object.hasOwn(keys, 'payload'), {
-    message: 'extraEventKeys must not contain "payload"; pass it as payload',
+  /** Siblings of the object in each envelope (`osac_job_vars.<key>`, `ansible_eda.event.<key>`). */
+  extraEventKeys: JsonObject.refine((keys) => !Object.hasOwn(keys, 'payload') && !Object.hasOwn(keys, 'resource'), {
+    message: 'extraEventKeys must not contain "payload" or "resource"; pass the object as payload',
   }).optional(),
+  /** The Tenant's storage classes, sent as `tenant_storage_classes` (provision only; left out when empty). */
+  tenantStorageClasses: z.array(TenantStorageClass).optional(),
+  /** Which envelope(s) the launch carries; `both` when not said. */
+  jobVars: JobVarsEnvelope.default(DEFAULT_JOB_VARS),
   /** The registered cluster the object lives on; sent as the top-level variable `cloudkit_cluster`. */
   cluster: z.string().min(1, 'cluster must not be empty').optional(),
   /** AAP credential ids (e.g. the cluster's kubeconfig credential), sent as the launch's `credentials`. */
@@ -28,6 +46,7 @@ export const LaunchInput = z.object({
     .optional(),
 });
 export type LaunchInput = z.input<typeof LaunchInput>;
+export type ParsedLaunchInput = z.output<typeof LaunchInput>;
 
 export interface LaunchResult {
   jobId: number;
@@ -35,7 +54,7 @@ export interface LaunchResult {
   templateId: number;
 }
 
-export function parseLaunchInput(input: unknown): z.output<typeof LaunchInput> {
+export function parseLaunchInput(input: unknown): ParsedLaunchInput {
   const parsed = LaunchInput.safeParse(input);
   if (!parsed.success) throw new TypeError(`Invalid launch input: ${describeIssues(parsed.error)}`);
   return parsed.data;
@@ -44,32 +63,37 @@ export function parseLaunchInput(input: unknown): z.output<typeof LaunchInput> {
 /** The variable naming the registered cluster the launched object lives on. */
 export const CLUSTER_VARIABLE = 'cloudkit_cluster';
 
-export interface LaunchScope {
-  cluster?: string;
-  credentials?: readonly number[];
-}
-
 export interface LaunchBody {
-  extra_vars: { ansible_eda: { event: Record<string, unknown> }; [CLUSTER_VARIABLE]?: string };
+  extra_vars: {
+    osac_job_vars?: Record<string, unknown>;
+    ansible_eda?: { event: Record<string, unknown> };
+    [CLUSTER_VARIABLE]?: string;
+  };
   credentials?: number[];
 }
 
 /**
- * The launch body. The `ansible_eda.event` wrapping keeps the playbooks, written for an EDA rulebook, unchanged.
- * The cluster id is a top-level variable rather than an event key: it belongs to neither envelope, so February's
- * playbooks (`ansible_eda.event`) and today's (`osac_job_vars`) read it at the same place, and it stays one value
- * however many envelopes a launch carries. One AAP serves many clusters, and the same namespace/name on two of them
- * are two VMs: without it a playbook (and the simulator) cannot tell them apart. Credentials go only when the
- * cluster has some, so a template that does not prompt for them still launches for clusters that need none.
+ * The launch body: the object under `osac_job_vars.resource` (today's playbooks) and/or
+ * `ansible_eda.event.payload` (February's), each envelope with the same sibling keys, so a playbook of either
+ * generation runs unchanged. The object goes as read: the playbooks, not this code, decide which fields matter,
+ * so a field added upstream (e.g. resize's `vcpus`) reaches them without a release here. Empty keys are left out,
+ * as the operator does. The cluster id is a top-level variable rather than an envelope key: it belongs to neither,
+ * so both generations read it at the same place, and it stays one value however many envelopes a launch carries.
+ * One AAP serves many clusters, and the same namespace/name on two of them are two VMs: without it a playbook
+ * (and the simulator) cannot tell them apart. Credentials go only when the cluster has some, so a template that does
+ * not prompt for them still launches for clusters that need none.
  */
-export function buildLaunchBody(
-  payload: Record<string, unknown>,
-  extraEventKeys: Record<string, unknown> = {},
-  scope: LaunchScope = {},
-): LaunchBody {
-  const body: LaunchBody = { extra_vars: { ansible_eda: { event: { payload, ...extraEventKeys } } } };
-  if (scope.cluster !== undefined) body.extra_vars[CLUSTER_VARIABLE] = scope.cluster;
-  if (scope.credentials !== undefined && scope.credentials.length > 0) body.credentials = [...scope.credentials];
+export function buildLaunchBody(input: ParsedLaunchInput): LaunchBody {
+  const { payload, extraEventKeys = {}, tenantStorageClasses, jobVars, cluster, credentials } = input;
+  const keys: Record<string, unknown> = { ...extraEventKeys };
+  if (tenantStorageClasses !== undefined && tenantStorageClasses.length > 0) {
+    keys.tenant_storage_classes = tenantStorageClasses.map(({ name, tier }) => ({ name, tier }));
+  }
+  const body: LaunchBody = { extra_vars: {} };
+  if (jobVars !== 'ansible_eda') body.extra_vars.osac_job_vars = { resource: payload, ...keys };
+  if (jobVars !== 'osac_job_vars') body.extra_vars.ansible_eda = { event: { payload, ...keys } };
+  if (cluster !== undefined) body.extra_vars[CLUSTER_VARIABLE] = cluster;
+  if (credentials !== undefined && credentials.length > 0) body.credentials = [...credentials];
   return body;
 }
 

@@ -85,12 +85,16 @@ export function isCandidate(item: AapJobSummary, template: AapTemplateRef, since
   );
 }
 
-/** The inverse of `buildLaunchBody`: the uid of the object a launch carried, read from the job's extra vars. */
-const LaunchedPayloadUid = z.object({
-  ansible_eda: z.object({ event: z.object({ payload: z.object({ metadata: z.object({ uid: z.string() }) }) }) }),
-});
+/** The inverse of `buildLaunchBody`: the uid of the object a launch carried, read from either envelope. */
+const Uid = z.object({ metadata: z.object({ uid: z.string() }) });
+const LaunchedPayloadUid = z.union([
+  z.object({ osac_job_vars: z.object({ resource: Uid }) }).transform((v) => v.osac_job_vars.resource.metadata.uid),
+  z
+    .object({ ansible_eda: z.object({ event: z.object({ payload: Uid }) }) })
+    .transform((v) => v.ansible_eda.event.payload.metadata.uid),
+]);
 
 export function payloadUidOf(extraVars: Record<string, unknown>): string | undefined {
   const parsed = LaunchedPayloadUid.safeParse(extraVars);
-  return parsed.success ? parsed.data.ansible_eda.event.payload.metadata.uid : undefined;
+  return parsed.success ? parsed.data : undefined;
 }

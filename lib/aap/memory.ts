@@ -129,7 +129,8 @@ export class MemoryAap implements AapPort {
   }
 
   async launch(templateName: string, input: LaunchInput): Promise<LaunchResult> {
-    const { payload, extraEventKeys, cluster, credentials } = parseLaunchInput(input);
+    const parsed = parseLaunchInput(input);
+    const { credentials } = parsed;
     const ref = await this.findTemplate(templateName);
     const template = this.#templates.get(templateName) as MemoryTemplateEntry;
     const kind = jobKindOf(ref.type);
@@ -137,7 +138,7 @@ export class MemoryAap implements AapPort {
       throw new CredentialsIgnored(templateName, ref.id, undefined, 'workflow_job', ['credentials']);
     }
     if (this.#refusals.length > 0) throw this.#refusals.shift();
-    const body = buildLaunchBody(payload, extraEventKeys, { cluster, credentials });
+    const body = buildLaunchBody(parsed);
     this.launches.push({ template: templateName, body: structuredClone(body) });
     const ignored = [
       ...(template.askVariables ? [] : ['extra_vars']),

@@ -110,7 +110,10 @@ export const ComputeInstanceSpec = z.looseObject({
   templateParameters: z.string().optional(),
   image: ImageSpec,
   guestOSFamily: z.string().optional(),
-  cores: z.int32().min(1).max(MAX_CORES),
+  // Resize (OSAC-4277) renames `cores` to `vcpus`; neither is read here (the playbooks size the VM), so an instance
+  // of either CRD generation is accepted and reaches the playbooks as it is.
+  cores: z.int32().min(1).max(MAX_CORES).optional(),
+  vcpus: z.int32().min(1).optional(),
   memoryGiB: z.int32().min(1),
   bootDisk: DiskSpec,
   additionalDisks: z.array(DiskSpec).optional(),

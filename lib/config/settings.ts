@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_JOB_VARS, JobVarsEnvelope } from '../aap/launch';
 import { describeIssues } from '../runtime/issues';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -19,8 +20,20 @@ export const Settings = z
     AAP_TOKEN: optionalText,
     AAP_TOKEN_SECRET_NAME: optionalText,
     AAP_ORGANIZATION: optionalText,
-    AAP_PROVISION_TEMPLATE: z.string().min(1).default('osac-create-compute-instance'),
-    AAP_DEPROVISION_TEMPLATE: z.string().min(1).default('osac-delete-compute-instance'),
+    // The operator's names: `<prefix>-create-compute-instance` / `<prefix>-delete-compute-instance`
+    // (OSAC_AAP_TEMPLATE_PREFIX upstream); an explicit template name wins over the prefix.
+    AAP_TEMPLATE_PREFIX: z
+      .string()
+      .trim()
+      .regex(/^\S+$/, 'must be one word, e.g. osac (templates are named <prefix>-create-compute-instance)')
+      .default('osac'),
+    AAP_PROVISION_TEMPLATE: optionalText,
+    AAP_DEPROVISION_TEMPLATE: optionalText,
+    // What a launch carries: today's `osac_job_vars`, February's `ansible_eda`, or both (either generation of the
+    // playbooks runs). A cluster's registry entry may override it (`aapJobVars`).
+    AAP_JOB_VARS: z
+      .enum(JobVarsEnvelope.options, { message: `must be one of ${JobVarsEnvelope.options.join(', ')}` })
+      .default(DEFAULT_JOB_VARS),
     // Per attempt, and never past the invocation's budget (lib/runtime/deadline.ts): below the task functions' 30 s
     // timeout, so one slow reply leaves time for a retry or for reporting a Transient the state machine retries.
     AAP_TIMEOUT_MS: positiveInt(20_000),
@@ -58,7 +71,12 @@ export const Settings = z
     if (s.POLL_MIN_SECONDS > s.POLL_MAX_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['POLL_MIN_SECONDS'], message: 'must not exceed POLL_MAX_SECONDS' });
     }
-  });
+  })
+  .transform((s) => ({
+    ...s,
+    AAP_PROVISION_TEMPLATE: s.AAP_PROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-create-compute-instance`,
+    AAP_DEPROVISION_TEMPLATE: s.AAP_DEPROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-delete-compute-instance`,
+  }));
 export type Settings = z.infer<typeof Settings>;
 
 export class InvalidSettings extends Error {

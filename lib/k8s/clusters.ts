@@ -3,6 +3,7 @@ import { inspect } from 'node:util';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
+import { JobVarsEnvelope } from '../aap/launch';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { describeIssues } from '../runtime/issues';
 import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
@@ -74,6 +75,10 @@ const CLUSTER_FIELDS = {
     )
     .min(1, 'must list at least one credential id when present')
     .refine((ids) => new Set(ids).size === ids.length, { message: 'must not list a credential id twice' })
+    .optional(),
+  /** What launches for this cluster carry, when its AAP runs other playbooks than the deployment's AAP_JOB_VARS. */
+  aapJobVars: z
+    .enum(JobVarsEnvelope.options, { message: `must be one of ${JobVarsEnvelope.options.join(', ')}` })
     .optional(),
 };
 

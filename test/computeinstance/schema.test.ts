@@ -72,6 +72,11 @@ describe('parseComputeInstance', () => {
     expect(getPath(parsed, path)).toEqual(value);
   });
 
+  it('takes a resized instance (OSAC-4277: vcpus instead of cores) unchanged, unknown fields and all', () => {
+    const resized = mutated(remove('spec.cores'), set('spec.vcpus', 6), set('spec.numaPolicy', { cells: 2 }));
+    expect(parseComputeInstance(resized)).toEqual(resized);
+  });
+
   it.each(
     (
       [
@@ -79,6 +84,7 @@ describe('parseComputeInstance', () => {
         ['cores 129', set('spec.cores', 129), 'spec.cores', /<=128/],
         ['cores 2.5', set('spec.cores', 2.5), 'spec.cores', /int/],
         ['cores as a string', set('spec.cores', '2'), 'spec.cores', /number/],
+        ['vcpus 0', set('spec.vcpus', 0), 'spec.vcpus', />=1/],
         ['memoryGiB 0', set('spec.memoryGiB', 0), 'spec.memoryGiB', />=1/],
         ['bootDisk.sizeGiB 0', set('spec.bootDisk.sizeGiB', 0), 'spec.bootDisk.sizeGiB', />=1/],
         [

@@ -19,6 +19,38 @@ describe('loadSettings', () => {
     });
   });
 
+  it.each([
+    ['the prefix default', {}, 'osac-create-compute-instance', 'osac-delete-compute-instance'],
+    ['another prefix', { AAP_TEMPLATE_PREFIX: 'acme' }, 'acme-create-compute-instance', 'acme-delete-compute-instance'],
+    [
+      'an explicit name over the prefix',
+      { AAP_TEMPLATE_PREFIX: 'acme', AAP_PROVISION_TEMPLATE: 'Create VM' },
+      'Create VM',
+      'acme-delete-compute-instance',
+    ],
+    ['both explicit names', { AAP_PROVISION_TEMPLATE: 'make', AAP_DEPROVISION_TEMPLATE: 'unmake' }, 'make', 'unmake'],
+    [
+      'an empty explicit name as not set',
+      { AAP_DEPROVISION_TEMPLATE: ' ' },
+      'osac-create-compute-instance',
+      'osac-delete-compute-instance',
+    ],
+  ])('names the templates from %s', (_case, env, provision, deprovision) => {
+    expect(loadSettings({ ...base, ...env })).toMatchObject({
+      AAP_PROVISION_TEMPLATE: provision,
+      AAP_DEPROVISION_TEMPLATE: deprovision,
+    });
+  });
+
+  it.each([
+    [undefined, 'both'],
+    ['osac_job_vars', 'osac_job_vars'],
+    ['ansible_eda', 'ansible_eda'],
+    ['both', 'both'],
+  ])('reads AAP_JOB_VARS=%s as %s', (value, expected) => {
+    expect(loadSettings({ ...base, AAP_JOB_VARS: value }).AAP_JOB_VARS).toBe(expected);
+  });
+
   it('reads numbers from strings', () => {
     expect(loadSettings({ ...base, MAX_JOB_HISTORY: '4', POLL_FRACTION: '0.2' })).toMatchObject({
       MAX_JOB_HISTORY: 4,
@@ -33,6 +65,12 @@ describe('loadSettings', () => {
     ['no cluster registry', { ...base, CLUSTERS_FILE: undefined }, /CLUSTERS_SECRET_NAME/],
     ['a negative history size', { ...base, MAX_JOB_HISTORY: '-1' }, /MAX_JOB_HISTORY/],
     ['a poll floor above its cap', { ...base, POLL_MIN_SECONDS: '600' }, /POLL_MIN_SECONDS/],
+    [
+      'an unknown envelope',
+      { ...base, AAP_JOB_VARS: 'eda' },
+      /AAP_JOB_VARS: must be one of osac_job_vars, ansible_eda, both/,
+    ],
+    ['a prefix with a space', { ...base, AAP_TEMPLATE_PREFIX: 'my osac' }, /AAP_TEMPLATE_PREFIX: must be one word/],
   ])('refuses %s, naming the variable', (_label, env, message) => {
     expect(() => loadSettings(env)).toThrow(InvalidSettings);
     expect(() => loadSettings(env)).toThrow(message);

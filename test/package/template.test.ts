@@ -303,8 +303,10 @@ describe('environment', () => {
     expect(environmentOf(template, f.key)).toMatchObject({
       AAP_URL: 'https://aap.example.com/api/controller',
       AAP_TOKEN_SECRET_NAME: `${SERVICE}/ci/aap-token`,
-      AAP_PROVISION_TEMPLATE: 'osac-create-compute-instance',
-      AAP_DEPROVISION_TEMPLATE: 'osac-delete-compute-instance',
+      AAP_TEMPLATE_PREFIX: 'osac',
+      AAP_PROVISION_TEMPLATE: '',
+      AAP_DEPROVISION_TEMPLATE: '',
+      AAP_JOB_VARS: 'both',
       CLUSTERS_SECRET_NAME: `${SERVICE}/ci/clusters`,
     });
   });

@@ -53,10 +53,12 @@ export async function launch(ctx: TaskContext, input: LaunchInput): Promise<Poll
   const template = templateFor(ctx, type);
   let launched: { jobId: number; kind: AapJobKind };
   try {
-    // The object as it is now (intent and deletionTimestamp included) is what EDA-era playbooks read. The cluster id
-    // and the cluster's own AAP credentials keep one AAP serving many clusters from acting on the wrong one.
+    // The object as it is now (intent, deletionTimestamp and fields this code does not know included) is what the
+    // playbooks read. The cluster id and the cluster's own AAP credentials keep one AAP serving many clusters from
+    // acting on the wrong one.
     launched = await ctx.aap.launch(template, {
       payload: instance,
+      jobVars: access.cluster.aapJobVars ?? ctx.settings.AAP_JOB_VARS,
       cluster: ref.cluster,
       credentials: access.cluster.aapCredentials,
     });

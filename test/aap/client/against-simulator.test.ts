@@ -84,7 +84,7 @@ describe.each(API_PREFIXES)('against the AAP simulator under %s', (prefix) => {
 
     const launched = await client.launch('osac-create-compute-instance', {
       payload,
-      extraEventKeys: { tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] },
+      tenantStorageClasses: [{ name: 'fast', tier: 'gold' }],
     });
     expect(launched).toMatchObject({ kind: 'job' });
 
@@ -94,6 +94,7 @@ describe.each(API_PREFIXES)('against the AAP simulator under %s', (prefix) => {
     expect(job.started).not.toBeNull();
     expect(job.finished).not.toBeNull();
     expect(job.extraVars()).toMatchObject({
+      osac_job_vars: { resource: payload, tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] },
       ansible_eda: { event: { payload, tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] } },
     });
     const batch = await client.getJobs([launched.jobId, 999_999]);

@@ -9,6 +9,8 @@ import {
   Unauthorized,
   VariablesIgnored,
 } from '../../../lib/aap';
+import { buildLaunchBody, parseLaunchInput } from '../../../lib/aap/launch';
+import { payloadUidOf } from '../../../lib/aap/launched-jobs';
 import { AapFixtureServer, type ScriptedResponse } from '../../support/aap-fixture-server';
 import { API_PREFIXES, aapFixture } from '../../support/aap-fixtures';
 import { readAapFixture } from '../../support/fixtures';
@@ -35,7 +37,7 @@ function scriptLaunch(...responses: ScriptedResponse[]): void {
 }
 
 describe('launch', () => {
-  it.each(API_PREFIXES)('POSTs the ansible_eda event to the job template under %s', async (prefix) => {
+  it.each(API_PREFIXES)('POSTs both envelopes (the default) to the job template under %s', async (prefix) => {
     scriptJobTemplateLookup(server, prefix);
     server.on('POST', `${prefix}/v2/job_templates/7/launch/`, {
       status: 201,
@@ -46,14 +48,18 @@ describe('launch', () => {
 
     const result = await client.launch('deploy-app', {
       payload,
-      extraEventKeys: { tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] },
+      tenantStorageClasses: [{ name: 'fast', tier: 'gold' }],
     });
 
     expect(result).toEqual({ jobId: 1234, kind: 'job', templateId: 7 });
     const [post] = server.requestsTo('POST', `${prefix}/v2/job_templates/7/launch/`);
     expect(post?.headers['content-type']).toContain('application/json');
+    const classes = [{ name: 'fast', tier: 'gold' }];
     expect(JSON.parse(post?.body ?? '')).toEqual({
-      extra_vars: { ansible_eda: { event: { payload, tenant_storage_classes: [{ name: 'fast', tier: 'gold' }] } } },
+      extra_vars: {
+        osac_job_vars: { resource: payload, tenant_storage_classes: classes },
+        ansible_eda: { event: { payload, tenant_storage_classes: classes } },
+      },
     });
   });
 
@@ -61,7 +67,12 @@ describe('launch', () => {
     scriptLaunch({ status: 201, body: aapFixture('job_template_launch_201.json') });
     const { client } = clientFor(server);
 
-    await client.launch('deploy-app', { payload, cluster: 'dev-east', credentials: [12, 7] });
+    await client.launch('deploy-app', {
+      payload,
+      jobVars: 'ansible_eda',
+      cluster: 'dev-east',
+      credentials: [12, 7],
+    });
 
     expect(JSON.parse(server.requestsTo('POST', LAUNCH_JT)[0]?.body ?? '')).toEqual({
       extra_vars: { cloudkit_cluster: 'dev-east', ansible_eda: { event: { payload } } },
@@ -92,13 +103,13 @@ describe('launch', () => {
     });
     const { client } = clientFor(server);
 
-    await expect(client.launch('release-pipeline', { payload })).resolves.toEqual({
+    await expect(client.launch('release-pipeline', { payload, jobVars: 'osac_job_vars' })).resolves.toEqual({
       jobId: 1240,
       kind: 'workflow_job',
       templateId: 12,
     });
     expect(JSON.parse(server.requestsTo('POST', '/api/v2/workflow_job_templates/12/launch/')[0]?.body ?? '')).toEqual({
-      extra_vars: { ansible_eda: { event: { payload } } },
+      extra_vars: { osac_job_vars: { resource: payload } },
     });
   });
 
@@ -392,6 +403,9 @@ describe('launch', () => {
   it.each([
     ['a payload that is not an object', { payload: ['x'] }],
     ['extraEventKeys that would replace the payload', { payload, extraEventKeys: { payload: {} } }],
+    ['extraEventKeys that would replace the resource', { payload, extraEventKeys: { resource: {} } }],
+    ['an envelope that does not exist', { payload, jobVars: 'osac' }],
+    ['a storage class without a tier', { payload, tenantStorageClasses: [{ name: 'fast' }] }],
     ['an empty cluster id', { payload, cluster: '' }],
     ['a credential id that is not a positive integer', { payload, credentials: [1.5] }],
   ])('rejects %s before any request', async (_case, input) => {
@@ -402,5 +416,67 @@ describe('launch', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error).not.toBeInstanceOf(AapError);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+describe('buildLaunchBody', () => {
+  // As read: fields this code has no schema for (resize's `vcpus`, anything added upstream) reach the playbooks.
+  const resource = {
+    ...payload,
+    metadata: { ...payload.metadata, uid: 'uid-1', annotations: { 'osac.openshift.io/tenant': 'acme' } },
+    spec: { vcpus: 4, memoryGiB: 8, futureField: { nested: [1, 'two'] } },
+    status: { desiredConfigVersion: '0123456789abcdef', tenantReference: { name: 'acme', namespace: 'osac' } },
+  };
+  const classes = [{ name: 'lvms-local', tier: 'local' }];
+
+  it.each([
+    ['osac_job_vars', { jobVars: 'osac_job_vars' }, { osac_job_vars: { resource } }],
+    ['ansible_eda', { jobVars: 'ansible_eda' }, { ansible_eda: { event: { payload: resource } } }],
+    ['both', { jobVars: 'both' }, { osac_job_vars: { resource }, ansible_eda: { event: { payload: resource } } }],
+    ['both, when not said', {}, { osac_job_vars: { resource }, ansible_eda: { event: { payload: resource } } }],
+    [
+      'storage classes in each envelope',
+      { tenantStorageClasses: classes },
+      {
+        osac_job_vars: { resource, tenant_storage_classes: classes },
+        ansible_eda: { event: { payload: resource, tenant_storage_classes: classes } },
+      },
+    ],
+    [
+      'no storage classes key when the list is empty',
+      { jobVars: 'osac_job_vars', tenantStorageClasses: [] },
+      {
+        osac_job_vars: { resource },
+      },
+    ],
+    [
+      'the cluster beside the envelopes, never inside',
+      { jobVars: 'osac_job_vars', cluster: 'dev-east' },
+      { osac_job_vars: { resource }, cloudkit_cluster: 'dev-east' },
+    ],
+  ])('carries %s', (_case, options, extraVars) => {
+    const body = buildLaunchBody(parseLaunchInput({ payload: resource, ...options }));
+
+    expect(body).toEqual({ extra_vars: extraVars });
+  });
+
+  it('sends the object unchanged, the same in both envelopes', () => {
+    const body = buildLaunchBody(parseLaunchInput({ payload: resource, jobVars: 'both' }));
+
+    expect(JSON.stringify(body.extra_vars.osac_job_vars?.resource)).toBe(JSON.stringify(resource));
+    expect(body.extra_vars.ansible_eda?.event.payload).toEqual(body.extra_vars.osac_job_vars?.resource);
+  });
+
+  it.each([
+    ['osac_job_vars', { osac_job_vars: { resource: { metadata: { uid: 'u-1' } } } }, 'u-1'],
+    ['ansible_eda', { ansible_eda: { event: { payload: { metadata: { uid: 'u-2' } } } } }, 'u-2'],
+    [
+      'both',
+      { osac_job_vars: { resource: { metadata: { uid: 'u-3' } } }, ansible_eda: { event: { payload: {} } } },
+      'u-3',
+    ],
+    ['neither', { other: {} }, undefined],
+  ])('finds the launched uid again in %s (payloadUidOf)', (_case, extraVars, uid) => {
+    expect(payloadUidOf(extraVars)).toBe(uid);
   });
 });

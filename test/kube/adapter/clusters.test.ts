@@ -192,6 +192,11 @@ describe('FileClusterRegistry', () => {
       'clusters[0].aapCredentials: must not list a credential id twice',
     ],
     [
+      'an unknown launch envelope',
+      { clusters: [cluster({ aapJobVars: 'eda' })] },
+      'clusters[0].aapJobVars: must be one of osac_job_vars, ansible_eda, both',
+    ],
+    [
       'a misspelt key',
       { clusters: [cluster({ webhookSecret: WEBHOOK_SECRET })] },
       'clusters[0]: Unrecognized key: "webhookSecret"',
@@ -425,6 +430,22 @@ describe('SecretsManagerClusterRegistry', () => {
       expect(found).toMatchObject({ token: TOKEN, server: 'https://api.dev-east.example.com:6443' });
       expect(found?.finalizer).toBe('osac.openshift.io/computeinstance');
       expect(JSON.stringify(found)).not.toContain(TOKEN);
+    });
+
+    it("credentials: a cluster's own launch envelope (aapJobVars) overrides the deployment's", async () => {
+      const entries = [
+        { ...credentials, token: TOKEN, aapJobVars: 'ansible_eda' },
+        { ...credentials, id: 'plain', token: TOKEN },
+      ];
+      const { client } = fakeSecretsManager(JSON.stringify({ clusters: entries }));
+      const registry = new SecretsManagerClusterRegistry({
+        view: 'credentials',
+        secretName: 'c',
+        maxAgeSeconds: 60,
+        client,
+      });
+      expect((await registry.get('dev-east'))?.aapJobVars).toBe('ansible_eda');
+      expect((await registry.get('plain'))?.aapJobVars).toBeUndefined();
     });
 
     it('credentials: a secret from before the split is read, its webhook fields dropped', async () => {

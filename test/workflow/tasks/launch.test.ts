@@ -24,6 +24,45 @@ describe('launch', () => {
     expect(h.metric('ProvisionJobsLaunched')).toBe(1);
   });
 
+  it.each([
+    ['the default: both envelopes', {}, ['osac_job_vars', 'ansible_eda']],
+    ['the deployment setting', { settings: { AAP_JOB_VARS: 'osac_job_vars' } }, ['osac_job_vars']],
+    [
+      "the cluster's override over the deployment's",
+      { settings: { AAP_JOB_VARS: 'osac_job_vars' }, aapJobVars: 'ansible_eda' },
+      ['ansible_eda'],
+    ],
+  ])('launches with %s', async (_case, options, envelopes) => {
+    const h = harness(options);
+    const ref = h.create('vm-env');
+    await launch(h.ctx, { ref, type: 'provision', execution: 'exec-1' });
+
+    const vars = h.aap.launches[0]?.body.extra_vars ?? {};
+    expect(Object.keys(vars).filter((key) => key !== 'cloudkit_cluster')).toEqual(envelopes);
+    for (const envelope of envelopes) {
+      const object = envelope === 'osac_job_vars' ? vars.osac_job_vars?.resource : vars.ansible_eda?.event.payload;
+      expect(object).toMatchObject({ metadata: { uid: ref.uid } });
+    }
+  });
+
+  it('deprovision sends only the object (with its deletionTimestamp), in each envelope', async () => {
+    const h = harness();
+    const ref = h.create('vm-gone');
+    const provision = await launch(h.ctx, { ref, type: 'provision', execution: 'p-1' });
+    h.aap.setStatus(provision.job.id, 'successful');
+    await h.store.updateStatus(
+      ref,
+      jobProgressPatch(provision.job, { state: 'Succeeded', status: 'successful' }, h.now()),
+    );
+    h.deleteInstance(ref);
+    await launch(h.ctx, { ref, type: 'deprovision', execution: 'd-1' });
+
+    const vars = h.aap.launches[1]?.body.extra_vars;
+    expect(Object.keys(vars?.osac_job_vars ?? {})).toEqual(['resource']);
+    expect(Object.keys(vars?.ansible_eda?.event ?? {})).toEqual(['payload']);
+    expect(vars?.osac_job_vars?.resource).toMatchObject({ metadata: { deletionTimestamp: expect.any(String) } });
+  });
+
   it('a workflow template launches a workflow job, polled as one', async () => {
     const h = harness({ templates: [{ name: PROVISION, type: 'workflow_job_template' }, { name: DEPROVISION }] });
     const poll = await launch(h.ctx, { ref: h.create('vm-wf'), type: 'provision', execution: 'exec-1' });

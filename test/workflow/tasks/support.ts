@@ -85,7 +85,12 @@ export interface Harness {
 }
 
 export function harness(
-  options: { templates?: MemoryTemplate[]; aapCredentials?: number[]; settings?: Record<string, string> } = {},
+  options: {
+    templates?: MemoryTemplate[];
+    aapCredentials?: number[];
+    aapJobVars?: string;
+    settings?: Record<string, string>;
+  } = {},
 ): Harness {
   let now = START;
   const aap = new MemoryAap(options.templates ?? [{ name: PROVISION }, { name: DEPROVISION }], { now: () => now });
@@ -107,6 +112,7 @@ export function harness(
       token: 'cluster-token',
       webhookSecrets: ['hmac'],
       ...(options.aapCredentials ? { aapCredentials: options.aapCredentials } : {}),
+      ...(options.aapJobVars ? { aapJobVars: options.aapJobVars } : {}),
     }),
     store,
     finalizer: COMPUTE_INSTANCE_FINALIZER,
