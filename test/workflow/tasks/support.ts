@@ -88,7 +88,12 @@ export interface Harness {
 }
 
 export function harness(
-  options: { templates?: MemoryTemplate[]; aapCredentials?: number[]; settings?: Record<string, string> } = {},
+  options: {
+    templates?: MemoryTemplate[];
+    aapCredentials?: number[];
+    settings?: Record<string, string>;
+    tenantNamespace?: string;
+  } = {},
 ): Harness {
   let now = START;
   const aap = new MemoryAap(options.templates ?? [{ name: PROVISION }, { name: DEPROVISION }], { now: () => now });
@@ -112,6 +117,7 @@ export function harness(
       token: 'cluster-token',
       webhookSecrets: ['hmac'],
       ...(options.aapCredentials ? { aapCredentials: options.aapCredentials } : {}),
+      ...(options.tenantNamespace ? { tenantNamespace: options.tenantNamespace } : {}),
     }),
     store,
     tenants,
