@@ -123,5 +123,6 @@ export {
   type TenantResolution,
   TenantUnresolvedReason,
   tenantNameOf,
+  tenantUnreadable,
 } from './tenant';
 export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';

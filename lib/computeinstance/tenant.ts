@@ -12,6 +12,8 @@ export const TenantUnresolvedReason = {
   TenantAnnotationMissing: 'TenantAnnotationMissing',
   TenantNotFound: 'TenantNotFound',
   TenantDeleting: 'TenantDeleting',
+  /** The API server refused the read: the cluster's token lacks `get` on tenants. */
+  TenantUnreadable: 'TenantUnreadable',
 } as const;
 export type TenantUnresolvedReason = (typeof TenantUnresolvedReason)[keyof typeof TenantUnresolvedReason];
 
@@ -111,5 +113,14 @@ export function onTenantResolution(
   return {
     ...(sameReference ? {} : { tenantReference: { name, namespace } }),
     ...(conditions === current ? {} : { conditions: [...conditions] }),
+  };
+}
+
+/** The Tenant could not be read at all (Forbidden): the fix is the token's RBAC, which the message names. */
+export function tenantUnreadable(name: string, tenantNamespace: string, detail: string): TenantResolution {
+  return {
+    resolved: false,
+    reason: TenantUnresolvedReason.TenantUnreadable,
+    message: `cannot read Tenant ${tenantNamespace}/${name}: the cluster's token needs "get" on tenants.osac.openshift.io (${detail}); provisioning waits until it can`,
   };
 }

@@ -4,6 +4,7 @@ import {
   resolveTenant,
   TENANT_ANNOTATION,
   type TenantFacts,
+  tenantUnreadable,
 } from '../../lib/computeinstance';
 import { sampleInstance } from '../../local/fixtures/sample-instance';
 
@@ -80,6 +81,14 @@ describe('resolveTenant: the annotation and the Tenant read for it decide whethe
       expect(outcome.message).toMatch(/osac\.openshift\.io\/tenant|Tenant osac-tenants\/acme/);
       expect(outcome.message).toMatch(/waits/);
     }
+  });
+});
+
+it('tenantUnreadable: a refusal naming the Tenant and the RBAC the token lacks', () => {
+  expect(tenantUnreadable('acme', TENANTS_NS, 'HTTP 403')).toEqual({
+    resolved: false,
+    reason: 'TenantUnreadable',
+    message: expect.stringMatching(/Tenant osac-tenants\/acme.*"get" on tenants\.osac\.openshift\.io \(HTTP 403\)/),
   });
 });
 

@@ -14,8 +14,10 @@ import {
   resolveTenant,
   type StatusPatch,
   tenantNameOf,
+  tenantUnreadable,
 } from '../../computeinstance';
 import type { JobType } from '../../domain/job-state';
+import { isStoreError } from '../../k8s';
 import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
 import { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning, TenantNotReady } from '../errors';
@@ -106,13 +108,24 @@ async function resolveTenantForLaunch(
   // leaves no tenant condition behind; the intent write re-checks on the object it writes.
   intent(instance);
   const name = tenantNameOf(instance);
-  const tenant = name === undefined ? undefined : await access.tenants.get(namespace, name);
+  let tenant: Awaited<ReturnType<typeof access.tenants.get>>;
+  let unreadable: string | undefined;
+  try {
+    tenant = name === undefined ? undefined : await access.tenants.get(namespace, name);
+  } catch (err) {
+    // Said on the instance (it needs a person to fix RBAC); anything else (Transient) is retried by the state machine.
+    if (!isStoreError(err, 'Forbidden')) throw err;
+    unreadable = (err as Error).message;
+  }
   let resolution: ReturnType<typeof resolveTenant> | undefined;
   await writeStatus(access, ref, (current) => {
     if (tenantNameOf(current) !== name) {
       throw new TenantNotReady(`annotation ${name} changed while its Tenant was read; resolving again`);
     }
-    resolution = resolveTenant(current, tenant, namespace);
+    resolution =
+      unreadable !== undefined && name !== undefined
+        ? tenantUnreadable(name, namespace, unreadable)
+        : resolveTenant(current, tenant, namespace);
     return onTenantResolution(current, resolution, now);
   });
   if (!resolution?.resolved) {

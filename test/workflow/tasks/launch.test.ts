@@ -1,5 +1,6 @@
 import { LaunchRejected, TemplateNotFound, Transient } from '../../../lib/aap';
 import { isLaunchIntent, jobProgressPatch, latestJob } from '../../../lib/computeinstance';
+import { ForbiddenError, TransientError } from '../../../lib/k8s';
 import { launch } from '../../../lib/workflow/tasks';
 import { tenantAnnotations } from '../../../local/fixtures/sample-instance';
 import { LOCAL_TENANT, sampleTenant } from '../../../local/fixtures/sample-tenant';
@@ -231,6 +232,25 @@ describe('launch: the tenant, before a provision launch', () => {
       expect(h.metric('TenantNotResolved')).toBe(1);
     },
   );
+
+  it('a token without get on tenants: TenantUnreadable naming the RBAC to add; a Transient is left to the retry', async () => {
+    const h = harness();
+    const ref = h.create('vm-forbidden');
+    const get = jest.spyOn(h.tenants, 'get').mockRejectedValue(new ForbiddenError('get Tenant: HTTP 403 forbidden'));
+    await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+      name: 'TenantNotReady',
+    });
+    expect(tenantCondition(await h.read(ref))).toMatchObject({
+      status: 'False',
+      reason: 'TenantUnreadable',
+      message: expect.stringContaining('needs "get" on tenants.osac.openshift.io'),
+    });
+    get.mockRejectedValue(new TransientError('get Tenant: HTTP 503'));
+    await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+      name: 'Transient',
+    });
+    expect(h.aap.launches).toEqual([]);
+  });
 
   it('the tenant created after a refusal: the next try launches', async () => {
     const h = harness();
