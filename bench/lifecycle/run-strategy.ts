@@ -4,6 +4,7 @@ import { type ComputeInstance, GROUP, PLURAL, VERSION } from '../../lib/computei
 import { executionNamePrefix } from '../../lib/sfn';
 import { RUNNING_SECONDS_ANNOTATION } from '../../local/aap-simulator';
 import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
+import { LOCAL_TENANT } from '../../local/fixtures/sample-tenant';
 import type { ExecutionRecord } from '../../local/sfn-engine';
 import { DEFAULT_NAMESPACE, type LocalStack, startLocalStack } from '../../local/stack';
 import { refOf, sfnClient, startProvision } from '../../test/e2e/harness';
@@ -47,7 +48,7 @@ async function createInstance(stack: LocalStack, job: PlannedJob): Promise<Compu
         name: job.name,
         namespace: DEFAULT_NAMESPACE,
         annotations: {
-          ...tenantAnnotations('tenant-bench'),
+          ...tenantAnnotations(LOCAL_TENANT),
           [RUNNING_SECONDS_ANNOTATION]: String(job.requestedSeconds),
         },
       }),

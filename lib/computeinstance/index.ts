@@ -77,6 +77,7 @@ export {
   SINGULAR,
   SUBNET_TARGET_NAMESPACE_ANNOTATION,
   TENANT_ANNOTATION,
+  TenantReference,
   VERSION,
 } from './schema';
 export {
@@ -114,4 +115,14 @@ export {
   PURGED_MESSAGE,
   provisionIntentPatch,
 } from './task-mutations';
+export {
+  onTenantResolution,
+  resolveTenant,
+  TENANT_RESOLVED_CONDITION,
+  type TenantFacts,
+  type TenantResolution,
+  TenantUnresolvedReason,
+  tenantNameOf,
+  tenantUnreadable,
+} from './tenant';
 export { compareInstants, formatMetaTime, instantMs, isDateTime, parseDateTime } from './time';

@@ -13,7 +13,10 @@ import { boundText } from './text';
  * Arrays are returned whole: a merge patch replaces them.
  */
 export type StatusPatch = Partial<
-  Pick<ComputeInstanceStatus, 'phase' | 'conditions' | 'desiredConfigVersion' | 'lastRestartedAt' | 'provisioningJobs'>
+  Pick<
+    ComputeInstanceStatus,
+    'phase' | 'conditions' | 'desiredConfigVersion' | 'lastRestartedAt' | 'provisioningJobs' | 'tenantReference'
+  >
 >;
 
 /** Job messages carry AAP tracebacks; keep them short enough for a status write. */

@@ -44,6 +44,10 @@ export const Settings = z
     PROVISION_STATE_MACHINE_ARN: optionalText,
     DEPROVISION_STATE_MACHINE_ARN: optionalText,
     MAX_JOB_HISTORY: positiveInt(10),
+    // Where the Tenants named by instances' `osac.openshift.io/tenant` annotations live (the operator's
+    // OSAC_TENANT_NAMESPACE); a cluster's `tenantNamespace` overrides it. Unset: the instance's own namespace, as the
+    // operator, which keeps its ComputeInstances and Tenants in its own namespace, finds them.
+    TENANT_NAMESPACE: optionalText,
     POLL_MIN_SECONDS: positiveInt(5),
     POLL_MAX_SECONDS: positiveInt(300),
     POLL_FRACTION: z.coerce.number().positive().max(1).default(0.1),

@@ -65,6 +65,8 @@ const CLUSTER_FIELDS = {
     .regex(QUALIFIED_FINALIZER, 'must be a domain-qualified name such as osac.openshift.io/computeinstance')
     .default(COMPUTE_INSTANCE_FINALIZER),
   aapOrganization: z.string().min(1, 'must not be empty').optional(),
+  /** Where this cluster keeps its Tenants, overriding the TENANT_NAMESPACE setting. */
+  tenantNamespace: DnsLabel.optional(),
   /**
    * AAP credential ids sent as the launch's `credentials` (e.g. this cluster's kubeconfig credential), so one AAP
    * acts on the right cluster. The job templates must prompt on launch for Credentials.

@@ -61,3 +61,12 @@ export {
   type WriteOptions,
   type WriteResult,
 } from './store';
+export {
+  createTenantReader,
+  KubeTenantReader,
+  MemoryTenantReader,
+  parseTenant,
+  Tenant,
+  type TenantReader,
+  TenantStorageClass,
+} from './tenants';

@@ -7,6 +7,7 @@ import {
   Phase,
   ProvisioningJob,
   type StatusPatch,
+  TenantReference,
 } from '../computeinstance';
 import { describeIssues } from '../runtime/issues';
 import { InvalidError } from './errors';
@@ -23,6 +24,8 @@ export const OwnedStatusPatch = z.strictObject({
   provisioningJobs: z.array(ProvisioningJob).optional(),
   desiredConfigVersion: z.string().optional(),
   lastRestartedAt: ComputeInstanceStatus.shape.lastRestartedAt,
+  // Written once the annotation's Tenant is resolved, before a provision launch (as the operator does).
+  tenantReference: TenantReference.optional(),
 }) satisfies z.ZodType<StatusPatch>;
 
 export function parseStatusPatch(value: unknown, what: string): StatusPatch {

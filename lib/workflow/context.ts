@@ -9,6 +9,8 @@ import {
   type ClusterRegistry,
   type ComputeInstanceStore,
   createComputeInstanceStore,
+  createTenantReader,
+  type TenantReader,
 } from '../k8s';
 import { AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { buildClusterRegistry, buildSecretsManagerClient, buildSfnClient } from '../runtime/clients';
@@ -19,6 +21,8 @@ import { logger, metrics } from '../runtime/powertools';
 export interface ClusterAccess {
   cluster: ClusterCredentials;
   store: ComputeInstanceStore;
+  /** The cluster's Tenants, read before a provision launch. */
+  tenants: TenantReader;
   finalizer: string;
 }
 
@@ -113,6 +117,7 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
       const access = {
         cluster,
         store: createComputeInstanceStore(cluster),
+        tenants: createTenantReader(cluster),
         finalizer: cluster.finalizer ?? COMPUTE_INSTANCE_FINALIZER,
       };
       stores.set(id, access);

@@ -30,3 +30,8 @@ export class ProvisionJobStillRunning extends WorkflowError {
 export class FinalizerStillNeeded extends WorkflowError {
   override readonly name = 'FinalizerStillNeeded';
 }
+
+/** The Tenant a provision launch needs cannot be used yet (no annotation, none found, being deleted): wait, retry. */
+export class TenantNotReady extends WorkflowError {
+  override readonly name = 'TenantNotReady';
+}

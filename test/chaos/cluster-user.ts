@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import { GROUP, PLURAL, type RunStrategy, VERSION } from '../../lib/computeinstance';
 import { sampleInstance, tenantAnnotations } from '../../local/fixtures/sample-instance';
+import { LOCAL_TENANT } from '../../local/fixtures/sample-tenant';
 
 /**
  * The user of a lifecycle: plain HTTP to the API-server simulator with a bearer token, as kubectl would do it.
@@ -80,7 +81,7 @@ export class ClusterUser {
 
   async create(name: string, spec: UserSpec): Promise<{ uid: string }> {
     const object = sampleInstance(
-      { name, namespace: this.namespace, annotations: tenantAnnotations('tenant-chaos') },
+      { name, namespace: this.namespace, annotations: tenantAnnotations(LOCAL_TENANT) },
       { runStrategy: spec.runStrategy, networkAttachments: networkAttachments(spec.groups) },
     );
     // 409 here is AlreadyExists: an earlier attempt whose answer was lost did create it.

@@ -14,11 +14,15 @@ import {
  * What a launch carries, end to end (real engine, both simulators). February's playbooks (the AAP simulator's
  * default) provision and delete with the default setting, which also carries today's envelope; AAP_JOB_VARS reaches
  * the launch: today's envelope alone fails February's create play, and the instance says why.
- * Today's playbooks end to end also need the tenant lookup (status.tenantReference, tenant_storage_classes); until
- * then they are exercised at the launch level (test/aap/client/job-vars-simulator.test.ts).
+ * Today's playbooks (the simulator checking the create and delete plays' inputs in their order: tenant reference,
+ * storage classes, name, templateID, namespace) provision and delete with the same default.
  */
-async function withStack(env: Record<string, string>, body: (stack: LocalStack) => Promise<void>): Promise<void> {
-  const stack = await startLocalStack({ timeScale: 0.01, aapPlaybooks: 'ansible_eda', env });
+async function withStack(
+  env: Record<string, string>,
+  body: (stack: LocalStack) => Promise<void>,
+  aapPlaybooks: 'ansible_eda' | 'osac_job_vars' = 'ansible_eda',
+): Promise<void> {
+  const stack = await startLocalStack({ timeScale: 0.01, aapPlaybooks, env });
   try {
     await body(stack);
   } finally {
@@ -58,6 +62,47 @@ describe('the launch envelope on the local stack', () => {
       expect(Object.keys(vars.osac_job_vars)).toEqual(['resource']);
       expect(vars.osac_job_vars.resource.metadata.deletionTimestamp).toEqual(expect.any(String));
     });
+  });
+
+  it("the default (both): today's playbooks provision and delete, reading the tenant the launch resolved", async () => {
+    await withStack(
+      {},
+      async (stack) => {
+        const cluster = new ClusterClient(stack);
+        const created = await cluster.create('vm-today-default');
+        const provisioned = await stack.sfn.settled(
+          (await startProvision(stack, sfnClient(stack), created)).executionArn,
+        );
+        expect(provisioned.status).toBe('SUCCEEDED');
+        const instance = (await cluster.get('vm-today-default')) as ComputeInstance;
+        expect(instance.status?.phase).toBe('Running');
+        expect(stack.aap.world.vms().map((vm) => vm.name)).toContain('vm-today-default');
+
+        const [createJob] = aapJobsFor(stack, 'vm-today-default').provision;
+        const createVars = JSON.parse(createJob?.extraVars ?? '{}');
+        expect(createVars.osac_job_vars.resource.status.tenantReference).toEqual({
+          name: 'local',
+          namespace: stack.tenantNamespace,
+        });
+        expect(createVars.osac_job_vars.tenant_storage_classes).toEqual([{ name: 'local', tier: 'local' }]);
+
+        await cluster.delete('vm-today-default');
+        const deleted = await stack.sfn.settled(
+          (await startDeprovision(stack, sfnClient(stack), instance)).executionArn,
+        );
+        expect(deleted.status).toBe('SUCCEEDED');
+        await waitUntilGone(cluster, 'vm-today-default');
+        expect(deletionInvariants(stack, 'vm-today-default')).toMatchObject({
+          provisionJobs: 1,
+          deprovisionJobs: 1,
+          vmsLeft: 0,
+          violations: [],
+        });
+        const [deleteJob] = aapJobsFor(stack, 'vm-today-default').deprovision;
+        expect(Object.keys(JSON.parse(deleteJob?.extraVars ?? '{}').osac_job_vars)).toEqual(['resource']);
+      },
+      'osac_job_vars',
+    );
   });
 
   it("AAP_JOB_VARS=osac_job_vars reaches the launch: February's create play fails on it, and the status says why", async () => {

@@ -500,6 +500,19 @@ describe('alarms', () => {
     expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
   });
 
+  it('alarms on provision launches held back for a Tenant (TenantNotResolved) for 15 minutes, not on one blip', () => {
+    const alarm = alarms().find((a) => a.Namespace === 'CloudkitProvisioner' && a.MetricName === 'TenantNotResolved');
+    expect(alarm).toMatchObject({
+      Dimensions: [{ Name: 'service', Value: SERVICE }],
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 3,
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(z.array(z.unknown()).parse(alarm?.AlarmActions).map(render)).toEqual([placeholder('AlarmTopic')]);
+  });
+
   it('alarms on any 5xx of the HTTP API, its own (integration timeouts) included', () => {
     const alarm = alarms().find((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx');
     expect(alarm).toMatchObject({

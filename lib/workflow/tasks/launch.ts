@@ -9,15 +9,20 @@ import {
   onJobLaunched,
   onJobProgress,
   onLaunchFailed,
+  onTenantResolution,
   provisionIntentPatch,
+  resolveTenant,
   type StatusPatch,
+  tenantNameOf,
+  tenantUnreadable,
 } from '../../computeinstance';
 import type { JobType } from '../../domain/job-state';
+import { isStoreError } from '../../k8s';
 import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
-import { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning } from '../errors';
+import { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning, TenantNotReady } from '../errors';
 import type { JobRef, LaunchInput, PollState } from '../wire';
-import { jobKindFor, jobMetricPrefix, pollDelay, templateFor, writeStatus } from './common';
+import { jobKindFor, jobMetricPrefix, pollDelay, readInstance, templateFor, writeStatus } from './common';
 
 // LaunchProvisionJob / LaunchDeprovisionJob
 
@@ -48,6 +53,8 @@ export async function launch(ctx: TaskContext, input: LaunchInput): Promise<Poll
     finalizer: access.finalizer,
     maxHistory: ctx.settings.MAX_JOB_HISTORY,
   });
+  // Today's create playbook reads status.tenantReference and needs the tenant's storage classes; delete needs neither.
+  const tenantStorageClasses = type === 'provision' ? await resolveTenantForLaunch(ctx, access, ref, now, mutate) : [];
   const instance = await writeStatus(access, ref, mutate);
 
   const template = templateFor(ctx, type);
@@ -61,6 +68,8 @@ export async function launch(ctx: TaskContext, input: LaunchInput): Promise<Poll
       jobVars: access.cluster.aapJobVars ?? ctx.settings.AAP_JOB_VARS,
       cluster: ref.cluster,
       credentials: access.cluster.aapCredentials,
+      // Sent as tenant_storage_classes in each envelope; left out when empty, as the operator does.
+      tenantStorageClasses,
     });
   } catch (err) {
     await recordLaunchFailure(ctx, access, ref, type, intentTimestamp, err);
@@ -76,6 +85,56 @@ export async function launch(ctx: TaskContext, input: LaunchInput): Promise<Poll
     polls: 0,
     waitSeconds: pollDelay(ctx, intentTimestamp, now),
   };
+}
+
+/** Unset everywhere: the instance's own namespace (the operator keeps its instances and Tenants in its own). */
+export function tenantNamespaceFor(ctx: TaskContext, access: ClusterAccess, ref: InstanceRef): string {
+  return access.cluster.tenantNamespace ?? ctx.settings.TENANT_NAMESPACE ?? ref.namespace;
+}
+
+/**
+ * Resolves the Tenant the instance's annotation names and records the outcome on the instance (conditionally):
+ * `tenantReference` before the launch, so the payload carries it, or TenantResolved=False naming the cause and
+ * TenantNotReady for the state machine to wait and look again. Returns the tenant's storage classes.
+ */
+async function resolveTenantForLaunch(
+  ctx: TaskContext,
+  access: ClusterAccess,
+  ref: InstanceRef,
+  now: Date,
+  intent: (instance: ComputeInstance) => StatusPatch,
+): Promise<Array<{ name: string; tier: string }>> {
+  const namespace = tenantNamespaceFor(ctx, access, ref);
+  const instance = await readInstance(access, ref);
+  // A launch refused anyway (managed by hand, not needed, being deleted) is refused first, with its own error, and
+  // leaves no tenant condition behind; the intent write re-checks on the object it writes.
+  intent(instance);
+  const name = tenantNameOf(instance);
+  let tenant: Awaited<ReturnType<typeof access.tenants.get>>;
+  let unreadable: string | undefined;
+  try {
+    tenant = name === undefined ? undefined : await access.tenants.get(namespace, name);
+  } catch (err) {
+    // Said on the instance (it needs a person to fix RBAC); anything else (Transient) is retried by the state machine.
+    if (!isStoreError(err, 'Forbidden')) throw err;
+    unreadable = (err as Error).message;
+  }
+  let resolution: ReturnType<typeof resolveTenant> | undefined;
+  await writeStatus(access, ref, (current) => {
+    if (tenantNameOf(current) !== name) {
+      throw new TenantNotReady(`annotation ${name} changed while its Tenant was read; resolving again`);
+    }
+    resolution =
+      unreadable !== undefined && name !== undefined
+        ? tenantUnreadable(name, namespace, unreadable)
+        : resolveTenant(current, tenant, namespace);
+    return onTenantResolution(current, resolution, now);
+  });
+  if (!resolution?.resolved) {
+    ctx.metrics.addMetric('TenantNotResolved', MetricUnit.Count, 1);
+    throw new TenantNotReady(resolution?.message ?? 'tenant not resolved');
+  }
+  return resolution.storageClasses;
 }
 
 /**

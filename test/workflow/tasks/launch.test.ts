@@ -1,7 +1,10 @@
 import { LaunchRejected, TemplateNotFound, Transient } from '../../../lib/aap';
 import { isLaunchIntent, jobProgressPatch, latestJob } from '../../../lib/computeinstance';
+import { ForbiddenError, TransientError } from '../../../lib/k8s';
 import { launch } from '../../../lib/workflow/tasks';
-import { DEPROVISION, harness, PROVISION } from './support';
+import { tenantAnnotations } from '../../../local/fixtures/sample-instance';
+import { LOCAL_TENANT, sampleTenant } from '../../../local/fixtures/sample-tenant';
+import { DEPROVISION, type Harness, harness, NAMESPACE, PROVISION } from './support';
 
 describe('launch', () => {
   it('provision: intent, launch with the object, the cluster and its credentials, job id on record', async () => {
@@ -204,5 +207,125 @@ describe('launch', () => {
       jobID: '',
       state: 'Failed',
     });
+  });
+});
+
+/** The keys beside the object in the first launch (one place to follow the envelope, `ansible_eda.event` today). */
+function launchedEvent(h: Harness): Record<string, unknown> {
+  const [sent] = h.aap.launches;
+  if (sent === undefined) throw new Error('nothing was launched');
+  return (sent.body.extra_vars as { ansible_eda: { event: Record<string, unknown> } }).ansible_eda.event;
+}
+
+describe('launch: the tenant, before a provision launch', () => {
+  const tenantCondition = (instance: { status?: { conditions?: Array<{ type: string }> } }) =>
+    instance.status?.conditions?.find((condition) => condition.type === 'TenantResolved');
+
+  it('found: tenantReference written before the launch (the payload carries it), its storage classes sent', async () => {
+    const h = harness();
+    const ref = h.create('vm-tenant');
+    await launch(h.ctx, { ref, type: 'provision', execution: 'p' });
+    const event = launchedEvent(h);
+    expect(event.tenant_storage_classes).toEqual([{ name: 'local', tier: 'local' }]);
+    expect(event.payload).toMatchObject({ status: { tenantReference: { name: LOCAL_TENANT, namespace: NAMESPACE } } });
+    const after = await h.read(ref);
+    expect(after.status?.tenantReference).toEqual({ name: LOCAL_TENANT, namespace: NAMESPACE });
+    expect(tenantCondition(after)).toMatchObject({ status: 'True', reason: 'TenantFound' });
+  });
+
+  it('a tenant without storage classes: the key is left out, as the operator does', async () => {
+    const h = harness();
+    h.tenants.put(sampleTenant({ name: LOCAL_TENANT, storageClasses: [] }, NAMESPACE));
+    await launch(h.ctx, { ref: h.create('vm-no-classes'), type: 'provision', execution: 'p' });
+    const event = launchedEvent(h);
+    expect(Object.keys(event)).not.toContain('tenant_storage_classes');
+  });
+
+  it.each([
+    ['no annotation', {} as Record<string, string>, () => {}, 'TenantAnnotationMissing'],
+    ['no such tenant', tenantAnnotations('nobody'), () => {}, 'TenantNotFound'],
+    [
+      'the tenant is being deleted',
+      tenantAnnotations('leaving'),
+      (h: Harness) =>
+        h.tenants.put({
+          ...sampleTenant({ name: 'leaving' }, NAMESPACE),
+          metadata: { name: 'leaving', namespace: NAMESPACE, deletionTimestamp: '2026-03-20T09:00:00Z' },
+        }),
+      'TenantDeleting',
+    ],
+  ])(
+    '%s: TenantNotReady, no launch, no intent, the cause on the instance, a metric',
+    async (_l, annotations, setup, reason) => {
+      const h = harness();
+      setup(h);
+      const ref = h.create('vm-blocked', { annotations });
+      await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+        name: 'TenantNotReady',
+      });
+      expect(h.aap.launches).toEqual([]);
+      const after = await h.read(ref);
+      expect(after.status?.provisioningJobs ?? []).toEqual([]);
+      expect(after.status?.tenantReference).toBeUndefined();
+      expect(tenantCondition(after)).toMatchObject({ status: 'False', reason });
+      expect(h.metric('TenantNotResolved')).toBe(1);
+    },
+  );
+
+  it('a token without get on tenants: TenantUnreadable naming the RBAC to add; a Transient is left to the retry', async () => {
+    const h = harness();
+    const ref = h.create('vm-forbidden');
+    const get = jest.spyOn(h.tenants, 'get').mockRejectedValue(new ForbiddenError('get Tenant: HTTP 403 forbidden'));
+    await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+      name: 'TenantNotReady',
+    });
+    expect(tenantCondition(await h.read(ref))).toMatchObject({
+      status: 'False',
+      reason: 'TenantUnreadable',
+      message: expect.stringContaining('needs "get" on tenants.osac.openshift.io'),
+    });
+    get.mockRejectedValue(new TransientError('get Tenant: HTTP 503'));
+    await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+      name: 'Transient',
+    });
+    expect(h.aap.launches).toEqual([]);
+  });
+
+  it('the tenant created after a refusal: the next try launches', async () => {
+    const h = harness();
+    const ref = h.create('vm-later', { annotations: tenantAnnotations('acme') });
+    await expect(launch(h.ctx, { ref, type: 'provision', execution: 'p' })).rejects.toMatchObject({
+      name: 'TenantNotReady',
+    });
+    h.tenants.put(sampleTenant({ name: 'acme', storageClasses: [{ name: 'fast', tier: 'local' }] }, NAMESPACE));
+    h.advance(60_000);
+    await launch(h.ctx, { ref, type: 'provision', execution: 'p' });
+    expect(h.aap.launches).toHaveLength(1);
+    expect((await h.read(ref)).status?.tenantReference).toEqual({ name: 'acme', namespace: NAMESPACE });
+  });
+
+  it.each([
+    ['the TENANT_NAMESPACE setting', { TENANT_NAMESPACE: 'osac-tenants' }, undefined, 'osac-tenants'],
+    [
+      "the cluster's tenantNamespace over the setting",
+      { TENANT_NAMESPACE: 'osac-tenants' },
+      'east-tenants',
+      'east-tenants',
+    ],
+  ])('the tenant namespace comes from %s', async (_l, settings, tenantNamespace, expected) => {
+    const h = harness({ settings, ...(tenantNamespace ? { tenantNamespace } : {}) });
+    h.tenants.put(sampleTenant({ name: LOCAL_TENANT }, expected));
+    const ref = h.create('vm-ns');
+    await launch(h.ctx, { ref, type: 'provision', execution: 'p' });
+    expect((await h.read(ref)).status?.tenantReference).toEqual({ name: LOCAL_TENANT, namespace: expected });
+  });
+
+  it('deprovision reads no tenant: a deleted instance without one still gets its delete job', async () => {
+    const h = harness();
+    const ref = h.create('vm-del-no-tenant', { annotations: {} });
+    h.deleteInstance(ref);
+    await launch(h.ctx, { ref, type: 'deprovision', execution: 'd' });
+    expect(h.aap.launches).toHaveLength(1);
+    expect(Object.keys(launchedEvent(h))).toEqual(['payload']);
   });
 });

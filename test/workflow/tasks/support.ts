@@ -12,10 +12,11 @@ import {
   onProvisionLaunchIntent,
 } from '../../../lib/computeinstance';
 import { loadSettings } from '../../../lib/config/settings';
-import { ClusterConfig, MemoryComputeInstanceStore } from '../../../lib/k8s';
+import { ClusterConfig, MemoryComputeInstanceStore, MemoryTenantReader } from '../../../lib/k8s';
 import type { InstanceRef } from '../../../lib/sfn';
 import { type ClusterAccess, type TaskContext, UnknownCluster } from '../../../lib/workflow/context';
-import { sampleInstance } from '../../../local/fixtures/sample-instance';
+import { sampleInstance, tenantAnnotations } from '../../../local/fixtures/sample-instance';
+import { LOCAL_TENANT, sampleTenant } from '../../../local/fixtures/sample-tenant';
 
 export const CLUSTER = 'cluster-a';
 export const NAMESPACE = 'osac-computeinstance';
@@ -70,6 +71,8 @@ export interface Harness {
   ctx: TaskContext;
   aap: MemoryAap;
   store: MemoryComputeInstanceStore;
+  /** Holds the tenant `local` (one `local` storage class) in NAMESPACE, which the sample instances name. */
+  tenants: MemoryTenantReader;
   sfn: MemorySfn;
   metrics: Array<{ name: string; value: number }>;
   warnings: string[];
@@ -90,11 +93,14 @@ export function harness(
     aapCredentials?: number[];
     aapJobVars?: string;
     settings?: Record<string, string>;
+    tenantNamespace?: string;
   } = {},
 ): Harness {
   let now = START;
   const aap = new MemoryAap(options.templates ?? [{ name: PROVISION }, { name: DEPROVISION }], { now: () => now });
   const store = new MemoryComputeInstanceStore();
+  const tenants = new MemoryTenantReader();
+  tenants.put(sampleTenant({ name: LOCAL_TENANT }, NAMESPACE));
   const sfn = new MemorySfn();
   const metrics: Array<{ name: string; value: number }> = [];
   const warnings: string[] = [];
@@ -113,8 +119,10 @@ export function harness(
       webhookSecrets: ['hmac'],
       ...(options.aapCredentials ? { aapCredentials: options.aapCredentials } : {}),
       ...(options.aapJobVars ? { aapJobVars: options.aapJobVars } : {}),
+      ...(options.tenantNamespace ? { tenantNamespace: options.tenantNamespace } : {}),
     }),
     store,
+    tenants,
     finalizer: COMPUTE_INSTANCE_FINALIZER,
   };
   const ctx: TaskContext = {
@@ -139,6 +147,7 @@ export function harness(
     ctx,
     aap,
     store,
+    tenants,
     sfn,
     metrics,
     warnings,
@@ -148,7 +157,7 @@ export function harness(
     now: () => now,
     create(name, { finalizer = true, annotations } = {}) {
       const created = store.create(
-        sampleInstance({ name, namespace: NAMESPACE, ...(annotations ? { annotations } : {}) }),
+        sampleInstance({ name, namespace: NAMESPACE, annotations: annotations ?? tenantAnnotations(LOCAL_TENANT) }),
         now,
       );
       if (finalizer) {
