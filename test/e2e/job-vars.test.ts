@@ -85,6 +85,8 @@ describe('the launch envelope on the local stack', () => {
           namespace: stack.tenantNamespace,
         });
         expect(createVars.osac_job_vars.tenant_storage_classes).toEqual([{ name: 'local', tier: 'local' }]);
+        // The operator's contract: the config version the job is applying is on the object the playbook reads.
+        expect(createVars.osac_job_vars.resource.status.desiredConfigVersion).toMatch(/^[0-9a-f]{16}$/);
 
         await cluster.delete('vm-today-default');
         const deleted = await stack.sfn.settled(
