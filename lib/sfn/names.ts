@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { instantMs } from '../computeinstance/time';
 
 /**
  * What every execution is about: one ComputeInstance on one cluster. Executions carry this reference, never the
@@ -56,10 +57,12 @@ function checkedNumber(value: number, max: number, what: string): number {
   return value;
 }
 
-/** The deletion instant as unix seconds: Kubernetes stamps deletionTimestamp with second precision. */
+/**
+ * The deletion instant as unix seconds: Kubernetes stamps deletionTimestamp with second precision. Read as the API
+ * server reads date-times (lib/computeinstance/time), like every other instant the product compares.
+ */
 export function deletionSeconds(deletionTimestamp: string): number {
-  const ms = Date.parse(deletionTimestamp);
-  if (Number.isNaN(ms)) throw new RangeError(`deletionTimestamp ${JSON.stringify(deletionTimestamp)} is not a time`);
+  const ms = instantMs(deletionTimestamp, 'deletionTimestamp');
   return checkedNumber(Math.floor(ms / 1000), MAX_GENERATION, 'the deletion instant in unix seconds');
 }
 

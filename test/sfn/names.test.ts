@@ -43,6 +43,13 @@ describe('executionName', () => {
     );
   });
 
+  it('names one deletion instant alike however the API server spelled it', () => {
+    const canonical = executionName({ kind: 'deprovision', ref, deletionTimestamp: '2026-12-07T10:00:00Z' });
+    for (const spelling of ['2026-12-07t10:00:00z', '2026-12-07T10:00:00,000Z', '2026-12-07T11:00:00+01:00']) {
+      expect(executionName({ kind: 'deprovision', ref, deletionTimestamp: spelling })).toBe(canonical);
+    }
+  });
+
   it('differs per generation, so an A→B→A revert is new work', () => {
     const names = [1, 2, 3].map((generation) => executionName({ kind: 'provision', ref, generation }));
     expect(new Set(names).size).toBe(3);

@@ -1,4 +1,11 @@
-import { type ComputeInstance, isBeingDeleted, latestJob, needsOf, type ProvisioningJob } from '../../computeinstance';
+import {
+  type ComputeInstance,
+  compareInstants,
+  isBeingDeleted,
+  latestJob,
+  needsOf,
+  type ProvisioningJob,
+} from '../../computeinstance';
 import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
 import { settleStaleIntent } from '../launch-recovery';
@@ -28,7 +35,7 @@ async function decideStep(ctx: TaskContext, input: InspectInput): Promise<Decisi
   if (workflow === 'deprovision' && deletionTimestamp !== undefined) {
     const actual = instance.metadata.deletionTimestamp as string;
     // Compared as instants: a stray delete naming another instant must not do (or take the name of) the real work.
-    if (Date.parse(actual) !== Date.parse(deletionTimestamp)) {
+    if (compareInstants(actual, 'metadata.deletionTimestamp', deletionTimestamp, 'deletionTimestamp') !== 0) {
       return {
         action: 'Done',
         reason: `serves the deletion of ${deletionTimestamp}; the instance was deleted at ${actual}`,
