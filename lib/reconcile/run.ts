@@ -127,6 +127,8 @@ class ReconcileRun {
     try {
       const store = await this.ctx.storeFor(cluster);
       this.stores.set(cluster.id, store);
+      const options: PlanOptions = { finalizer: cluster.finalizer, launchIntentTtlMs: this.limits.launchIntentTtlMs };
+      this.clusters.set(cluster.id, options);
       // A cluster restricted to namespaces refuses a cluster-wide list: list each of them instead.
       for (const namespace of cluster.namespaces ?? [undefined]) {
         let continueToken: string | undefined;
@@ -137,7 +139,7 @@ class ReconcileRun {
             ...(continueToken === undefined ? {} : { continueToken }),
           });
           for (const instance of page.items) {
-            this.plan(cluster, instance);
+            this.plan(cluster, options, instance);
             if (findCondition(instance.status?.conditions, UNPROCESSABLE_CONDITION)?.status === 'True') {
               await this.setUnprocessable(store, cluster, instance.metadata, undefined);
             }
@@ -197,10 +199,10 @@ class ReconcileRun {
     }
   }
 
-  private plan(cluster: ClusterCredentials, instance: ComputeInstance): void {
+  private plan(cluster: ClusterCredentials, options: PlanOptions, instance: ComputeInstance): void {
     this.report.instances++;
     try {
-      const need = planInstance(instance, this.ctx.now, this.planOptions(cluster));
+      const need = planInstance(instance, this.ctx.now, options);
       if (need.need === 'nothing') {
         this.report.ignored++;
         if (findCondition(instance.status?.conditions, STALLED_CONDITION)?.status === 'True') {
@@ -343,12 +345,6 @@ class ReconcileRun {
       this.report.errors++;
       this.log.error('the Stalled condition could not be written', { ...where(ref), error: describeError(error) });
     }
-  }
-
-  private planOptions(cluster: ClusterCredentials): PlanOptions {
-    const options = { finalizer: cluster.finalizer, launchIntentTtlMs: this.limits.launchIntentTtlMs };
-    this.clusters.set(cluster.id, options);
-    return options;
   }
 
   /** Whether a fresh read of the instance still needs the very work the list called for. */
