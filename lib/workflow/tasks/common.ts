@@ -1,6 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type AapJob, type AapJobKind, JobNotFound } from '../../aap';
-import type { ComputeInstance, StatusPatch } from '../../computeinstance';
+import { type ComputeInstance, instantMs, type StatusPatch } from '../../computeinstance';
 import type { JobType } from '../../domain/job-state';
 import { type ComputeInstanceRef, isStoreError } from '../../k8s';
 import type { InstanceRef } from '../../sfn';
@@ -53,8 +53,9 @@ export async function jobKindFor(ctx: TaskContext, type: JobType): Promise<AapJo
   return template.type === 'workflow_job_template' ? 'workflow_job' : 'job';
 }
 
+// The timestamps come from status, which others may write too: read them as the API server accepts them.
 function secondsBetween(fromIso: string, to: Date): number {
-  return Math.max(0, (to.getTime() - Date.parse(fromIso)) / 1000);
+  return Math.max(0, (to.getTime() - instantMs(fromIso, 'job timestamp')) / 1000);
 }
 
 /** The one schedule of every loop that waits on AAP (a job's polls, a cancel's looks), from the settings. */
