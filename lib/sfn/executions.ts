@@ -116,7 +116,10 @@ export class SfnCallOutOfTime extends Error {
 }
 
 /** A call aborted when the invocation's time budget is spent (lib/runtime/deadline.ts). */
-async function inBudget<T>(what: string, call: (options: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
+export async function inBudget<T>(
+  what: string,
+  call: (options: { abortSignal?: AbortSignal }) => Promise<T>,
+): Promise<T> {
   const abortSignal = deadlineSignal();
   try {
     return await call(abortSignal ? { abortSignal } : {});

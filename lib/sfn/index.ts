@@ -1,2 +1,3 @@
 export * from './executions';
 export * from './names';
+export * from './task-tokens';

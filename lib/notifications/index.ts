@@ -1,0 +1,2 @@
+export * from './memory-waiters';
+export * from './waiters';
