@@ -1,2 +1,3 @@
+export * from './dynamo-waiters';
 export * from './memory-waiters';
 export * from './waiters';

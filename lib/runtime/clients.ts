@@ -6,6 +6,8 @@ import {
   FileClusterRegistry,
   SecretsManagerClusterRegistry,
 } from '../k8s/clusters';
+import { DynamoTaskTokenStore } from '../notifications/dynamo-waiters';
+import type { TaskTokenStore } from '../notifications/waiters';
 import { stepFunctionsSdk } from '../sfn/sdk';
 import { type AwsCallLimits, awsClientConfig } from './aws-clients';
 
@@ -48,4 +50,10 @@ export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManager
  */
 export function buildSfnClient(limits: AwsCallLimits, endpoint?: string): SFNClient {
   return new (stepFunctionsSdk().SFNClient)(awsClientConfig(limits, endpoint));
+}
+
+/** The task-token table through DynamoDB with the caller's limits; `endpoint` points it at the local stack. */
+export function buildTaskTokenStore(tableName: string, limits: AwsCallLimits, endpoint?: string): TaskTokenStore {
+  const { DynamoDBClient } = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  return new DynamoTaskTokenStore({ client: new DynamoDBClient(awsClientConfig(limits, endpoint)), tableName });
 }

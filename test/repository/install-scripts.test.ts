@@ -37,6 +37,6 @@ describe('allowScripts', () => {
       .filter(([, allowed]) => allowed)
       .map(([name]) => name);
     expect(approved.sort()).toEqual(Object.keys(NEEDED).sort());
-    expect(manifest.allowScripts).toMatchObject({ '@parcel/watcher': false, 'es5-ext': false });
+    expect(manifest.allowScripts).toMatchObject({ '@parcel/watcher': false, 'es5-ext': false, 'classic-level': false });
   });
 });
