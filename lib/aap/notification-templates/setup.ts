@@ -39,7 +39,7 @@ export async function applyNotificationSetup(
     }
     lines.push(describeAction(action, wanted.name, id));
   }
-  const templates = state.templates.map(({ template }) => describeTemplate(template)).join(' and ');
+  const templates = [...new Set(state.templates.map(({ template }) => describeTemplate(template)))].join(' and ');
   const which = `notification template "${wanted.name}"${id === undefined ? '' : ` (id ${id})`}`;
   if (mode === 'remove') {
     if (actions.length === 0) {
