@@ -9,6 +9,7 @@ import { z } from 'zod';
 export const DEV_WEBHOOK_SECRET = 'local-webhook-secret';
 export const DEV_AAP_SIM_TOKEN = 'local-aap-sim-token';
 export const DEV_KUBE_SIM_TOKEN = 'local-kube-sim-token';
+export const DEV_AAP_NOTIFICATION_TOKEN = 'local-aap-notification-token';
 
 export const PORT_VARIABLES = ['PORT', 'AAP_SIM_PORT', 'KUBE_SIM_PORT', 'SFN_PORT'] as const;
 export type PortVariable = (typeof PORT_VARIABLES)[number];
@@ -62,6 +63,9 @@ export const LocalSettings = z
       }, 'AAP_URL must not carry credentials; set AAP_TOKEN')
       .optional(),
     AAP_TOKEN: secret('AAP_TOKEN').optional(),
+    // Unset: on with the simulator; with AAP_URL only when asked for, since it changes the user's AAP.
+    AAP_NOTIFICATIONS: z.enum(['on', 'off'], { error: 'AAP_NOTIFICATIONS must be on or off' }).optional(),
+    AAP_NOTIFICATION_TOKEN: secret('AAP_NOTIFICATION_TOKEN').default(DEV_AAP_NOTIFICATION_TOKEN),
     CLUSTERS_FILE: z.string().optional(),
   })
   .superRefine((settings, ctx) => {
@@ -89,6 +93,13 @@ export const LocalSettings = z
     }
   });
 export type LocalSettings = z.infer<typeof LocalSettings>;
+
+/** Whether AAP notifies the receiver when a job ends (else the workflows poll alone). */
+export function aapNotificationsEnabled(settings: Pick<LocalSettings, 'AAP_NOTIFICATIONS' | 'AAP_URL'>): boolean {
+  return settings.AAP_NOTIFICATIONS === undefined
+    ? settings.AAP_URL === undefined
+    : settings.AAP_NOTIFICATIONS === 'on';
+}
 
 /** A setting that cannot be used; the message is one line that names the variable (and never holds a secret). */
 export class LocalSettingsError extends Error {
@@ -153,6 +164,17 @@ export const LOCAL_SETTINGS_HELP: ReadonlyArray<{ variable: keyof LocalSettings;
       meaning: 'with AAP_TOKEN: launch jobs on this real AAP controller instead of the simulator',
     },
     { variable: 'AAP_TOKEN', fallback: '(unset)', meaning: 'bearer token for AAP_URL (never printed)' },
+    {
+      variable: 'AAP_NOTIFICATIONS',
+      fallback: 'on (simulator), off (AAP_URL)',
+      meaning:
+        '`on`: configure AAP to notify `/v1/aap/notifications` when a job ends (configure-aap); `off`: poll alone',
+    },
+    {
+      variable: 'AAP_NOTIFICATION_TOKEN',
+      fallback: `\`${DEV_AAP_NOTIFICATION_TOKEN}\``,
+      meaning: 'bearer token AAP sends with each notification and the receiver checks',
+    },
     {
       variable: 'CLUSTERS_FILE',
       fallback: '(unset)',

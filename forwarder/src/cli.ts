@@ -29,6 +29,8 @@ Options:
 
 Environment:
   WEBHOOK_SECRET          the HMAC key shared with the webhook (required; never a flag, flags show up in ps)
+
+Other command: ${PROGRAM} configure-aap --help (AAP notifications when jobs end)
 `;
 
 /** A mistake on the command line or in the environment; the message is one line and names the culprit. */
@@ -77,7 +79,8 @@ export function parseCommandLine(
 ): Command {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') return { kind: 'help' };
-  if (command !== 'forward') throw new UsageError(`unknown command "${command}" (the only command is "forward")`);
+  if (command !== 'forward')
+    throw new UsageError(`unknown command "${command}" (the commands are "forward" and "configure-aap")`);
   const values = parseFlags(rest);
   if (values.help) return { kind: 'help' };
   for (const required of ['url', 'cluster'] as const) {

@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import type { z } from 'zod';
 import { describeIssues } from '../runtime/issues';
 import { type Logger, SILENT_LOGGER } from '../runtime/logger';
@@ -22,9 +21,10 @@ import {
   payloadUidOf,
 } from './launched-jobs';
 import { type AapClientDeps, type AapClientOptions, resolveAapClientOptions } from './options';
+import { listAll, listPages } from './pages';
 import type { AapPort, CancelOutcome } from './port';
 import { type AapResponse, collectAapMessages, parseBody } from './response';
-import { AapCancelCheck, AapJobDetail, AapJobRef, AapJobSummary, AapListEnvelope, AapTemplateSummary } from './schemas';
+import { AapCancelCheck, AapJobDetail, AapJobRef, AapJobSummary, AapTemplateSummary } from './schemas';
 import {
   type AapTemplateRef,
   jobCollectionPath,
@@ -34,7 +34,7 @@ import {
   TEMPLATE_LOOKUP_ORDER,
   templateCollectionPath,
 } from './templates';
-import { type AapRequest, AapTransport } from './transport';
+import { type AapRequest, type AapTransport, createAapTransport } from './transport';
 
 export type { CancelOutcome };
 
@@ -42,8 +42,6 @@ export type { CancelOutcome };
 const MAX_PAGE_SIZE = 200;
 /** The most ids one `id__in` request can return in one page. */
 export const JOBS_BATCH_SIZE = MAX_PAGE_SIZE;
-// A list that keeps offering a `next` page beyond this is broken, not long.
-const MAX_PAGES = 100;
 
 /**
  * Client for the AAP controller (AWX) API: template lookup, launch, job status and cancel. One instance per Lambda
@@ -59,19 +57,7 @@ export class AapClient implements AapPort {
     const resolved = resolveAapClientOptions(options);
     this.logger = resolved.logger ?? SILENT_LOGGER;
     this.organization = resolved.organization;
-    this.transport = new AapTransport({
-      origin: resolved.baseUrl.origin,
-      apiRoot: resolved.baseUrl.apiRoot,
-      token: resolved.token,
-      timeoutMs: resolved.timeoutMs,
-      maxRetries: resolved.maxRetries,
-      retryBaseDelayMs: resolved.retryBaseDelayMs,
-      maxRetryAfterMs: resolved.maxRetryAfterMs,
-      logger: this.logger,
-      sleep: deps.sleep ?? ((ms) => delay(ms)),
-      random: deps.random ?? Math.random,
-      now: deps.now ?? Date.now,
-    });
+    this.transport = createAapTransport(resolved, this.logger, deps);
   }
 
   /**
@@ -282,45 +268,12 @@ export class AapClient implements AapPort {
     }
   }
 
-  /** Every item of a list. */
-  private async listAll<T extends z.ZodType>(
-    path: string,
-    params: Record<string, string | number>,
-    item: T,
-  ): Promise<{ items: z.output<T>[]; endpoint: string }> {
-    const items: z.output<T>[] = [];
-    let endpoint = path;
-    for await (const page of this.listPages(path, params, item)) {
-      items.push(...page.results);
-      endpoint = page.endpoint;
-    }
-    return { items, endpoint };
+  private listAll<T extends z.ZodType>(path: string, params: Record<string, string | number>, item: T) {
+    return listAll(this.transport, path, params, item);
   }
 
-  /**
-   * A list page by page, following `next` links (origin-relative, carrying the API prefix), so a caller can stop
-   * early. `endpoint` is always the first page's, the one that names the query in messages.
-   */
-  private async *listPages<T extends z.ZodType>(
-    path: string,
-    params: Record<string, string | number>,
-    item: T,
-  ): AsyncGenerator<{ results: z.output<T>[]; count: number | undefined; endpoint: string }> {
-    const envelope = AapListEnvelope(item);
-    let request: AapRequest = { method: 'GET', path, params, idempotent: true };
-    let firstEndpoint: string | undefined;
-    for (let page = 1; ; page++) {
-      const response = await this.transport.send(request);
-      firstEndpoint ??= response.endpoint;
-      if (response.status !== 200) throw errorForStatus(response);
-      const body = parseBody(envelope, response);
-      yield { results: body.results, count: body.count, endpoint: firstEndpoint };
-      if (!body.next) return;
-      if (page >= MAX_PAGES) {
-        throw new InvalidResponse(`${firstEndpoint} still had a next page after ${MAX_PAGES} pages`, 'INVALID_BODY');
-      }
-      request = { method: 'GET', path: body.next, idempotent: true };
-    }
+  private listPages<T extends z.ZodType>(path: string, params: Record<string, string | number>, item: T) {
+    return listPages(this.transport, path, params, item);
   }
 }
 

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
@@ -13,12 +14,12 @@ import {
   Transient,
   Unauthorized,
 } from './errors';
-import { type AapTokenProvider, isHeaderSafeToken } from './options';
+import { type AapClientDeps, type AapTokenProvider, isHeaderSafeToken, type ResolvedAapClientOptions } from './options';
 import { type AapResponse, clip, type DecodedBody, decodeBody } from './response';
 import { isRetryableNetworkCode, isTimeoutCode, isTransientResponse, requestCertainlyNotSent } from './retry-policy';
 
 export interface AapRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PATCH';
   /** Relative to the API root (`v2/jobs/7/`), or an origin-relative link AAP returned (`/api/v2/jobs/?page=2`). */
   path: string;
   /** Query parameters, encoded by axios. */
@@ -45,6 +46,27 @@ export interface AapTransportConfig {
   sleep: (ms: number) => Promise<void>;
   random: () => number;
   now: () => number;
+}
+
+/** The transport for resolved AapClient options: how every AAP adapter in lib/aap reaches the controller. */
+export function createAapTransport(
+  resolved: ResolvedAapClientOptions,
+  logger: Logger,
+  deps: AapClientDeps = {},
+): AapTransport {
+  return new AapTransport({
+    origin: resolved.baseUrl.origin,
+    apiRoot: resolved.baseUrl.apiRoot,
+    token: resolved.token,
+    timeoutMs: resolved.timeoutMs,
+    maxRetries: resolved.maxRetries,
+    retryBaseDelayMs: resolved.retryBaseDelayMs,
+    maxRetryAfterMs: resolved.maxRetryAfterMs,
+    logger,
+    sleep: deps.sleep ?? ((ms) => delay(ms)),
+    random: deps.random ?? Math.random,
+    now: deps.now ?? Date.now,
+  });
 }
 
 const REDACTED = '[REDACTED]';

@@ -10,6 +10,34 @@ const optionalText = z
   .optional();
 
 /**
+ * The operator's names: `<prefix>-create-compute-instance` / `<prefix>-delete-compute-instance`
+ * (OSAC_AAP_TEMPLATE_PREFIX upstream); an explicit template name wins over the prefix.
+ */
+const AAP_TEMPLATE_FIELDS = {
+  AAP_TEMPLATE_PREFIX: z
+    .string()
+    .trim()
+    .regex(/^\S+$/, 'must be one word, e.g. osac (templates are named <prefix>-create-compute-instance)')
+    .default('osac'),
+  AAP_PROVISION_TEMPLATE: optionalText,
+  AAP_DEPROVISION_TEMPLATE: optionalText,
+};
+
+function withTemplateNames<
+  S extends {
+    AAP_TEMPLATE_PREFIX: string;
+    AAP_PROVISION_TEMPLATE?: string | undefined;
+    AAP_DEPROVISION_TEMPLATE?: string | undefined;
+  },
+>(s: S) {
+  return {
+    ...s,
+    AAP_PROVISION_TEMPLATE: s.AAP_PROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-create-compute-instance`,
+    AAP_DEPROVISION_TEMPLATE: s.AAP_DEPROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-delete-compute-instance`,
+  };
+}
+
+/**
  * Every setting the task functions read, from the environment. Secrets are never environment values on AWS: the
  * AAP token and the cluster registry come from Secrets Manager by NAME (`AAP_TOKEN_SECRET_NAME`,
  * `CLUSTERS_SECRET_NAME`); `AAP_TOKEN` and `CLUSTERS_FILE` exist for the local stack and tests.
@@ -20,15 +48,7 @@ export const Settings = z
     AAP_TOKEN: optionalText,
     AAP_TOKEN_SECRET_NAME: optionalText,
     AAP_ORGANIZATION: optionalText,
-    // The operator's names: `<prefix>-create-compute-instance` / `<prefix>-delete-compute-instance`
-    // (OSAC_AAP_TEMPLATE_PREFIX upstream); an explicit template name wins over the prefix.
-    AAP_TEMPLATE_PREFIX: z
-      .string()
-      .trim()
-      .regex(/^\S+$/, 'must be one word, e.g. osac (templates are named <prefix>-create-compute-instance)')
-      .default('osac'),
-    AAP_PROVISION_TEMPLATE: optionalText,
-    AAP_DEPROVISION_TEMPLATE: optionalText,
+    ...AAP_TEMPLATE_FIELDS,
     // What a launch carries: today's `osac_job_vars`, February's `ansible_eda`, or both (either generation of the
     // playbooks runs). A cluster's registry entry may override it (`aapJobVars`).
     AAP_JOB_VARS: z
@@ -76,11 +96,7 @@ export const Settings = z
       ctx.addIssue({ code: 'custom', path: ['POLL_MIN_SECONDS'], message: 'must not exceed POLL_MAX_SECONDS' });
     }
   })
-  .transform((s) => ({
-    ...s,
-    AAP_PROVISION_TEMPLATE: s.AAP_PROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-create-compute-instance`,
-    AAP_DEPROVISION_TEMPLATE: s.AAP_DEPROVISION_TEMPLATE ?? `${s.AAP_TEMPLATE_PREFIX}-delete-compute-instance`,
-  }));
+  .transform(withTemplateNames);
 export type Settings = z.infer<typeof Settings>;
 
 export class InvalidSettings extends Error {
@@ -94,4 +110,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new InvalidSettings(`invalid configuration: ${describeIssues(parsed.error, [], '(environment)')}`);
   }
   return parsed.data;
+}
+
+/** The provision and deprovision template names exactly as the tasks resolve them (for tools such as configure-aap). */
+export function loadTemplateNames(env: NodeJS.ProcessEnv = process.env): { provision: string; deprovision: string } {
+  const parsed = z.object(AAP_TEMPLATE_FIELDS).transform(withTemplateNames).safeParse(env);
+  if (!parsed.success) {
+    throw new InvalidSettings(`invalid configuration: ${describeIssues(parsed.error, [], '(environment)')}`);
+  }
+  return { provision: parsed.data.AAP_PROVISION_TEMPLATE, deprovision: parsed.data.AAP_DEPROVISION_TEMPLATE };
 }

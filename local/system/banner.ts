@@ -1,5 +1,5 @@
 import { API_VERSION, PLURAL } from '../../lib/computeinstance';
-import { DEV_AAP_SIM_TOKEN, DEV_KUBE_SIM_TOKEN, DEV_WEBHOOK_SECRET } from '../config';
+import { DEV_AAP_NOTIFICATION_TOKEN, DEV_AAP_SIM_TOKEN, DEV_KUBE_SIM_TOKEN, DEV_WEBHOOK_SECRET } from '../config';
 import type { GatewayAccessEntry } from '../gateway';
 import type { RunningSystem } from './index';
 
@@ -53,6 +53,14 @@ export function startBanner(system: RunningSystem): string {
   } else {
     row('AAP (simulator)', `${stack.aap.url}/api/controller/v2/   VMs: ${stack.aap.url}/_sim/vms`);
     row('', `token ${shown(settings.AAP_SIM_TOKEN, DEV_AAP_SIM_TOKEN, 'AAP_SIM_TOKEN')}`);
+  }
+  const { notifications } = system;
+  if (notifications.state === 'on') {
+    row('AAP notifications', `on: AAP posts to ${notifications.callbackUrl} when a job ends`);
+    row('', `token ${shown(settings.AAP_NOTIFICATION_TOKEN, DEV_AAP_NOTIFICATION_TOKEN, 'AAP_NOTIFICATION_TOKEN')}`);
+    if (settings.AAP_URL) row('', 'left configured on exit: cloudkit-provisioner configure-aap --remove detaches it');
+  } else {
+    row('AAP notifications', `off (${notifications.reason}): the workflows poll AAP`);
   }
   row('Step Functions', stack.sfn.endpoint);
   for (const forwarder of system.forwarders) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type LocalSettings, LocalSettingsError, type PortVariable } from '../config';
+import { aapNotificationsEnabled, type LocalSettings, LocalSettingsError, type PortVariable } from '../config';
 import {
   type Gateway,
   type GatewayRoute,
@@ -12,6 +12,7 @@ import type { LocalStack } from '../stack';
 import { describeWebhook } from './banner';
 import { type ClosableForwarder, startForwarders } from './forwarders';
 import { writeKubectlFiles } from './kubeconfig';
+import type { LocalNotifications } from './notifications';
 import { assertPortsAvailable, portErrorVariable } from './ports';
 import { describeReconcileReport, type Reconciler, scheduleReconciler } from './reconciler';
 
@@ -48,6 +49,8 @@ export interface RunningSystem {
   /** For kubectl; undefined when CLUSTERS_FILE replaces the local cluster. */
   readonly kubeconfigPath: string | undefined;
   readonly exampleManifests: { yaml: string; json: string } | undefined;
+  /** Whether AAP notifies the receiver when a job ends, or the workflows poll alone (and why). */
+  readonly notifications: LocalNotifications;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function startSystem(settings: LocalSettings, options: SystemOption
         throw error;
       }));
   const realAap = settings.AAP_URL !== undefined && settings.AAP_TOKEN !== undefined;
+  const notificationsEnabled = aapNotificationsEnabled(settings);
   // A simulator that real systems replace still runs (the stack always has both), but on a port of its own choosing.
   const unused: PortVariable[] = [
     ...(realAap ? (['AAP_SIM_PORT'] as const) : []),
@@ -94,6 +98,8 @@ export async function startSystem(settings: LocalSettings, options: SystemOption
       env: {
         ...(realAap ? { AAP_URL: settings.AAP_URL as string, AAP_TOKEN: settings.AAP_TOKEN as string } : {}),
         ...(clustersFile ? { CLUSTERS_FILE: clustersFile } : {}),
+        JOB_NOTIFICATIONS: notificationsEnabled ? 'on' : 'off',
+        AAP_NOTIFICATION_TOKEN: settings.AAP_NOTIFICATION_TOKEN,
       },
     });
     closers.push(() => stack.close());
@@ -114,6 +120,27 @@ export async function startSystem(settings: LocalSettings, options: SystemOption
       },
     });
     closers.push(() => gateway.close());
+
+    // The callback URL is the gateway's, known only now; until AAP is configured the waits end by polling.
+    const { configureLocalNotifications } = await import('./notifications');
+    const notifications = await configureLocalNotifications({
+      enabled: notificationsEnabled,
+      explicit: settings.AAP_NOTIFICATIONS === 'on',
+      gatewayUrl: gateway.url,
+      routeKeys: gateway.routeKeys,
+      aapUrl: stack.env.AAP_URL as string,
+      aapToken: stack.env.AAP_TOKEN as string,
+      token: settings.AAP_NOTIFICATION_TOKEN,
+      env: process.env,
+    });
+    if (notifications.state === 'off' && notificationsEnabled) {
+      // Nothing will notify: the tasks must not stretch their polls waiting for it.
+      stack.env.JOB_NOTIFICATIONS = 'off';
+      process.env.JOB_NOTIFICATIONS = 'off';
+      const { resetWorkflowContext } = await import('../../lib/workflow/context');
+      resetWorkflowContext();
+    }
+    if (realAap && notifications.state === 'on') for (const line of notifications.changes) log(`AAP: ${line}`);
 
     // Without CLUSTERS_FILE, the stack's registry holds the one local cluster.
     const clusters = givenClusters ?? (await new FileClusterRegistry(stack.env.CLUSTERS_FILE as string).list());
@@ -149,6 +176,7 @@ export async function startSystem(settings: LocalSettings, options: SystemOption
       namespace: DEFAULT_NAMESPACE,
       kubeconfigPath: kubectlFiles?.kubeconfigPath,
       exampleManifests: kubectlFiles?.exampleManifests,
+      notifications,
       close: () => {
         closing ??= closeAll();
         return closing;

@@ -69,7 +69,7 @@ describe('parseCommandLine', () => {
   });
 
   it.each<[string[], string, NodeJS.ProcessEnv]>([
-    [['provision'], 'unknown command "provision" (the only command is "forward")', ENV],
+    [['provision'], 'unknown command "provision" (the commands are "forward" and "configure-aap")', ENV],
     [['forward', '--cluster', 'dev'], '--url is required', ENV],
     [['forward', '--url', 'https://h.example.com'], '--cluster is required', ENV],
     [forward('--bogus'), 'unknown flag --bogus', ENV],

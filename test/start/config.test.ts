@@ -1,5 +1,7 @@
 import { UsageError } from '../../local/command-line';
 import {
+  aapNotificationsEnabled,
+  DEV_AAP_NOTIFICATION_TOKEN,
   DEV_AAP_SIM_TOKEN,
   DEV_KUBE_SIM_TOKEN,
   DEV_WEBHOOK_SECRET,
@@ -23,6 +25,30 @@ describe('local settings from the environment', () => {
       AAP_SIM_TOKEN: DEV_AAP_SIM_TOKEN,
       KUBE_SIM_TOKEN: DEV_KUBE_SIM_TOKEN,
       RECONCILE_INTERVAL_SECONDS: 300,
+      AAP_NOTIFICATION_TOKEN: DEV_AAP_NOTIFICATION_TOKEN,
+    });
+  });
+
+  it.each<[string, NodeJS.ProcessEnv, boolean]>([
+    ['the simulator: on by default', {}, true],
+    ['the simulator with AAP_NOTIFICATIONS=off', { AAP_NOTIFICATIONS: 'off' }, false],
+    [
+      'a real AAP: off by default (it changes the user’s AAP)',
+      { AAP_URL: 'https://aap.example.com/api', AAP_TOKEN: 't' },
+      false,
+    ],
+    [
+      'a real AAP with AAP_NOTIFICATIONS=on',
+      { AAP_URL: 'https://aap.example.com/api', AAP_TOKEN: 't', AAP_NOTIFICATIONS: 'on' },
+      true,
+    ],
+  ])('AAP notifications with %s', (_label, env, enabled) => {
+    expect(aapNotificationsEnabled(loadLocalSettings(env))).toBe(enabled);
+  });
+
+  it('reads AAP_NOTIFICATION_TOKEN', () => {
+    expect(loadLocalSettings({ AAP_NOTIFICATION_TOKEN: 'n-token' })).toMatchObject({
+      AAP_NOTIFICATION_TOKEN: 'n-token',
     });
   });
 
@@ -68,6 +94,7 @@ describe('local settings from the environment', () => {
     ['RECONCILE_INTERVAL_SECONDS', '1.5', /RECONCILE_INTERVAL_SECONDS must be a whole number of seconds/],
     ['AAP_URL', 'not a url', /AAP_URL must be an http\(s\) URL/],
     ['AAP_URL', 'ftp://aap.example.com', /AAP_URL must be an http\(s\) URL/],
+    ['AAP_NOTIFICATIONS', 'yes', /^invalid setting: AAP_NOTIFICATIONS must be on or off$/],
   ])('refuses %s=%j with one line naming it', (variable, value, message) => {
     const read = () => loadLocalSettings({ [variable]: value, AAP_TOKEN: variable === 'AAP_URL' ? 't' : undefined });
     expect(read).toThrow(LocalSettingsError);
@@ -108,6 +135,7 @@ describe('local settings from the environment', () => {
     ['AAP_SIM_TOKEN', 'tab\there'],
     ['KUBE_SIM_TOKEN', 'naïve-token'],
     ['AAP_TOKEN', 'bad token value'],
+    ['AAP_NOTIFICATION_TOKEN', 'two words'],
   ])('names a bad %s without ever echoing its value', (variable, value) => {
     const env = { [variable]: value, ...(variable === 'AAP_TOKEN' ? { AAP_URL: 'https://aap.example.com' } : {}) };
     let message = '';

@@ -83,6 +83,12 @@ describe('npm start', () => {
     expect(banner).toContain(`http://127.0.0.1:${ports.aap}/api/controller/v2/`);
     expect(banner).toContain(`Step Functions    http://127.0.0.1:${ports.sfn}`);
     expect(banner).toMatch(/kubectl --kubeconfig \S+ get ci -A/);
+    // On by default with the simulator; off, saying why, while the receiver route or the simulator's API is missing.
+    expect(banner).toMatch(
+      new RegExp(
+        `AAP notifications +(on: AAP posts to http://127\\.0\\.0\\.1:${ports.gateway}/v1/aap/notifications|off \\(AAP could not)`,
+      ),
+    );
     // Tokens and the secret came from the environment: the banner names the variables instead of echoing them.
     expect(banner).toContain('(the value of KUBE_SIM_TOKEN)');
     for (const secret of [KUBE_TOKEN, AAP_TOKEN, WEBHOOK_SECRET]) expect(banner).not.toContain(secret);
