@@ -55,6 +55,8 @@ export const Settings = z
     // Issue 13: AAP's job notifications resume a waiting workflow at once; polling stays as the fallback, on the
     // stretched FALLBACK_POLL_* schedule (lib/workflow/polling.ts says why these defaults).
     JOB_NOTIFICATIONS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
+    // Only the functions that use the table are given it (awaitJobEnd, the receiver): one missing it fails when it
+    // arms a wait (NotificationsNotConfigured), which the state machine answers with a plain Wait.
     JOB_WAITERS_TABLE: optionalText,
     // Local stack only: the embedded DynamoDB.
     DYNAMODB_ENDPOINT: optionalText,
@@ -89,13 +91,6 @@ export const Settings = z
         code: 'custom',
         path: ['FALLBACK_POLL_MIN_SECONDS'],
         message: 'must not exceed FALLBACK_POLL_MAX_SECONDS',
-      });
-    }
-    if (s.JOB_NOTIFICATIONS === 'on' && !s.JOB_WAITERS_TABLE) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['JOB_WAITERS_TABLE'],
-        message: 'set JOB_WAITERS_TABLE (the task-token table) when JOB_NOTIFICATIONS is on',
       });
     }
   })

@@ -102,7 +102,6 @@ describe('loadSettings', () => {
     ],
     ['a prefix with a space', { ...base, AAP_TEMPLATE_PREFIX: 'my osac' }, /AAP_TEMPLATE_PREFIX: must be one word/],
     ['notifications neither on nor off', { ...base, JOB_NOTIFICATIONS: 'yes' }, /JOB_NOTIFICATIONS: must be on or off/],
-    ['notifications on without the table', { ...base, JOB_NOTIFICATIONS: 'on' }, /JOB_WAITERS_TABLE/],
     [
       'a fallback poll floor above its cap',
       { ...base, FALLBACK_POLL_MIN_SECONDS: '3600' },

@@ -138,6 +138,14 @@ it('the table failing (missing): WaiterNotArmed, and neither it nor any log line
   expectNoToken(error);
 });
 
+it('no table configured: WaiterNotArmed naming why (NotificationsNotConfigured), no token anywhere', async () => {
+  const handler = handlerWith({ JOB_WAITERS_TABLE: '' });
+  const error = await handler(event(), lambdaContext).catch((e: unknown) => e);
+  expect(error).toMatchObject({ name: 'WaiterNotArmed', reason: 'NotificationsNotConfigured' });
+  written.push(String(error));
+  expectNoToken(error);
+});
+
 it.each([
   ['a wait of 0 s', { waitSeconds: 0 }],
   ['no execution', { execution: '' }],
