@@ -21,6 +21,9 @@ export class TaskTimedOut extends Error {
   override readonly name = 'TaskTimedOut';
 }
 
+/** Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: awaitJobEnd's holds a task token. */
+const LAMBDA_CONTEXT_LOGGING = { resetKeys: true, logEvent: false } as const;
+
 /** How long before the Lambda timeout middy gives up on the task and throws TaskTimedOut. */
 export const TASK_TIMEOUT_EARLY_MS = 500;
 
@@ -50,26 +53,23 @@ export function taskHandler<S extends z.ZodType, C, O>(
   contextFor: () => C,
   task: (ctx: C, input: z.infer<S>) => Promise<O>,
 ): middy.MiddyfiedHandler<unknown, O, Error, Context> {
-  return (
-    middy<unknown, O, Error, Context>({
-      timeoutEarlyInMillis: TASK_TIMEOUT_EARLY_MS,
-      timeoutEarlyResponse: () => {
-        throw new TaskTimedOut(`the task did not finish within ${TASK_TIMEOUT_EARLY_MS} ms of the function's timeout`);
-      },
-    })
-      .use(tracingMiddleware())
-      // Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: awaitJobEnd's holds a task token.
-      .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
-      .use(logMetrics(metrics))
-      .use(correlateWithExecution())
-      .handler(async (event, context) => {
-        const parsed = schema.safeParse(event);
-        if (!parsed.success) {
-          throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
-        }
-        // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
-        const ctx = contextFor();
-        return withinInvocation(context, () => task(ctx, parsed.data));
-      })
-  );
+  return middy<unknown, O, Error, Context>({
+    timeoutEarlyInMillis: TASK_TIMEOUT_EARLY_MS,
+    timeoutEarlyResponse: () => {
+      throw new TaskTimedOut(`the task did not finish within ${TASK_TIMEOUT_EARLY_MS} ms of the function's timeout`);
+    },
+  })
+    .use(tracingMiddleware())
+    .use(injectLambdaContext(logger, LAMBDA_CONTEXT_LOGGING))
+    .use(logMetrics(metrics))
+    .use(correlateWithExecution())
+    .handler(async (event, context) => {
+      const parsed = schema.safeParse(event);
+      if (!parsed.success) {
+        throw new InvalidTaskInput(`invalid task input: ${describeIssues(parsed.error, [], '(input)')}`);
+      }
+      // Every outbound call of the task shares what is left of the invocation, minus room to report the outcome.
+      const ctx = contextFor();
+      return withinInvocation(context, () => task(ctx, parsed.data));
+    });
 }
