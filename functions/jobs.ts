@@ -1,6 +1,8 @@
 import { taskHandler } from '../lib/runtime/task-handler';
 import { workflowContext } from '../lib/workflow/context';
 import {
+  AwaitJobInput,
+  awaitJobEnd as awaitJob,
   CancelInput,
   cancelProvision as cancel,
   LaunchInput,
@@ -17,3 +19,9 @@ export const poll = taskHandler(PollInput, workflowContext, pollJob);
 
 /** CancelRunningProvisionJob: cancel once, report when AAP says the job is terminal. */
 export const cancelProvision = taskHandler(CancelInput, workflowContext, cancel);
+
+/**
+ * WaitForProvisionJobToEnd / WaitForDeprovisionJobToEnd / WaitForCanceledJobToStop (`.waitForTaskToken`): stores
+ * the task token for AAP's notification, and ends the wait at once for a job that already ended.
+ */
+export const awaitJobEnd = taskHandler(AwaitJobInput, workflowContext, awaitJob);

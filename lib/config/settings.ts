@@ -72,6 +72,17 @@ export const Settings = z
     POLL_MAX_SECONDS: positiveInt(300),
     POLL_FRACTION: z.coerce.number().positive().max(1).default(0.1),
     POLLS_PER_EXECUTION: positiveInt(400),
+    // Issue 13: AAP's job notifications resume a waiting workflow at once; polling stays as the fallback, on the
+    // stretched FALLBACK_POLL_* schedule (lib/workflow/polling.ts says why these defaults).
+    JOB_NOTIFICATIONS: z.enum(['on', 'off'], { message: 'must be on or off' }).default('off'),
+    // Only the functions that use the table are given it (awaitJobEnd, the receiver): one missing it fails when it
+    // arms a wait (NotificationsNotConfigured), which the state machine answers with a plain Wait.
+    JOB_WAITERS_TABLE: optionalText,
+    // Local stack only: the embedded DynamoDB.
+    DYNAMODB_ENDPOINT: optionalText,
+    FALLBACK_POLL_MIN_SECONDS: positiveInt(5),
+    FALLBACK_POLL_MAX_SECONDS: positiveInt(1800),
+    FALLBACK_POLL_FRACTION: z.coerce.number().positive().max(1).default(0.2),
     LAUNCH_INTENT_TTL_SECONDS: positiveInt(300),
     // Local stack only: run the clock TIME_SCALE times faster, counted from CLOCK_EPOCH_MS (shared by all parts).
     TIME_SCALE: z.coerce.number().positive().max(1).default(1),
@@ -94,6 +105,13 @@ export const Settings = z
     }
     if (s.POLL_MIN_SECONDS > s.POLL_MAX_SECONDS) {
       ctx.addIssue({ code: 'custom', path: ['POLL_MIN_SECONDS'], message: 'must not exceed POLL_MAX_SECONDS' });
+    }
+    if (s.FALLBACK_POLL_MIN_SECONDS > s.FALLBACK_POLL_MAX_SECONDS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FALLBACK_POLL_MIN_SECONDS'],
+        message: 'must not exceed FALLBACK_POLL_MAX_SECONDS',
+      });
     }
   })
   .transform(withTemplateNames);

@@ -21,6 +21,9 @@ export class TaskTimedOut extends Error {
   override readonly name = 'TaskTimedOut';
 }
 
+/** Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: awaitJobEnd's holds a task token. */
+const LAMBDA_CONTEXT_LOGGING = { resetKeys: true, logEvent: false } as const;
+
 /** How long before the Lambda timeout middy gives up on the task and throws TaskTimedOut. */
 export const TASK_TIMEOUT_EARLY_MS = 500;
 
@@ -57,7 +60,7 @@ export function taskHandler<S extends z.ZodType, C, O>(
     },
   })
     .use(tracingMiddleware())
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, LAMBDA_CONTEXT_LOGGING))
     .use(logMetrics(metrics))
     .use(correlateWithExecution())
     .handler(async (event, context) => {

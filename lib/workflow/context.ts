@@ -12,11 +12,18 @@ import {
   createTenantReader,
   type TenantReader,
 } from '../k8s';
+import type { TaskTokenStore } from '../notifications/waiters';
 import { AWS_CALL_LIMITS } from '../runtime/aws-clients';
-import { buildClusterRegistry, buildSecretsManagerClient, buildSfnClient } from '../runtime/clients';
+import {
+  buildClusterRegistry,
+  buildSecretsManagerClient,
+  buildSfnClient,
+  buildTaskTokenStore,
+} from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { logger, metrics } from '../runtime/powertools';
+import { SfnTaskTokens, type TaskTokenPort } from '../sfn/task-tokens';
 
 export interface ClusterAccess {
   cluster: ClusterCredentials;
@@ -40,6 +47,10 @@ export interface TaskContext {
   settings: Settings;
   aap: AapPort;
   sfn: SFNClient;
+  /** Where a waiting execution leaves its task token for AAP's notification (awaitJobEnd). */
+  waiters: TaskTokenStore;
+  /** Ends a `.waitForTaskToken` task (awaitJobEnd, for a job that ended before its token was stored). */
+  taskTokens: TaskTokenPort;
   cluster(id: string): Promise<ClusterAccess>;
   now(): Date;
   logger: Logger;
@@ -56,10 +67,37 @@ export class UnknownCluster extends Error {
   override readonly name = 'UnknownCluster';
 }
 
+/** A task that needs the task-token table ran without JOB_WAITERS_TABLE. */
+export class NotificationsNotConfigured extends Error {
+  override readonly name = 'NotificationsNotConfigured';
+}
+
+/**
+ * The task-token table, its client built at first use: only awaitJobEnd uses it, so the other task functions never
+ * load the DynamoDB SDK, and one without JOB_WAITERS_TABLE fails only when (and where) it is needed.
+ */
+function lazyTaskTokenStore(settings: Settings): TaskTokenStore {
+  let store: TaskTokenStore | undefined;
+  const built = (): TaskTokenStore => {
+    if (!settings.JOB_WAITERS_TABLE) {
+      throw new NotificationsNotConfigured('set JOB_WAITERS_TABLE (the task-token table) to wait for notifications');
+    }
+    store ??= buildTaskTokenStore(settings.JOB_WAITERS_TABLE, AWS_CALL_LIMITS, settings.DYNAMODB_ENDPOINT);
+    return store;
+  };
+  return {
+    arm: (waiter) => built().arm(waiter),
+    waitersFor: (job, nowMs) => built().waitersFor(job, nowMs),
+    disarm: (waiter) => built().disarm(waiter),
+  };
+}
+
 export interface WorkflowContextOverrides {
   clusters?: ClusterRegistry<ClusterCredentials>;
   aap?: AapClient;
   sfn?: SFNClient;
+  waiters?: TaskTokenStore;
+  taskTokens?: TaskTokenPort;
   now?: () => Date;
   logger?: Logger;
   metrics?: TaskMetrics;
@@ -106,6 +144,8 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
     clusters,
     aap,
     sfn,
+    waiters: overrides.waiters ?? lazyTaskTokenStore(settings),
+    taskTokens: overrides.taskTokens ?? new SfnTaskTokens(sfn),
     now: overrides.now ?? scaledClock(settings.TIME_SCALE, settings.CLOCK_EPOCH_MS),
     logger: overrides.logger ?? logger,
     metrics: overrides.metrics ?? metrics,

@@ -15,6 +15,17 @@ export interface PollSchedule {
 
 export const DEFAULT_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 300, fraction: 0.1 };
 
+/**
+ * The fallback schedule while AAP's notifications are on (JOB_NOTIFICATIONS=on): a notification normally ends the
+ * wait within a second, so the timed look only matters when one is lost (AAP tries once, never again). Its lag is
+ * then at most the wait in progress when the job ended, i.e. `fraction` of the time the job had run, so a fraction
+ * below 0.25 keeps that lag under 25 % of the job's length; 0.2 leaves room for the look itself and roughly halves
+ * the rounds (and state transitions) of today's 0.1. The floor stays today's 5 s, so a short job whose notification
+ * is lost is seen no later than with polling alone; the cap (30 min) stays above a fifth of a 2-hour job so that it
+ * does not add rounds there, while a job hung for days still gets a look every half hour. The bench tunes these.
+ */
+export const DEFAULT_FALLBACK_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 1800, fraction: 0.2 };
+
 export function nextPollDelaySeconds(elapsedSeconds: number, schedule: PollSchedule = DEFAULT_POLL_SCHEDULE): number {
   if (!Number.isFinite(elapsedSeconds) || elapsedSeconds < 0) elapsedSeconds = 0;
   const proportional = Math.ceil(elapsedSeconds * schedule.fraction);

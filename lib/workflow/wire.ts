@@ -19,6 +19,11 @@ export const PollState = z.object({
   launchedAt: z.iso.datetime({ offset: true }),
   polls: z.number().int().nonnegative(),
   waitSeconds: z.number().int().positive(),
+  /**
+   * AAP's notification may end the wait (JOB_NOTIFICATIONS=on): the state machine waits in WaitFor…JobToEnd, with
+   * `waitSeconds` as its timeout, instead of a plain Wait. Absent (an execution started before it existed): false.
+   */
+  notifications: z.boolean().default(false),
 });
 export type PollState = z.infer<typeof PollState>;
 
@@ -80,6 +85,10 @@ export const CancelState = z.object({
   /** When that cancel was asked: the wait between looks grows with the time since, like the job poll loop's. */
   requestedAt: z.iso.datetime({ offset: true }).optional(),
   waitSeconds: z.number().int().positive(),
+  /** The provision job being waited for, once there is one: what a notification names. */
+  job: JobRef.optional(),
+  /** AAP's notification for `job` may end the wait (JOB_NOTIFICATIONS=on and a job to wait for). */
+  notifications: z.boolean().optional(),
   stoppedExecutions: z.array(z.string()).optional(),
   /** Still waiting, and this execution has run its share of rounds: hand over to a fresh one. */
   continueAsNew: z.boolean().optional(),
@@ -111,3 +120,17 @@ export const ContinueInput = z.object({
   cancel: CancelState.partial().optional(),
 });
 export type ContinueInput = z.infer<typeof ContinueInput>;
+
+/**
+ * awaitJobEnd: the Parameters of a WaitFor…JobToEnd / WaitForCanceledJobToStop task (`.waitForTaskToken`). The
+ * token is a bearer credential for the execution: it goes to the waiter table and to Step Functions only.
+ */
+export const AwaitJobInput = z.object({
+  job: JobRef,
+  token: z.string().min(1),
+  /** The waiting execution's ARN (`$$.Execution.Id`). */
+  execution: z.string().min(1),
+  /** The task's timeout (TimeoutSecondsPath): the fallback poll interval. */
+  waitSeconds: z.number().int().positive(),
+});
+export type AwaitJobInput = z.infer<typeof AwaitJobInput>;

@@ -1,4 +1,5 @@
 import { InvalidSettings, loadSettings } from '../../lib/config/settings';
+import { DEFAULT_FALLBACK_POLL_SCHEDULE } from '../../lib/workflow/polling';
 
 const base = {
   AAP_URL: 'https://aap.example.com/api/controller',
@@ -51,6 +52,35 @@ describe('loadSettings', () => {
     expect(loadSettings({ ...base, AAP_JOB_VARS: value }).AAP_JOB_VARS).toBe(expected);
   });
 
+  it('leaves notifications off by default, with the fallback schedule polling.ts justifies', () => {
+    const s = loadSettings(base);
+    expect(s.JOB_NOTIFICATIONS).toBe('off');
+    expect(s.JOB_WAITERS_TABLE).toBeUndefined();
+    expect(s.DYNAMODB_ENDPOINT).toBeUndefined();
+    expect({
+      minSeconds: s.FALLBACK_POLL_MIN_SECONDS,
+      maxSeconds: s.FALLBACK_POLL_MAX_SECONDS,
+      fraction: s.FALLBACK_POLL_FRACTION,
+    }).toEqual(DEFAULT_FALLBACK_POLL_SCHEDULE);
+  });
+
+  it('reads notifications on, the table and the local DynamoDB endpoint', () => {
+    expect(
+      loadSettings({
+        ...base,
+        JOB_NOTIFICATIONS: 'on',
+        JOB_WAITERS_TABLE: 'waiters',
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+        FALLBACK_POLL_FRACTION: '0.15',
+      }),
+    ).toMatchObject({
+      JOB_NOTIFICATIONS: 'on',
+      JOB_WAITERS_TABLE: 'waiters',
+      DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+      FALLBACK_POLL_FRACTION: 0.15,
+    });
+  });
+
   it('reads numbers from strings', () => {
     expect(loadSettings({ ...base, MAX_JOB_HISTORY: '4', POLL_FRACTION: '0.2' })).toMatchObject({
       MAX_JOB_HISTORY: 4,
@@ -71,6 +101,13 @@ describe('loadSettings', () => {
       /AAP_JOB_VARS: must be one of osac_job_vars, ansible_eda, both/,
     ],
     ['a prefix with a space', { ...base, AAP_TEMPLATE_PREFIX: 'my osac' }, /AAP_TEMPLATE_PREFIX: must be one word/],
+    ['notifications neither on nor off', { ...base, JOB_NOTIFICATIONS: 'yes' }, /JOB_NOTIFICATIONS: must be on or off/],
+    [
+      'a fallback poll floor above its cap',
+      { ...base, FALLBACK_POLL_MIN_SECONDS: '3600' },
+      /FALLBACK_POLL_MIN_SECONDS: must not exceed FALLBACK_POLL_MAX_SECONDS/,
+    ],
+    ['a fallback fraction above 1', { ...base, FALLBACK_POLL_FRACTION: '2' }, /FALLBACK_POLL_FRACTION/],
   ])('refuses %s, naming the variable', (_label, env, message) => {
     expect(() => loadSettings(env)).toThrow(InvalidSettings);
     expect(() => loadSettings(env)).toThrow(message);

@@ -29,7 +29,13 @@ interface BrowserWindow {
 }
 
 const TAKEN = ['FetchInstance', 'LaunchProvisionJob', 'WaitBeforeNextPoll', 'PollProvisionJob', 'ProvisionSucceeded'];
-const NOT_TAKEN = ['WaitAfterLaunchRefused', 'WaitForBackoffAfterFailedJob', 'ContinueAsNewExecution'];
+const NOT_TAKEN = [
+  'WaitAfterLaunchRefused',
+  'WaitForBackoffAfterFailedJob',
+  'ContinueAsNewExecution',
+  // Notifications are off by default.
+  'WaitForProvisionJobToEnd',
+];
 
 describe('the console page in Chromium', () => {
   let stack: LocalStack;
@@ -104,7 +110,9 @@ describe('the console page in Chromium', () => {
     expect(await stroke('LaunchProvisionJob')).not.toBe(await stroke('WaitAfterLaunchRefused'));
     const arrow = (from: string, to: string) =>
       graph.locator(`path.edge[data-from="${from}"][data-to="${to}"]`).getAttribute('data-taken');
-    expect(await arrow('LaunchProvisionJob', 'WaitBeforeNextPoll')).toBe('true');
+    expect(await arrow('LaunchProvisionJob', 'WillAapNotifyUs')).toBe('true');
+    expect(await arrow('WillAapNotifyUs', 'WaitBeforeNextPoll')).toBe('true');
+    expect(await arrow('WillAapNotifyUs', 'WaitForProvisionJobToEnd')).toBe('false');
     expect(await arrow('LaunchProvisionJob', 'WaitAfterLaunchRefused')).toBe('false');
 
     await expect(detail.locator('#events tbody tr').last().textContent()).resolves.toContain('ExecutionSucceeded');

@@ -122,7 +122,9 @@ describe('the console JSON endpoints on a live local stack', () => {
     // Every move the execution made is an arrow of the drawing, so the page can highlight it.
     const arrows = new Set(graph.edges.map((e) => `${e.from}->${e.to}`));
     for (const move of detail.path.transitions) expect(arrows).toContain(`${move.from}->${move.to}`);
-    expect(detail.path.transitions).toContainEqual({ from: 'LaunchProvisionJob', to: 'WaitBeforeNextPoll' });
+    // Notifications off (the default): the Choice takes the plain Wait.
+    expect(detail.path.transitions).toContainEqual({ from: 'LaunchProvisionJob', to: 'WillAapNotifyUs' });
+    expect(detail.path.transitions).toContainEqual({ from: 'WillAapNotifyUs', to: 'WaitBeforeNextPoll' });
 
     const record = stack.sfn.executions().find((e) => e.name === executionName);
     expect(detail.events).toHaveLength(record?.historyEventCount ?? -1);

@@ -142,10 +142,9 @@ describe('layoutGraph on the project state machines', () => {
       expect(first?.layer).toBe(1);
       expect(end?.layer).toBe(Math.max(...layout.nodes.map((node) => node.layer)));
       expect(flowProblems(layout)).toEqual([]);
-      // The poll loop is the loop the machine is built around: it must be drawn as one.
-      const pollLoop = layout.edges.find(
-        (edge) => edge.from === 'IsTheJobFinished' && edge.to === 'WaitBeforeNextPoll',
-      );
+      // The poll loop is the loop the machine is built around: it must be drawn as one (back to the Choice between
+      // waiting for AAP's notification and the plain Wait).
+      const pollLoop = layout.edges.find((edge) => edge.from === 'IsTheJobFinished' && edge.to === 'WillAapNotifyUs');
       expect(pollLoop?.back).toBe(true);
     },
   );

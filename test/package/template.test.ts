@@ -47,6 +47,9 @@ const ownLogs = (key: string) =>
 const readWebhooks = grant(['secretsmanager:GetSecretValue'], [WEBHOOKS_SECRET]);
 const readClusters = grant(['secretsmanager:GetSecretValue'], [CLUSTERS_SECRET]);
 const readClustersAndAapToken = grant(['secretsmanager:GetSecretValue'], [CLUSTERS_SECRET, AAP_TOKEN_SECRET]);
+const readAapToken = grant(['secretsmanager:GetSecretValue'], [AAP_TOKEN_SECRET]);
+/** The task-token table (resource JobWaitersTable), as `render` spells `Fn::GetAtt: [JobWaitersTable, Arn]`. */
+const JOB_WAITERS_TABLE = `\${JobWaitersTable.Arn}`;
 
 interface ExpectedFunction {
   key: string;
@@ -112,6 +115,17 @@ const FUNCTIONS: ExpectedFunction[] = [
         30,
         grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
       ],
+      [
+        'awaitJobEnd',
+        'functions/jobs.awaitJobEnd',
+        30,
+        // Its own waiters only (no read: the receiver reads them), the job from AAP, and its own task resumed.
+        [
+          ...readAapToken,
+          ...grant(['dynamodb:PutItem', 'dynamodb:DeleteItem'], [JOB_WAITERS_TABLE]),
+          ...grant(['states:SendTaskSuccess'], ['*']),
+        ],
+      ],
     ] as const
   ).map(([key, handler, timeout, taskGrants]) => ({
     key,
@@ -134,7 +148,7 @@ const MACHINES = [
   {
     key: 'provision',
     id: 'ProvisionStateMachine',
-    calls: ['inspectInstance', 'ensureFinalizer', 'launchJob', 'pollJob', 'continueAsNew'],
+    calls: ['inspectInstance', 'ensureFinalizer', 'launchJob', 'awaitJobEnd', 'pollJob', 'continueAsNew'],
   },
   {
     key: 'deprovision',
@@ -144,6 +158,7 @@ const MACHINES = [
       'stopProvisioning',
       'cancelProvisionJob',
       'launchJob',
+      'awaitJobEnd',
       'pollJob',
       'continueAsNew',
       'removeFinalizer',
@@ -172,6 +187,8 @@ const WILDCARD_ONLY_ACTIONS = new Set([
   'logs:PutResourcePolicy',
   'logs:DescribeResourcePolicies',
   'logs:DescribeLogGroups',
+  // Ending a `.waitForTaskToken` task (awaitJobEnd): IAM offers no resource type for it.
+  'states:SendTaskSuccess',
 ]);
 
 const Environment = z.object({ Variables: z.record(z.string(), z.unknown()) });
@@ -188,7 +205,7 @@ beforeAll(async () => {
 }, PACKAGE_TIMEOUT_MS + 30_000);
 
 describe('functions', () => {
-  it('packages exactly the webhook, the reconciler and the eight task functions', () => {
+  it('packages exactly the webhook, the reconciler and the nine task functions', () => {
     const packaged = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);
     expect(packaged.sort()).toEqual(FUNCTIONS.map((f) => functionId(f.key)).sort());
   });
@@ -308,7 +325,17 @@ describe('environment', () => {
       AAP_DEPROVISION_TEMPLATE: '',
       AAP_JOB_VARS: 'both',
       CLUSTERS_SECRET_NAME: `${SERVICE}/ci/clusters`,
+      // Off until a stage turns it on (param jobNotifications): the workflows poll as before.
+      JOB_NOTIFICATIONS: 'off',
     });
+  });
+
+  it('names the task-token table for awaitJobEnd alone among the task functions', () => {
+    expect(render(environmentOf(template, 'awaitJobEnd').JOB_WAITERS_TABLE)).toBe(placeholder('JobWaitersTable'));
+    const others = FUNCTIONS.filter(
+      (f) => f.key !== 'awaitJobEnd' && 'JOB_WAITERS_TABLE' in environmentOf(template, f.key),
+    );
+    expect(others.map((f) => f.key)).toEqual([]);
   });
 
   it.each(FUNCTIONS)('$key names the state machines by ARN built from their names', (f) => {
@@ -388,14 +415,27 @@ describe('state machines', () => {
     return JSON.parse(
       JSON.stringify(definition, (name, value: unknown) => {
         const getAtt = z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }).safeParse(value);
-        return name === 'Resource' && getAtt.success ? `\${${functionId(getAtt.data['Fn::GetAtt'][0])}.Arn}` : value;
+        return (name === 'Resource' || name === 'FunctionName') && getAtt.success
+          ? `\${${functionId(getAtt.data['Fn::GetAtt'][0])}.Arn}`
+          : value;
       }),
     );
   }
 
+  const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
   const TaskStates = z.object({
-    States: z.record(z.string(), z.object({ Type: z.string(), Resource: z.string().optional() })),
+    States: z.record(
+      z.string(),
+      z.object({
+        Type: z.string(),
+        Resource: z.string().optional(),
+        Parameters: z.object({ FunctionName: z.unknown() }).partial().optional(),
+      }),
+    ),
   });
+  /** The function a Task calls: its Resource, or for a `.waitForTaskToken` task the FunctionName it invokes. */
+  const calledFunction = (task: z.infer<typeof TaskStates>['States'][string]) =>
+    referencedId(task.Resource === WAIT_FOR_TASK_TOKEN ? task.Parameters?.FunctionName : task.Resource);
   /** The packaged definition, less the `QueryLanguage: JSONPath` the plugin writes on every state (the default). */
   const packagedDefinition = (id: string): unknown =>
     JSON.parse(
@@ -407,10 +447,74 @@ describe('state machines', () => {
     const definition = packagedDefinition(m.id);
     expect(definition).toEqual(sourceDefinition(m.key));
     const tasks = Object.values(TaskStates.parse(definition).States).filter((s) => s.Type === 'Task');
-    const called = tasks.map((task) => referencedId(task.Resource));
+    const called = tasks.map(calledFunction);
     for (const id of called) expect(template.Resources[id ?? '(unresolved)']?.Type).toBe('AWS::Lambda::Function');
     expect([...new Set(called)].sort()).toEqual(m.calls.map(functionId).sort());
   });
+
+  // Where the workflows wait for a job: a notification (or the fallback timeout) ends the task; arming failing falls
+  // back to the plain Wait it replaces, so a broken notification path is never worse than polling.
+  const NOTIFICATION_WAITS = [
+    [
+      'provision',
+      'ProvisionStateMachine',
+      'WaitForProvisionJobToEnd',
+      '$.poll',
+      'CountPollRound',
+      'WaitBeforeNextPoll',
+    ],
+    [
+      'deprovision',
+      'DeprovisionStateMachine',
+      'WaitForDeprovisionJobToEnd',
+      '$.poll',
+      'CountPollRound',
+      'WaitBeforeNextPoll',
+    ],
+    [
+      'deprovision',
+      'DeprovisionStateMachine',
+      'WaitForCanceledJobToStop',
+      '$.cancel',
+      'CountCancelRound',
+      'WaitForProvisionJobToStop',
+    ],
+  ] as const;
+
+  it.each(NOTIFICATION_WAITS)(
+    "%s: %s waits for awaitJobEnd's token, at most as long as %s.waitSeconds",
+    (_key, id, state, at, next, fallback) => {
+      const States = z.record(z.string(), z.record(z.string(), z.unknown()));
+      const states = States.parse(z.object({ States: z.unknown() }).parse(packagedDefinition(id)).States);
+      expect(states[state]).toEqual({
+        Type: 'Task',
+        Comment: expect.stringContaining('notification'),
+        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+        Parameters: {
+          FunctionName: `\${${functionId('awaitJobEnd')}.Arn}`,
+          Payload: {
+            'job.$': `${at}.job`,
+            'token.$': '$$.Task.Token',
+            'execution.$': '$$.Execution.Id',
+            'waitSeconds.$': `${at}.waitSeconds`,
+          },
+        },
+        TimeoutSecondsPath: `${at}.waitSeconds`,
+        ResultPath: null,
+        Catch: [
+          { ErrorEquals: ['States.Timeout'], ResultPath: null, Next: next },
+          { ErrorEquals: ['States.ALL'], ResultPath: null, Next: fallback },
+        ],
+        Next: next,
+      });
+      expect(states[fallback]).toMatchObject({ Type: 'Wait', SecondsPath: `${at}.waitSeconds` });
+      // Only a Choice on the task results' `notifications` leads into it; with it off, the plain Wait as before.
+      const into = Object.entries(states).filter(([, s]) => JSON.stringify(s).includes(`"Next":"${state}"`));
+      expect(into).toHaveLength(1);
+      expect(into[0]?.[1]).toMatchObject({ Type: 'Choice' });
+      expect(JSON.stringify(into[0]?.[1])).toContain(`"Variable":"${at}.notifications"`);
+    },
+  );
 
   it.each(MACHINES)('$key: named from the stage, its role invokes exactly the functions it calls', (m) => {
     const machine = resource(template, m.id, 'AWS::StepFunctions::StateMachine');

@@ -81,6 +81,8 @@ describe('time budgets in serverless.yml', () => {
   });
 });
 
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
 describe('a function timeout is retried by the state machines', () => {
   // A Lambda timeout surfaces as Sandbox.Timedout (Lambda.Unknown on older runtimes); ours as TaskTimedOut.
   const TIMEOUT_ERRORS = ['TaskTimedOut', 'Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'];
@@ -89,7 +91,9 @@ describe('a function timeout is retried by the state machines', () => {
       z.string(),
       z.object({
         Type: z.string(),
+        Resource: z.unknown().optional(),
         Retry: z.array(z.object({ ErrorEquals: z.array(z.string()), MaxAttempts: z.number().optional() })).optional(),
+        Catch: z.array(z.object({ ErrorEquals: z.array(z.string()), Next: z.string() })).optional(),
       }),
     ),
   });
@@ -98,10 +102,22 @@ describe('a function timeout is retried by the state machines', () => {
     const machine = Machine.parse(parseCfnYaml(readFileSync(file, 'utf8'), file));
     return Object.entries(machine.States)
       .filter(([, state]) => state.Type === 'Task')
-      .map(([name, state]) => ({ task: `${key}/${name}`, retry: state.Retry ?? [] }));
+      .map(([name, state]) => ({
+        task: `${key}/${name}`,
+        waitsForToken: state.Resource === WAIT_FOR_TASK_TOKEN,
+        retry: state.Retry ?? [],
+        catchers: state.Catch ?? [],
+      }));
   });
 
-  it.each(tasks)('$task retries every kind of timeout', ({ retry }) => {
+  // A notification wait's States.Timeout is its fallback poll, and its arming function failing in any way (timeouts
+  // included) falls back to the plain Wait it replaces: caught, never retried (a retry would arm a second wait).
+  it.each(tasks.filter((t) => t.waitsForToken))('$task catches every failure into a poll', ({ retry, catchers }) => {
+    expect(retry).toEqual([]);
+    expect(catchers.map((c) => c.ErrorEquals)).toEqual([['States.Timeout'], ['States.ALL']]);
+  });
+
+  it.each(tasks.filter((t) => !t.waitsForToken))('$task retries every kind of timeout', ({ retry }) => {
     for (const error of TIMEOUT_ERRORS) {
       const rule = retry.find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.ALL'));
       expect({ error, retried: rule !== undefined && (rule.MaxAttempts ?? 3) > 0 }).toEqual({ error, retried: true });

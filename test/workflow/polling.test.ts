@@ -1,4 +1,5 @@
 import {
+  DEFAULT_FALLBACK_POLL_SCHEDULE,
   DEFAULT_POLL_SCHEDULE,
   DEFAULT_POLLS_PER_EXECUTION,
   nextPollDelaySeconds,
@@ -31,6 +32,51 @@ describe('nextPollDelaySeconds', () => {
   it('honours a custom schedule', () => {
     expect(nextPollDelaySeconds(1000, { minSeconds: 1, maxSeconds: 20, fraction: 0.5 })).toBe(20);
     expect(nextPollDelaySeconds(1, { minSeconds: 1, maxSeconds: 20, fraction: 0.5 })).toBe(1);
+  });
+});
+
+describe('the fallback schedule while notifications are on', () => {
+  it.each([
+    [0, 5],
+    [20, 5],
+    [60, 12],
+    [600, 120],
+    [1800, 360],
+    [7200, 1440],
+    [9000, 1800],
+    [172_800, 1800],
+  ])('after %p s elapsed waits %p s', (elapsed, expected) => {
+    expect(nextPollDelaySeconds(elapsed, DEFAULT_FALLBACK_POLL_SCHEDULE)).toBe(expected);
+  });
+
+  /** Where the fallback looks fall for a job of `duration`: the lag if its notification is lost, and the looks. */
+  function lostNotification(duration: number, schedule = DEFAULT_FALLBACK_POLL_SCHEDULE) {
+    let t = 0;
+    let looks = 0;
+    while (t < duration) {
+      t += nextPollDelaySeconds(t, schedule);
+      looks += 1;
+    }
+    return { lag: t - duration, looks };
+  }
+
+  it.each([60, 600, 1800, 7200])(
+    'a lost notification for a %p s job is seen within 25 %% of its length (or the 5 s floor)',
+    (duration) => {
+      expect(lostNotification(duration).lag).toBeLessThanOrEqual(Math.max(5, 0.25 * duration));
+    },
+  );
+
+  it.each([600, 1800, 7200])('takes fewer looks than polling alone for a %p s job', (duration) => {
+    expect(lostNotification(duration).looks).toBeLessThan(lostNotification(duration, DEFAULT_POLL_SCHEDULE).looks);
+  });
+
+  it('is never shorter than polling alone: a lost notification is seen no later than polling would be', () => {
+    for (const elapsed of [0, 10, 60, 600, 3600, 86_400]) {
+      expect(nextPollDelaySeconds(elapsed, DEFAULT_FALLBACK_POLL_SCHEDULE)).toBeGreaterThanOrEqual(
+        nextPollDelaySeconds(elapsed, DEFAULT_POLL_SCHEDULE),
+      );
+    }
   });
 });
 

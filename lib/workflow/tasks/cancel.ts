@@ -8,6 +8,7 @@ import type { CancelInput, CancelState, JobRef } from '../wire';
 import {
   firstPollDelay,
   jobKindFor,
+  jobNotificationsOn,
   pollDelay,
   readInstance,
   readJob,
@@ -37,6 +38,8 @@ export async function cancelProvision(ctx: TaskContext, input: CancelInput): Pro
     return {
       settled: false,
       waitSeconds: firstWait,
+      // No job to be told about yet: a plain Wait.
+      notifications: false,
       continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),
     };
   }
@@ -60,10 +63,16 @@ export async function cancelProvision(ctx: TaskContext, input: CancelInput): Pro
     recordOutcomeMetrics(ctx, job, seen, now);
     return settled;
   }
+  const notifications = jobNotificationsOn(ctx);
   return {
     settled: false,
     // An execution started before requestedAt was carried has none: it starts the schedule again.
-    waitSeconds: requestedAt === undefined ? firstWait : pollDelay(ctx, requestedAt, now),
+    waitSeconds:
+      requestedAt === undefined ? firstPollDelay(ctx, notifications) : pollDelay(ctx, requestedAt, now, notifications),
+    // What AAP's notification names; it ends the wait when the job stops (none comes for a job canceled before it ran,
+    // but that one is terminal at once and is seen by the arming task's read).
+    job,
+    notifications,
     ...(requestedFor === undefined ? {} : { requestedFor }),
     ...(requestedAt === undefined ? {} : { requestedAt }),
     continueAsNew: shouldContinueAsNew(input.rounds, ctx.settings.POLLS_PER_EXECUTION),

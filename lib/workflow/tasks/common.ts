@@ -58,20 +58,37 @@ function secondsBetween(fromIso: string, to: Date): number {
   return Math.max(0, (to.getTime() - instantMs(fromIso, 'job timestamp')) / 1000);
 }
 
-/** The one schedule of every loop that waits on AAP (a job's polls, a cancel's looks), from the settings. */
-export function pollSchedule(ctx: TaskContext): PollSchedule {
+/**
+ * Whether the waits for an AAP job end on AAP's notification (JOB_NOTIFICATIONS=on): the task results say so, and
+ * the state machine then waits in a `.waitForTaskToken` task whose timeout is the (fallback) poll interval.
+ */
+export function jobNotificationsOn(ctx: TaskContext): boolean {
+  return ctx.settings.JOB_NOTIFICATIONS === 'on';
+}
+
+/**
+ * The one schedule of every loop that waits on AAP (a job's polls, a cancel's looks), from the settings; a wait a
+ * notification can end (`notified`) takes the stretched fallback schedule (lib/workflow/polling.ts).
+ */
+export function pollSchedule(ctx: TaskContext, notified = false): PollSchedule {
   const s = ctx.settings;
-  return { minSeconds: s.POLL_MIN_SECONDS, maxSeconds: s.POLL_MAX_SECONDS, fraction: s.POLL_FRACTION };
+  return notified
+    ? {
+        minSeconds: s.FALLBACK_POLL_MIN_SECONDS,
+        maxSeconds: s.FALLBACK_POLL_MAX_SECONDS,
+        fraction: s.FALLBACK_POLL_FRACTION,
+      }
+    : { minSeconds: s.POLL_MIN_SECONDS, maxSeconds: s.POLL_MAX_SECONDS, fraction: s.POLL_FRACTION };
 }
 
-/** The wait before the next look at something AAP started (or was asked to do) at `since`. */
-export function pollDelay(ctx: TaskContext, since: string, now: Date): number {
-  return nextPollDelaySeconds(secondsBetween(since, now), pollSchedule(ctx));
+/** The wait before the next look at a job AAP started (or was asked to cancel) at `since`. */
+export function pollDelay(ctx: TaskContext, since: string, now: Date, notified = jobNotificationsOn(ctx)): number {
+  return nextPollDelaySeconds(secondsBetween(since, now), pollSchedule(ctx, notified));
 }
 
-/** The schedule's first, shortest wait: for a look at something not yet under way. */
-export function firstPollDelay(ctx: TaskContext): number {
-  return nextPollDelaySeconds(0, pollSchedule(ctx));
+/** The schedule's first, shortest wait: for a look at something not yet under way (no notification can end it). */
+export function firstPollDelay(ctx: TaskContext, notified = false): number {
+  return nextPollDelaySeconds(0, pollSchedule(ctx, notified));
 }
 
 /** The job as AAP holds it now, or `purged` when AAP no longer knows it. */

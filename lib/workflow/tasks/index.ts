@@ -3,6 +3,7 @@
  * Step Functions, clock, logs, metrics) and the state's parsed input (lib/workflow/wire.ts).
  */
 export * from '../wire';
+export { awaitJobEnd } from './await-job';
 export { cancelProvision } from './cancel';
 export { continueAsNew, stopProvisioning } from './executions';
 export { ensureFinalizer, removeFinalizer } from './finalizer';

@@ -11,7 +11,7 @@ import type { ClusterAccess, TaskContext } from '../context';
 import { settleStaleIntent } from '../launch-recovery';
 import { shouldContinueAsNew } from '../polling';
 import type { Decision, DecisionStep, InspectInput, PollState } from '../wire';
-import { jobKindFor, pollDelay, storeRef } from './common';
+import { jobKindFor, jobNotificationsOn, pollDelay, storeRef } from './common';
 
 // FetchInstance
 
@@ -89,5 +89,6 @@ async function pollStateFor(ctx: TaskContext, job: ProvisioningJob, now: Date): 
     polls: 0,
     // The same schedule as its launcher would have used, counted from the job's launch.
     waitSeconds: pollDelay(ctx, job.timestamp, now),
+    notifications: jobNotificationsOn(ctx),
   };
 }

@@ -22,7 +22,15 @@ import type { InstanceRef } from '../../sfn';
 import type { ClusterAccess, TaskContext } from '../context';
 import { InstanceDeleting, LaunchNotNeeded, ProvisionJobStillRunning, TenantNotReady } from '../errors';
 import type { JobRef, LaunchInput, PollState } from '../wire';
-import { jobKindFor, jobMetricPrefix, pollDelay, readInstance, templateFor, writeStatus } from './common';
+import {
+  jobKindFor,
+  jobMetricPrefix,
+  jobNotificationsOn,
+  pollDelay,
+  readInstance,
+  templateFor,
+  writeStatus,
+} from './common';
 
 // LaunchProvisionJob / LaunchDeprovisionJob
 
@@ -84,6 +92,7 @@ export async function launch(ctx: TaskContext, input: LaunchInput): Promise<Poll
     launchedAt: intentTimestamp,
     polls: 0,
     waitSeconds: pollDelay(ctx, intentTimestamp, now),
+    notifications: jobNotificationsOn(ctx),
   };
 }
 

@@ -3,7 +3,7 @@ import type { JobState } from '../../domain/job-state';
 import type { TaskContext } from '../context';
 import { shouldContinueAsNew } from '../polling';
 import type { PollInput, PollResult } from '../wire';
-import { pollDelay, readJob, recordOutcomeMetrics, writeStatus } from './common';
+import { jobNotificationsOn, pollDelay, readJob, recordOutcomeMetrics, writeStatus } from './common';
 
 // PollProvisionJob / PollDeprovisionJob
 
@@ -27,6 +27,8 @@ export async function poll(ctx: TaskContext, input: PollInput): Promise<PollResu
     ...state,
     polls,
     waitSeconds: pollDelay(ctx, state.launchedAt, now),
+    // From the settings now, not as launched: turning notifications on or off applies from the next wait.
+    notifications: jobNotificationsOn(ctx),
     state: jobState,
     terminal,
     configApplied,

@@ -13,10 +13,12 @@ import {
 } from '../../../lib/computeinstance';
 import { loadSettings } from '../../../lib/config/settings';
 import { ClusterConfig, MemoryComputeInstanceStore, MemoryTenantReader } from '../../../lib/k8s';
+import { MemoryTaskTokenStore } from '../../../lib/notifications/memory-waiters';
 import type { InstanceRef } from '../../../lib/sfn';
 import { type ClusterAccess, type TaskContext, UnknownCluster } from '../../../lib/workflow/context';
 import { sampleInstance, tenantAnnotations } from '../../../local/fixtures/sample-instance';
 import { LOCAL_TENANT, sampleTenant } from '../../../local/fixtures/sample-tenant';
+import { MemoryTaskTokens } from '../../support/memory-task-tokens';
 
 export const CLUSTER = 'cluster-a';
 export const NAMESPACE = 'osac-computeinstance';
@@ -74,6 +76,9 @@ export interface Harness {
   /** Holds the tenant `local` (one `local` storage class) in NAMESPACE, which the sample instances name. */
   tenants: MemoryTenantReader;
   sfn: MemorySfn;
+  /** The task-token table and Step Functions' task tokens, as awaitJobEnd uses them. */
+  waiters: MemoryTaskTokenStore;
+  taskTokens: MemoryTaskTokens;
   metrics: Array<{ name: string; value: number }>;
   warnings: string[];
   advance(ms: number): void;
@@ -102,6 +107,8 @@ export function harness(
   const tenants = new MemoryTenantReader();
   tenants.put(sampleTenant({ name: LOCAL_TENANT }, NAMESPACE));
   const sfn = new MemorySfn();
+  const waiters = new MemoryTaskTokenStore();
+  const taskTokens = new MemoryTaskTokens();
   const metrics: Array<{ name: string; value: number }> = [];
   const warnings: string[] = [];
   const settings = loadSettings({
@@ -129,6 +136,8 @@ export function harness(
     settings,
     aap,
     sfn: sfn as unknown as SFNClient,
+    waiters,
+    taskTokens,
     async cluster(id) {
       if (id !== CLUSTER) throw new UnknownCluster(`cluster ${id} is not registered`);
       return access;
@@ -149,6 +158,8 @@ export function harness(
     store,
     tenants,
     sfn,
+    waiters,
+    taskTokens,
     metrics,
     warnings,
     advance: (ms) => {
