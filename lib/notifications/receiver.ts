@@ -4,7 +4,7 @@ import type { OutcomeRecord } from '../intake/outcome';
 import { jsonResponse, readRawBody, type WebhookRequest, type WebhookResponse } from '../intake/request';
 import { sameSecret } from '../intake/signature';
 import { type Issue, joinIssues, listIssues } from '../runtime/issues';
-import type { TaskTokenPort } from '../sfn/task-tokens';
+import type { ResumeOutcome, TaskTokenPort } from '../sfn/task-tokens';
 import type { NotificationTokenSource } from './notification-token';
 import type { TaskTokenStore } from './waiters';
 
@@ -158,7 +158,7 @@ export async function receiveNotification(
 
   const results = await Promise.allSettled(
     waiters.map(async (waiter) => {
-      let resumed: Awaited<ReturnType<TaskTokenPort['succeed']>>;
+      let resumed: ResumeOutcome;
       try {
         resumed = await ports.tasks.succeed(waiter.token, NOTIFIED_OUTPUT);
       } catch (error) {
@@ -167,13 +167,15 @@ export async function receiveNotification(
       try {
         await ports.store.disarm(waiter);
       } catch (error) {
-        throw new StepFailed('store_failed', error);
+        throw new StepFailed('store_failed', error, resumed);
       }
       return resumed;
     }),
   );
-  const resumed = results.filter((r) => r.status === 'fulfilled' && r.value === 'resumed').length;
-  const gone = results.filter((r) => r.status === 'fulfilled' && r.value === 'gone').length;
+  // A waiter whose disarm failed was still resumed (or gone): its row expires with its TTL.
+  const outcomes = results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as StepFailed).resumed));
+  const resumed = outcomes.filter((o) => o === 'resumed').length;
+  const gone = outcomes.filter((o) => o === 'gone').length;
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as StepFailed] : []));
   const [firstFailure] = failures;
   if (firstFailure !== undefined) {
@@ -199,6 +201,8 @@ class StepFailed extends Error {
   constructor(
     readonly step: 'resume_failed' | 'store_failed',
     cause: unknown,
+    /** What SendTaskSuccess answered before the step that failed, if it was reached. */
+    readonly resumed?: ResumeOutcome,
   ) {
     super(step);
     this.detail = describeError(cause);
