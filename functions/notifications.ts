@@ -41,14 +41,15 @@ export function receiveHandler(portsOf: () => ReceiverPorts) {
     });
 }
 
-let ports: ReceiverPorts | undefined;
+let built: { settings: string; ports: ReceiverPorts } | undefined;
 
+/**
+ * Built on first use and kept for the container (the token cache and the clients' connections); a failed build is
+ * retried on the next request, and a changed environment (the local stack restarted) builds anew.
+ */
 export const receive = receiveHandler(() => {
-  ports ??= createReceiverPorts(loadReceiverSettings());
-  return ports;
+  const settings = loadReceiverSettings();
+  const key = JSON.stringify(settings);
+  if (built?.settings !== key) built = { settings: key, ports: createReceiverPorts(settings) };
+  return built.ports;
 });
-
-/** Forget the built clients (the local stack and tests, after they change the environment). */
-export function resetReceiverPorts(): void {
-  ports = undefined;
-}

@@ -97,7 +97,6 @@ describe('the AAP notification handler (real handler, in-memory ports)', () => {
     delete process.env.JOB_WAITERS_TABLE;
     delete process.env.AAP_NOTIFICATION_TOKEN;
     delete process.env.AAP_NOTIFICATION_SECRET_NAME;
-    mod.resetReceiverPorts();
     const answer = await invoke(mod.receive, event(notificationBody(1)));
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 500, body: { message: 'internal error' } });
     expect(answer.metricNames).toEqual(['AapNotificationUnavailable']);
