@@ -692,6 +692,12 @@ describe('bundles', () => {
     if (!existsSync(webhookZip)) return;
     expect(statSync(webhookZip).size).toBeLessThan(1024 * 1024);
   });
+
+  it('keeps the AAP notification receiver bundle under 1 MB (AAP waits on its cold start)', () => {
+    const receiverZip = path.join(PACKAGE_DIR, 'aapNotifications.zip');
+    expect(existsSync(receiverZip)).toBe(true);
+    expect(statSync(receiverZip).size).toBeLessThan(1024 * 1024);
+  });
 });
 
 describe('per-stage settings (serverless print --stage prod, with an existing alarm topic)', () => {
