@@ -1,8 +1,10 @@
 import path from 'node:path';
 import { DynamoTaskTokenStore } from '../../lib/notifications';
 import type { JobWaiter } from '../../lib/notifications/waiters';
+import { AWS_CALL_LIMITS } from '../../lib/runtime/aws-clients';
+import { buildSfnClient } from '../../lib/runtime/clients';
+import { SfnTaskTokens } from '../../lib/sfn/task-tokens';
 import { type Gateway, type HttpApiHandler, httpApiRoutes, startGateway } from '../../local/gateway';
-import { sfnOperations } from '../../local/sfn-engine/api';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -71,7 +73,13 @@ describe('the AAP notification receiver on the local stack', () => {
     const answer = await post(JSON.stringify({ id: 4242, type: 'job', status: 'successful' }));
     // SendTaskSuccess comes with the engine's .waitForTaskToken support (issue 13, another part); until it is
     // merged the engine refuses the operation and the receiver says 503, leaving the waiter for the fallback poll.
-    if ('SendTaskSuccess' in sfnOperations({} as never)) {
+    const engineResumes = await new SfnTaskTokens(buildSfnClient(AWS_CALL_LIMITS, stack.sfn.endpoint))
+      .succeed('probe-token', {})
+      .then(
+        () => true,
+        (error: { reason?: string }) => error.reason !== 'UnknownOperationException',
+      );
+    if (engineResumes) {
       expect(answer).toEqual({ status: 200, body: { resumed: 0, gone: 1 } });
       expect(await store.waitersFor(waiter.job, Date.now())).toEqual([]);
     } else {
