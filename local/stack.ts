@@ -4,6 +4,7 @@ import path from 'node:path';
 import { scaledClock } from '../lib/runtime/clock';
 import { resetWorkflowContext } from '../lib/workflow/context';
 import { type AapSimulator, type PlaybookGeneration, startAapSimulator, type TemplateSpec } from './aap-simulator';
+import { type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
@@ -20,6 +21,8 @@ export interface LocalStackOptions {
   aapToken?: string;
   kubeToken?: string;
   webhookSecret?: string;
+  /** The bearer token AAP's job notifications carry (default `local-aap-notification-token`). */
+  aapNotificationToken?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
   /** The playbooks the AAP simulator's templates run, unless a template names its own (default `ansible_eda`). */
@@ -56,6 +59,8 @@ export interface LocalStack {
   kubes: ReadonlyMap<string, KubeSimulator>;
   aap: AapSimulator;
   sfn: SfnEngine;
+  /** DynamoDB (dynalite, in memory) holding serverless.yml's tables: the job waiters table. */
+  dynamodb: LocalDynamoDb;
   /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
   tenantNamespace: string;
   /** The settings the task functions run with (already applied to process.env). */
@@ -133,10 +138,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     writeFileSync(clustersFile, JSON.stringify({ clusters }, null, 2), { mode: 0o600 });
 
+    const dynamodb = await startLocalDynamoDb({ projectRoot: PROJECT_ROOT, stage: 'local' });
+    started.push(dynamodb);
+    const jobWaitersTable = dynamodb.tables.get('JobWaitersTable');
+    if (jobWaitersTable === undefined) throw new Error('serverless.yml declares no JobWaitersTable resource');
+
     const env: Record<string, string> = {
       AAP_URL: `${aap.url}/api/controller`,
       AAP_TOKEN: aap.token,
       CLUSTERS_FILE: clustersFile,
+      JOB_WAITERS_TABLE: jobWaitersTable,
+      DYNAMODB_ENDPOINT: dynamodb.endpoint,
+      AAP_NOTIFICATION_TOKEN:
+        options.aapNotificationToken ?? process.env.AAP_NOTIFICATION_TOKEN ?? 'local-aap-notification-token',
       TIME_SCALE: String(timeScale),
       CLOCK_EPOCH_MS: String(epochMs),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -181,6 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       kubes,
       aap,
       sfn,
+      dynamodb,
       tenantNamespace,
       env,
       provisionArn,

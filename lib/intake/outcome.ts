@@ -8,11 +8,12 @@ import type { IntakeResult } from './process';
 
 export type WebhookMetric = 'WebhookAccepted' | 'WebhookIgnored' | 'WebhookRejected' | 'WebhookUnavailable';
 
-export interface OutcomeRecord {
+/** One log line and one metric; the AAP notification receiver records its outcomes the same way. */
+export interface OutcomeRecord<Metric extends string = WebhookMetric> {
   readonly level: 'info' | 'error';
   readonly message: string;
   readonly attributes: Record<string, unknown>;
-  readonly metric: WebhookMetric;
+  readonly metric: Metric;
   /** Dimensions of this metric only (the invocation records no other). */
   readonly dimensions: Readonly<Record<string, string>>;
 }
@@ -94,7 +95,7 @@ export interface OutcomeSinks {
   };
 }
 
-export function recordOutcome(record: OutcomeRecord, { logger, metrics }: OutcomeSinks): void {
+export function recordOutcome(record: OutcomeRecord<string>, { logger, metrics }: OutcomeSinks): void {
   // Dimensions are cleared when the invocation's metrics are flushed: they land on this one metric only.
   for (const [name, value] of Object.entries(record.dimensions)) metrics.addDimension(name, value);
   metrics.addMetric(record.metric, 'Count', 1);

@@ -42,6 +42,27 @@ export function webhookRequestFromApiGateway(event: APIGatewayProxyEventV2): Web
   };
 }
 
+/** Larger bodies are refused before anything else is done with them (a ComputeInstance is a few KiB). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type RawBody = { ok: true; bytes: Buffer } | { ok: false; tooLarge: true };
+
+/**
+ * The body as the sender's bytes, which is what a signature covers: API Gateway passes text bodies as they are
+ * and other media types base64-encoded. The size is checked before anything is decoded.
+ */
+export function readRawBody(body: string | undefined, isBase64Encoded: boolean, limit = MAX_BODY_BYTES): RawBody {
+  const text = body ?? '';
+  if (isBase64Encoded) {
+    // Every 4 characters carry 3 bytes: a longer text cannot decode to `limit` bytes or fewer.
+    if (text.length > Math.ceil(limit / 3) * 4) return { ok: false, tooLarge: true };
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.length > limit ? { ok: false, tooLarge: true } : { ok: true, bytes };
+  }
+  if (Buffer.byteLength(text, 'utf8') > limit) return { ok: false, tooLarge: true };
+  return { ok: true, bytes: Buffer.from(text, 'utf8') };
+}
+
 export function jsonResponse(
   statusCode: number,
   body: Record<string, unknown>,

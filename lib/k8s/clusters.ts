@@ -5,6 +5,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { JobVarsEnvelope } from '../aap/launch';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
+import { describeAwsError } from '../runtime/aws-clients';
 import { describeIssues } from '../runtime/issues';
 import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
 
@@ -376,11 +377,4 @@ export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'comb
   [inspect.custom](): string {
     return `SecretsManagerClusterRegistry(${this.#secretName}, maxAge ${this.#maxAgeSeconds}s)`;
   }
-}
-
-/** `ResourceNotFoundException: Secrets Manager can't find the specified secret.` — AWS errors hold no secret value. */
-function describeAwsError(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown };
-  return [name, message].filter((part) => typeof part === 'string' && part !== '').join(': ') || 'unknown error';
 }

@@ -45,7 +45,7 @@ export class DynamoTaskTokenStore implements TaskTokenStore {
       return 'armed';
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return 'superseded';
-      throw error;
+      throw this.explained(error);
     }
   }
 
@@ -54,19 +54,23 @@ export class DynamoTaskTokenStore implements TaskTokenStore {
     const waiters: JobWaiter[] = [];
     let startKey: Record<string, DynamoDb.AttributeValue> | undefined;
     do {
-      const page = await this.options.client.send(
-        new QueryCommand({
-          TableName: this.options.tableName,
-          KeyConditionExpression: '#job = :job',
-          // TTL deletes lazily (within days): an expired waiter still in the table is not one.
-          FilterExpression: 'expiresAt > :now',
-          ExpressionAttributeNames: { '#job': 'job' },
-          ExpressionAttributeValues: { ':job': { S: jobKey(job) }, ':now': { N: String(Math.floor(nowMs / 1000)) } },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-        inBudget(),
-      );
+      const page = await this.options.client
+        .send(
+          new QueryCommand({
+            TableName: this.options.tableName,
+            KeyConditionExpression: '#job = :job',
+            // TTL deletes lazily (within days): an expired waiter still in the table is not one.
+            FilterExpression: 'expiresAt > :now',
+            ExpressionAttributeNames: { '#job': 'job' },
+            ExpressionAttributeValues: { ':job': { S: jobKey(job) }, ':now': { N: String(Math.floor(nowMs / 1000)) } },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+          inBudget(),
+        )
+        .catch((error: unknown) => {
+          throw this.explained(error);
+        });
       for (const item of page.Items ?? []) {
         const parsed = JobWaiter.safeParse({
           job: { kind: item.kind?.S, id: Number(item.id?.N) },
@@ -98,8 +102,25 @@ export class DynamoTaskTokenStore implements TaskTokenStore {
         inBudget(),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.explained(error);
     }
+  }
+
+  /** DynamoDB says only "Requested resource not found": name the table and where its name comes from. */
+  private explained(error: unknown): unknown {
+    if ((error as { name?: unknown }).name !== 'ResourceNotFoundException') return error;
+    return new JobWaitersTableMissing(this.options.tableName);
+  }
+}
+
+/** The task-token table does not exist (in this account and region): a deployment or JOB_WAITERS_TABLE error. */
+export class JobWaitersTableMissing extends Error {
+  override readonly name = 'JobWaitersTableMissing';
+  constructor(readonly tableName: string) {
+    super(
+      `the job waiters table ${tableName} does not exist: check JOB_WAITERS_TABLE and that the stack created ` +
+        'serverless.yml resource JobWaitersTable',
+    );
   }
 }
 

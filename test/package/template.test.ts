@@ -32,6 +32,9 @@ const arn = (service: string, rest: string) =>
 const CLUSTERS_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/clusters-??????`);
 const WEBHOOKS_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/webhooks-??????`);
 const AAP_TOKEN_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/aap-token-??????`);
+const AAP_NOTIFICATION_SECRET = arn('secretsmanager', `secret:${SERVICE}/ci/aap-notification-token-??????`);
+/** How `render` spells `Fn::GetAtt: [JobWaitersTable, Arn]`. */
+const JOB_WAITERS_TABLE_ARN = `\${JobWaitersTable.Arn}`;
 const PROVISION_MACHINE = arn('states', `stateMachine:${PREFIX}-provision`);
 const DEPROVISION_MACHINE = arn('states', `stateMachine:${PREFIX}-deprovision`);
 const PROVISION_EXECUTIONS = arn('states', `execution:${PREFIX}-provision:*`);
@@ -76,6 +79,20 @@ const FUNCTIONS: ExpectedFunction[] = [
       ...readWebhooks,
       ...grant(['states:StartExecution'], [PROVISION_MACHINE, DEPROVISION_MACHINE]),
       ...grant(['states:DescribeExecution'], [PROVISION_EXECUTIONS, DEPROVISION_EXECUTIONS]),
+    ],
+  },
+  {
+    key: 'aapNotifications',
+    handler: 'functions/notifications.receive',
+    memorySize: 128,
+    timeout: 10,
+    aap: false,
+    errorsThreshold: 1,
+    // The notification token, the job's waiters (read, delete) and resuming them: nothing it does not use.
+    grants: [
+      ...grant(['secretsmanager:GetSecretValue'], [AAP_NOTIFICATION_SECRET]),
+      ...grant(['dynamodb:Query', 'dynamodb:DeleteItem'], [JOB_WAITERS_TABLE_ARN]),
+      ...grant(['states:SendTaskSuccess'], ['*']),
     ],
   },
   {
@@ -171,6 +188,7 @@ const ROUTES = [
   'POST /v1/clusters/{cluster}/create-compute-instance',
   'POST /v1/clusters/{cluster}/delete-compute-instance',
 ];
+const NOTIFICATION_ROUTE = 'POST /v1/aap/notifications';
 
 /** Actions with no resource-level permissions: AWS only accepts '*' for them. */
 const WILDCARD_ONLY_ACTIONS = new Set([
@@ -205,7 +223,7 @@ beforeAll(async () => {
 }, PACKAGE_TIMEOUT_MS + 30_000);
 
 describe('functions', () => {
-  it('packages exactly the webhook, the reconciler and the nine task functions', () => {
+  it('packages exactly the webhook, the notification receiver, the reconciler and the nine task functions', () => {
     const packaged = resourcesOfType(template, 'AWS::Lambda::Function').map(([id]) => id);
     expect(packaged.sort()).toEqual(FUNCTIONS.map((f) => functionId(f.key)).sort());
   });
@@ -256,6 +274,9 @@ describe('IAM', () => {
     expect(rolesThatMay(WEBHOOKS_SECRET)).toEqual(['webhook']);
     expect(rolesThatMay(CLUSTERS_SECRET)).not.toContain('webhook');
     expect(rolesThatMay(AAP_TOKEN_SECRET)).not.toContain('webhook');
+    expect(rolesThatMay(AAP_NOTIFICATION_SECRET)).toEqual(['aapNotifications']);
+    expect(rolesThatMay(CLUSTERS_SECRET)).not.toContain('aapNotifications');
+    expect(rolesThatMay(AAP_TOKEN_SECRET)).not.toContain('aapNotifications');
   });
 
   it('gives no two functions the same role', () => {
@@ -312,6 +333,24 @@ describe('environment', () => {
     );
   });
 
+  it('gives the notification receiver the token secret name and the table, nothing of AAP or the clusters', () => {
+    const env = environmentOf(template, 'aapNotifications');
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        'AAP_NOTIFICATION_SECRET_NAME',
+        'JOB_WAITERS_TABLE',
+        'DEPROVISION_STATE_MACHINE_ARN',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'POWERTOOLS_SERVICE_NAME',
+        'POWERTOOLS_TRACE_ENABLED',
+        'PROVISION_STATE_MACHINE_ARN',
+      ].sort(),
+    );
+    expect(env.AAP_NOTIFICATION_SECRET_NAME).toBe(`${SERVICE}/ci/aap-notification-token`);
+    expect(referencedId(env.JOB_WAITERS_TABLE)).toBe('JobWaitersTable');
+  });
+
   it('names the webhooks secret for the webhook', () => {
     expect(environmentOf(template, 'webhook').WEBHOOKS_SECRET_NAME).toBe(`${SERVICE}/ci/webhooks`);
   });
@@ -330,10 +369,13 @@ describe('environment', () => {
     });
   });
 
-  it('names the task-token table for awaitJobEnd alone among the task functions', () => {
-    expect(render(environmentOf(template, 'awaitJobEnd').JOB_WAITERS_TABLE)).toBe(placeholder('JobWaitersTable'));
+  it('names the task-token table for awaitJobEnd and the receiver alone', () => {
+    const users = ['awaitJobEnd', 'aapNotifications'];
+    for (const key of users) {
+      expect(render(environmentOf(template, key).JOB_WAITERS_TABLE)).toBe(placeholder('JobWaitersTable'));
+    }
     const others = FUNCTIONS.filter(
-      (f) => f.key !== 'awaitJobEnd' && 'JOB_WAITERS_TABLE' in environmentOf(template, f.key),
+      (f) => !users.includes(f.key) && 'JOB_WAITERS_TABLE' in environmentOf(template, f.key),
     );
     expect(others.map((f) => f.key)).toEqual([]);
   });
@@ -359,18 +401,21 @@ describe('environment', () => {
 describe('HTTP API', () => {
   const routes = () => resourcesOfType(template, 'AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
 
-  it('has exactly the three webhook routes', () => {
-    expect(routes().map((route) => route.RouteKey)).toEqual(expect.arrayContaining(ROUTES));
-    expect(routes()).toHaveLength(ROUTES.length);
+  it('has exactly the three webhook routes and the AAP notification route', () => {
+    expect(routes().map((route) => route.RouteKey)).toEqual(expect.arrayContaining([...ROUTES, NOTIFICATION_ROUTE]));
+    expect(routes()).toHaveLength(ROUTES.length + 1);
   });
 
-  it.each(ROUTES)('%s reaches the webhook function with payload format 2.0', (routeKey) => {
-    const route = routes().find((r) => r.RouteKey === routeKey);
-    const target = /^integrations\/\$\{(\w+)\}$/.exec(render(route?.Target));
-    const integration = resource(template, target?.[1] ?? '(no integration)', 'AWS::ApiGatewayV2::Integration');
-    expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
-    expect(referencedId(integration.Properties.IntegrationUri)).toBe(functionId('webhook'));
-  });
+  it.each([...ROUTES.map((routeKey) => [routeKey, 'webhook']), [NOTIFICATION_ROUTE, 'aapNotifications']])(
+    '%s reaches the %s function with payload format 2.0',
+    (routeKey, key) => {
+      const route = routes().find((r) => r.RouteKey === routeKey);
+      const target = /^integrations\/\$\{(\w+)\}$/.exec(render(route?.Target));
+      const integration = resource(template, target?.[1] ?? '(no integration)', 'AWS::ApiGatewayV2::Integration');
+      expect(integration.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+      expect(referencedId(integration.Properties.IntegrationUri)).toBe(functionId(key as string));
+    },
+  );
 
   it('lets API Gateway invoke the webhook, throttled, with access logs', () => {
     const permissions = resourcesOfType(template, 'AWS::Lambda::Permission').map(([, p]) => p.Properties);
@@ -591,6 +636,7 @@ describe('alarms', () => {
     ['ReconcileClustersFailed', 'clusters the reconciler could not list'],
     ['WebhookUnavailable', 'webhooks answered 503/500'],
     ['LaunchIntentsAbandoned', 'launches given up with their outcome unknown'],
+    ['AapNotificationUnavailable', 'AAP job notifications that could not be handled'],
   ])('alarms on our metric %s (%s) to the topic', (metric) => {
     const alarm = alarms().find((a) => a.Namespace === 'CloudkitProvisioner' && a.MetricName === metric);
     expect(alarm).toMatchObject({
@@ -674,6 +720,24 @@ describe('alarms', () => {
   });
 });
 
+describe('job waiters table', () => {
+  it('keys task tokens by job and execution, billed per request, expired by TTL on expiresAt', () => {
+    expect(resource(template, 'JobWaitersTable', 'AWS::DynamoDB::Table').Properties).toEqual({
+      TableName: `${PREFIX}-job-waiters`,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'job', AttributeType: 'S' },
+        { AttributeName: 'execution', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'job', KeyType: 'HASH' },
+        { AttributeName: 'execution', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
 describe('secrets', () => {
   /** What the local stack and the simulators use as credentials, and what any real one looks like. */
   const KNOWN_SECRETS = [
@@ -735,6 +799,12 @@ describe('bundles', () => {
     if (!existsSync(webhookZip)) return;
     expect(statSync(webhookZip).size).toBeLessThan(1024 * 1024);
   });
+
+  it('keeps the AAP notification receiver bundle under 1 MB (AAP waits on its cold start)', () => {
+    const receiverZip = path.join(PACKAGE_DIR, 'aapNotifications.zip');
+    expect(existsSync(receiverZip)).toBe(true);
+    expect(statSync(receiverZip).size).toBeLessThan(1024 * 1024);
+  });
 });
 
 describe('per-stage settings (serverless print --stage prod, with an existing alarm topic)', () => {
@@ -789,6 +859,9 @@ describe('per-stage settings (serverless print --stage prod, with an existing al
     );
     expect(render(prod.custom.arns.aapTokenSecret)).toBe(
       arn('secretsmanager', `secret:${SERVICE}/prod/aap-token-??????`),
+    );
+    expect(render(prod.custom.arns.aapNotificationSecret)).toBe(
+      arn('secretsmanager', `secret:${SERVICE}/prod/aap-notification-token-??????`),
     );
     expect(prod.provider.logRetentionInDays).toBe(90);
   });

@@ -45,19 +45,22 @@ interface Budgeted {
 
 const FUNCTIONS: Budgeted[] = Object.entries(project.functions).map(([key, fn]) => {
   const timeoutMs = (fn.timeout ?? project.provider.timeout) * 1000;
-  const webhook = fn.handler === 'functions/webhook.handler';
+  // The webhook reads the registry and starts executions, the AAP notification receiver reads its token and the
+  // waiters and resumes them: both answer HTTP on short AWS limits. Every other function may call AAP and clusters.
+  const http = fn.handler === 'functions/webhook.handler' || fn.handler === 'functions/notifications.receive';
   return {
     key,
     timeoutMs,
     budgetMs: timeoutMs - reportReserveMs(timeoutMs),
-    // The webhook reads the registry and starts executions; every other function may call AAP and the clusters.
-    calls: { aap: !webhook, kube: !webhook, aws: webhook ? WEBHOOK_AWS_CALL_LIMITS : AWS_CALL_LIMITS },
+    calls: { aap: !http, kube: !http, aws: http ? WEBHOOK_AWS_CALL_LIMITS : AWS_CALL_LIMITS },
   };
 });
 
 describe('time budgets in serverless.yml', () => {
   it('covers every function', () => {
-    expect(FUNCTIONS.map((f) => f.key)).toEqual(expect.arrayContaining(['webhook', 'reconcile', 'launchJob']));
+    expect(FUNCTIONS.map((f) => f.key)).toEqual(
+      expect.arrayContaining(['webhook', 'aapNotifications', 'reconcile', 'launchJob']),
+    );
   });
 
   it.each(FUNCTIONS)('$key: the deadline leaves room to report, and middy stops the task after it', (f) => {
