@@ -17,7 +17,9 @@ export type TokenSignal = 'answered' | 'heartbeat';
 // 480 random bytes: 640 base64url characters, about as long as AWS's tokens and just as unguessable.
 const TOKEN_BYTES = 480;
 const TOKEN_LENGTH = Math.ceil((TOKEN_BYTES * 4) / 3);
-const TOKEN_SHAPE = new RegExp(`^[A-Za-z0-9_-]{${TOKEN_LENGTH}}$`);
+/** A task token of this engine, as a regular expression source (no anchors), so displays can find and hide them. */
+export const TASK_TOKEN_SOURCE = `[A-Za-z0-9_-]{${TOKEN_LENGTH}}`;
+const TOKEN_SHAPE = new RegExp(`^${TASK_TOKEN_SOURCE}$`);
 // Retired tokens are remembered so a late caller learns TaskTimedOut; the oldest are forgotten past this many.
 const RETIRED_MEMORY = 10_000;
 
