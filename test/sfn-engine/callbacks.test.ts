@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 interface Start {
-  mode?: 'await' | 'heartbeat' | 'retried';
+  mode?: 'await' | 'heartbeat' | 'retried' | 'token-outside-callback';
   behaviour?: 'keep' | 'answer-own' | 'throw';
   waitSeconds?: unknown;
 }
@@ -239,6 +239,17 @@ describe('a lambda:invoke.waitForTaskToken task', () => {
       error: 'Job.Failed',
     });
     expect((await sdkError(succeed(first))).name).toBe('TaskDoesNotExist');
+  });
+
+  it('has no $$.Task.Token in a plain lambda:invoke task: the state fails with States.Runtime', async () => {
+    const before = tokensHandedOver();
+    const { executionArn } = await start({ mode: 'token-outside-callback', behaviour: 'throw' });
+    const { description, events } = await finished(executionArn);
+
+    expect(description).toMatchObject({ status: 'FAILED', error: 'States.Runtime' });
+    expect(description.cause).toContain('$$.Task.Token');
+    expect(types(events)).not.toContain('TaskScheduled');
+    expect(tokensHandedOver()).toBe(before);
   });
 
   it('fails with States.Runtime when TimeoutSecondsPath does not name a positive integer', async () => {
