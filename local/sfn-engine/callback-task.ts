@@ -1,5 +1,6 @@
-import { callbackTaskInput, MAX_TIMER_SECONDS, type TaskBinding } from './definition';
+import { callbackTaskInput, type TaskBinding } from './definition';
 import { lambdaCallbackEvents } from './history-events';
+import type { InvocationOutcome } from './lambda-runtime';
 import { type LambdaTaskDependencies, lambdaInvokeCall } from './lambda-task';
 import { exceedsPayloadLimit } from './payload-limit';
 import { evaluateReferencePath } from './reference-path';
@@ -57,10 +58,18 @@ export async function runCallbackTask(deps: CallbackTaskDependencies, binding: C
     const startedAt = port.clock.now();
 
     // The function may answer its own token before it returns: the answer ends the task, the invocation is dropped.
-    const invoked = await untilClosed(
-      port.closed,
-      Promise.race([call.invoke(), issued.nextSignal().then(() => 'answered' as const)]),
-    );
+    // A heartbeat meanwhile only restarts the heartbeat clock.
+    const invocation = call.invoke();
+    let lastBeatAt = startedAt;
+    let invoked: InvocationOutcome | 'answered';
+    for (;;) {
+      const first = await untilClosed(port.closed, Promise.race([invocation, issued.nextSignal()]));
+      if (first !== 'heartbeat') {
+        invoked = first;
+        break;
+      }
+      lastBeatAt = port.clock.now();
+    }
     if (!port.isRunning()) throw new ExecutionClosedError();
     if (invoked !== 'answered' && issued.answer() === undefined) {
       if (!invoked.ok) {
@@ -73,7 +82,7 @@ export async function runCallbackTask(deps: CallbackTaskDependencies, binding: C
     const outcome = await awaitAnswer(deps, issued, {
       timeoutAt: timeoutSeconds === undefined ? undefined : startedAt + timeoutSeconds * 1000,
       heartbeatMs: heartbeatSeconds === undefined ? undefined : heartbeatSeconds * 1000,
-      startedAt,
+      lastBeatAt,
     });
     if (outcome.kind === 'timed-out') {
       retirement = 'timed-out';
@@ -98,7 +107,8 @@ interface Deadlines {
   /** Execution-clock ms at which TimeoutSeconds runs out, counted from TaskStarted. */
   readonly timeoutAt?: number;
   readonly heartbeatMs?: number;
-  readonly startedAt: number;
+  /** TaskStarted, or the last heartbeat before the function returned. */
+  readonly lastBeatAt: number;
 }
 
 /** Pauses (scaled) until the token is answered or a deadline passes; a heartbeat moves the heartbeat deadline on. */
@@ -107,7 +117,7 @@ async function awaitAnswer(
   issued: IssuedToken,
   deadlines: Deadlines,
 ): Promise<WaitOutcome> {
-  let heartbeatAt = deadlines.heartbeatMs === undefined ? undefined : deadlines.startedAt + deadlines.heartbeatMs;
+  let heartbeatAt = deadlines.heartbeatMs === undefined ? undefined : deadlines.lastBeatAt + deadlines.heartbeatMs;
   for (;;) {
     const answer = issued.answer();
     if (answer !== undefined) return { kind: 'answered', answer };
@@ -160,7 +170,8 @@ function secondsOf(
   input: unknown,
   context: unknown,
 ): number | undefined {
-  if (fixed !== undefined) return Math.min(fixed, MAX_TIMER_SECONDS);
+  // Long waits are chained timers (pauseFor), so no cap applies here.
+  if (fixed !== undefined) return fixed;
   if (path === undefined) return undefined;
   let seconds: unknown;
   try {

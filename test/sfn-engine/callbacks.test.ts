@@ -43,7 +43,7 @@ afterAll(async () => {
 
 interface Start {
   mode?: 'await' | 'heartbeat' | 'retried' | 'token-outside-callback';
-  behaviour?: 'keep' | 'answer-own' | 'throw';
+  behaviour?: 'keep' | 'answer-own' | 'throw' | 'beat-then-throw';
   waitSeconds?: unknown;
 }
 
@@ -209,6 +209,15 @@ describe('a lambda:invoke.waitForTaskToken task', () => {
       errorType: 'ArmingFailed',
       errorMessage: 'the waiter table is unavailable',
     });
+  });
+
+  it('still fails with the Lambda error when the function sent a heartbeat before failing', async () => {
+    const { executionArn } = await start({ behaviour: 'beat-then-throw' });
+    const { events, output } = await finished(executionArn);
+
+    expect(find(events, 'TaskFailed')?.taskFailedEventDetails).toMatchObject({ error: 'ArmingFailed' });
+    expect(output.failure).toMatchObject({ Error: 'ArmingFailed' });
+    expect(types(events)).not.toContain('TaskTimedOut');
   });
 
   it('lets the function answer its own token before it returns (the job had already ended)', async () => {
