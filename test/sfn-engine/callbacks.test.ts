@@ -195,6 +195,16 @@ describe('a lambda:invoke.waitForTaskToken task', () => {
     expect((await sdkError(succeed(token))).name).toBe('TaskDoesNotExist');
   });
 
+  it('ends the wait when the execution times out (600 s, on the scaled clock); its token no longer exists', async () => {
+    const { executionArn, token } = await start({ waitSeconds: 100_000 });
+    const { description, events } = await finished(executionArn);
+
+    expect(description.status).toBe('TIMED_OUT');
+    expect(types(events).slice(-1)).toEqual(['ExecutionTimedOut']);
+    expect(seconds(events[0], events.at(-1))).toBeCloseTo(600, 0);
+    expect((await sdkError(succeed(token))).name).toBe('TaskDoesNotExist');
+  });
+
   it('fails the task with the Lambda error when the invocation itself fails', async () => {
     const { executionArn } = await start({ behaviour: 'throw' });
     const { events, output } = await finished(executionArn);
