@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { type ComputeInstance, Phase } from '../../lib/computeinstance';
 import { JobState, JobType } from '../../lib/domain/job-state';
 import type { JobView, VmRecord } from '../aap-simulator';
-import { type ExecutionRecord, TASK_TOKEN_SOURCE } from '../sfn-engine';
+import type { ExecutionRecord } from '../sfn-engine';
+// The token shape only: the console never needs the engine itself loaded.
+import { TASK_TOKEN_SOURCE } from '../sfn-engine/task-tokens';
 import { ExecutionPath, enteredStateName, exitedStateName } from './execution-path';
 import { GraphLayout } from './state-graph';
 
