@@ -12,6 +12,7 @@ import {
   eventViews,
   executionSummary,
   instanceView,
+  redactTaskTokens,
   vmRow,
 } from './views';
 
@@ -88,7 +89,7 @@ export function createConsole(source: ConsoleSource): Console {
   let closed = false;
 
   /** Every body leaves through here. */
-  const serialize = (body: unknown) => redactSecrets(JSON.stringify(body), source.secrets?.() ?? []);
+  const serialize = (body: unknown) => redactTaskTokens(redactSecrets(JSON.stringify(body), source.secrets?.() ?? []));
 
   const sendJson = (res: http.ServerResponse, status: number, body: unknown) => {
     const headers = {

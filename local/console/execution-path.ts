@@ -31,6 +31,16 @@ export const ExecutionPath = z.object({
   stoppedIn: z.string().optional(),
   /** The execution succeeded: the last state led to End. */
   reachedEnd: z.boolean(),
+  /** The current state is a `.waitForTaskToken` task whose function has its token: it waits for a notification. */
+  waitingForCallback: z
+    .object({
+      state: z.string(),
+      /** When the task started waiting (TaskScheduled). */
+      since: z.string().optional(),
+      timeoutSeconds: z.number().optional(),
+      heartbeatSeconds: z.number().optional(),
+    })
+    .optional(),
 });
 export type ExecutionPath = z.infer<typeof ExecutionPath>;
 
@@ -56,8 +66,10 @@ export function executionPath(history: readonly HistoryEvent[], status: Executio
   let last: string | undefined;
   let lastExited = true;
   let failState: string | undefined;
+  let callback: ExecutionPath['waitingForCallback'];
 
   for (const event of history) {
+    callback = callbackWaitAfter(event, callback, last);
     const entered = enteredStateName(event);
     if (entered !== undefined) {
       const seen = states.get(entered) ?? { visits: 0, errors: 0 };
@@ -101,5 +113,28 @@ export function executionPath(history: readonly HistoryEvent[], status: Executio
   if (entry !== undefined) path.entry = entry;
   if (current !== undefined) path.current = current;
   if (stoppedIn !== undefined) path.stoppedIn = stoppedIn;
+  if (callback !== undefined && callback.state === current) path.waitingForCallback = callback;
   return path;
+}
+
+const CALLBACK_END = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
+
+/** Follows the callback wait of the state the execution is in: opened by a `.waitForTaskToken` TaskScheduled. */
+function callbackWaitAfter(
+  event: HistoryEvent,
+  open: ExecutionPath['waitingForCallback'],
+  inState: string | undefined,
+): ExecutionPath['waitingForCallback'] {
+  const scheduled = event.type === 'TaskScheduled' ? event.taskScheduledEventDetails : undefined;
+  if (scheduled?.resource?.endsWith('.waitForTaskToken') && inState !== undefined) {
+    const wait: NonNullable<ExecutionPath['waitingForCallback']> = { state: inState };
+    if (event.timestamp !== undefined) wait.since = new Date(event.timestamp).toISOString();
+    if (scheduled.timeoutInSeconds !== undefined) wait.timeoutSeconds = scheduled.timeoutInSeconds;
+    if (scheduled.heartbeatInSeconds !== undefined) wait.heartbeatSeconds = scheduled.heartbeatInSeconds;
+    return wait;
+  }
+  if (event.type !== undefined && (CALLBACK_END.has(event.type) || event.type.endsWith('StateEntered'))) {
+    return undefined;
+  }
+  return open;
 }

@@ -10,7 +10,13 @@ export {
   type Transition,
   transitionsOf,
 } from './asl';
-export { type Console, createConsole, MAX_EVENTS, redactSecrets, STREAM_INTERVAL_MS } from './console';
+export {
+  type Console,
+  createConsole,
+  MAX_EVENTS,
+  redactSecrets,
+  STREAM_INTERVAL_MS,
+} from './console';
 export { loadStateMachineDefinitions, type StateMachineDefinition } from './definitions';
 export { ExecutionPath, executionPath, StateOnPath, StateRun } from './execution-path';
 export { type ConsoleSource, type ConsoleSourceOptions, consoleSourceFor } from './source';
@@ -23,5 +29,7 @@ export {
   ExecutionSummary,
   eventViews,
   InstanceView,
+  redactTaskTokens,
+  TASK_TOKEN_LABEL,
   VmRow,
 } from './views';

@@ -4,6 +4,8 @@ import { type ComputeInstance, Phase } from '../../lib/computeinstance';
 import { JobState, JobType } from '../../lib/domain/job-state';
 import type { JobView, VmRecord } from '../aap-simulator';
 import type { ExecutionRecord } from '../sfn-engine';
+// The token shape only: the console never needs the engine itself loaded.
+import { TASK_TOKEN_SOURCE } from '../sfn-engine/task-tokens';
 import { ExecutionPath, enteredStateName, exitedStateName } from './execution-path';
 import { GraphLayout } from './state-graph';
 
@@ -112,8 +114,19 @@ export const ExecutionDetail = z.object({
 });
 export type ExecutionDetail = z.infer<typeof ExecutionDetail>;
 
+/** What a task token is shown as: a token is a credential that resumes its task. */
+export const TASK_TOKEN_LABEL = '(task token)';
+const TASK_TOKEN = new RegExp(`(?<![A-Za-z0-9_-])${TASK_TOKEN_SOURCE}(?![A-Za-z0-9_-])`, 'g');
+
+/** Replaces every task token of the local engine (in error causes, event details, anything) by `(task token)`. */
+export function redactTaskTokens(text: string): string {
+  return text.replace(TASK_TOKEN, TASK_TOKEN_LABEL);
+}
+
+/** Shortens a text for display; task tokens are hidden first, so a cut can never leave part of one. */
 export function clip(text: string, max = MAX_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  const shown = redactTaskTokens(text);
+  return shown.length <= max ? shown : `${shown.slice(0, max - 1)}…`;
 }
 
 const isoOf = (epochMs: number) => new Date(epochMs).toISOString();

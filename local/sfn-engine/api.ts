@@ -7,6 +7,7 @@ import { executionArnOf, isExecutionArn, isStateMachineArn } from './arns';
 import type { Execution, PreparedStateMachine } from './execution';
 import { decideStart, nameProblem, PageTokenError, pageOf } from './execution-rules';
 import { exceedsPayloadLimit, PAYLOAD_LIMIT_BYTES } from './payload-limit';
+import type { Delivery, TaskTokens } from './task-tokens';
 
 /** What the API needs from the engine. */
 export interface SfnBackend {
@@ -16,6 +17,8 @@ export interface SfnBackend {
   executions(): readonly Execution[];
   execution(arn: string): Execution | undefined;
   startExecution(machine: PreparedStateMachine, name: string, input: string): Execution;
+  /** Tokens of `.waitForTaskToken` tasks, for SendTaskSuccess/Failure/Heartbeat. */
+  readonly tokens: TaskTokens;
 }
 
 export type SfnOperation = (body: unknown) => unknown;
@@ -48,6 +51,15 @@ const GetExecutionHistoryRequest = z.object({
   nextToken: z.string().optional(),
   includeExecutionData: z.boolean().optional(),
 });
+// AWS's length constraints. Messages never echo the token: it is a credential for the task.
+const TaskToken = z.string().min(1).max(2048);
+const SendTaskSuccessRequest = z.object({ taskToken: TaskToken, output: z.string().max(PAYLOAD_LIMIT_BYTES) });
+const SendTaskFailureRequest = z.object({
+  taskToken: TaskToken,
+  error: z.string().max(256).optional(),
+  cause: z.string().max(32768).optional(),
+});
+const SendTaskHeartbeatRequest = z.object({ taskToken: TaskToken });
 const ListStateMachinesRequest = z.object({ maxResults: MaxResults, nextToken: z.string().optional() });
 const DescribeStateMachineRequest = z.object({ stateMachineArn: z.string() });
 
@@ -169,6 +181,36 @@ export function sfnOperations(backend: SfnBackend): Record<string, SfnOperation>
       };
     },
 
+    SendTaskSuccess: (body) => {
+      const request = parseRequest(SendTaskSuccessRequest, body, 'SendTaskSuccess');
+      if (exceedsPayloadLimit(request.output)) {
+        throw new SfnApiError(
+          'ValidationException',
+          `1 validation error detected: Value at 'output' failed to satisfy constraint: Member must have length less than or equal to ${PAYLOAD_LIMIT_BYTES}`,
+        );
+      }
+      try {
+        JSON.parse(request.output);
+      } catch (error) {
+        throw new SfnApiError('InvalidOutput', `Invalid Output: '${(error as Error).message}'`);
+      }
+      delivered(backend.tokens.answer(request.taskToken, { kind: 'success', output: request.output }));
+      return {};
+    },
+
+    SendTaskFailure: (body) => {
+      const request = parseRequest(SendTaskFailureRequest, body, 'SendTaskFailure');
+      const { error, cause } = request;
+      delivered(backend.tokens.answer(request.taskToken, { kind: 'failure', error, cause }));
+      return {};
+    },
+
+    SendTaskHeartbeat: (body) => {
+      const request = parseRequest(SendTaskHeartbeatRequest, body, 'SendTaskHeartbeat');
+      delivered(backend.tokens.heartbeat(request.taskToken));
+      return {};
+    },
+
     ListStateMachines: (body) => {
       const request = parseRequest(ListStateMachinesRequest, body, 'ListStateMachines');
       const machines = backend.stateMachines().map((machine, index) => ({ machine, index }));
@@ -200,6 +242,23 @@ export function sfnOperations(backend: SfnBackend): Record<string, SfnOperation>
       };
     },
   };
+}
+
+/** AWS's answer to a token that cannot be used; nothing when it was delivered. */
+function delivered(delivery: Delivery): void {
+  switch (delivery) {
+    case 'delivered':
+      return;
+    case 'malformed':
+      throw new SfnApiError('InvalidToken', 'Invalid Token: the task token cannot be parsed');
+    case 'timed-out':
+      throw new SfnApiError('TaskTimedOut', 'Task Timed Out: the task of this token timed out');
+    case 'does-not-exist':
+      throw new SfnApiError(
+        'TaskDoesNotExist',
+        'Task Does Not Exist: no task is waiting for this token (it ended, its execution stopped, or the token was already used)',
+      );
+  }
 }
 
 /** The AWS JSON protocol writes timestamps as epoch seconds. */

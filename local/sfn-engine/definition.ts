@@ -13,6 +13,7 @@ import { WaitTiming } from './wait-duration';
 export const MAX_TIMER_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 const LAMBDA_INVOKE_RESOURCE = 'arn:aws:states:::lambda:invoke';
+const LAMBDA_CALLBACK_RESOURCE = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const ENGINE_WAIT_RESOURCE = 'arn:aws:states:::sfn-engine:wait';
 
 const TaskTiming = z.object({
@@ -20,6 +21,26 @@ const TaskTiming = z.object({
   TimeoutSecondsPath: z.string().optional(),
 });
 export type TaskTiming = z.infer<typeof TaskTiming>;
+
+const CallbackTiming = z.object({
+  ...TaskTiming.shape,
+  HeartbeatSeconds: z.number().optional(),
+  HeartbeatSecondsPath: z.string().optional(),
+});
+export type CallbackTiming = z.infer<typeof CallbackTiming>;
+
+const CARRIED_STATE_INPUT = 'sfnEngineStateInput';
+const CARRIED_PARAMETERS = 'sfnEngineParameters';
+
+/**
+ * What the library hands a `.waitForTaskToken` handler: the state input (after InputPath, which TimeoutSecondsPath
+ * and HeartbeatSecondsPath read, like a Wait's SecondsPath) and the effective Parameters (the state input if none).
+ */
+export function callbackTaskInput(handed: unknown): { stateInput: unknown; parameters: unknown } {
+  const carried = isPlainObject(handed) ? handed : {};
+  const stateInput = carried[CARRIED_STATE_INPUT];
+  return { stateInput, parameters: CARRIED_PARAMETERS in carried ? carried[CARRIED_PARAMETERS] : stateInput };
+}
 
 /** How the engine runs a Task (or a Wait, which the library hands to the engine as a Task). */
 export type TaskBinding =
@@ -30,6 +51,7 @@ export type TaskBinding =
       readonly timing: TaskTiming;
     }
   | { readonly kind: 'lambda-invoke'; readonly stateName: string; readonly timing: TaskTiming }
+  | { readonly kind: 'lambda-callback'; readonly stateName: string; readonly timing: CallbackTiming }
   | { readonly kind: 'wait'; readonly stateName: string; readonly timing: WaitTiming };
 
 export interface PreparedDefinition {
@@ -176,7 +198,7 @@ const StateCommon = z.looseObject({
 const TaskFields = z.looseObject({
   Resource: z.string(),
   Parameters: z.unknown().optional(),
-  ...TaskTiming.shape,
+  ...CallbackTiming.shape,
 });
 
 /** Copies a (sub-)machine, recording bindings and types and rewriting what the library must run differently. */
@@ -222,7 +244,24 @@ function prepareState(name: string, state: z.infer<typeof StateCommon>, context:
     }
     case 'Task': {
       const task = parseState(TaskFields, state, name, context);
-      context.bindings.set(name, taskBinding(name, task, context));
+      const binding = taskBinding(name, task, context);
+      context.bindings.set(name, binding);
+      if (binding.kind === 'lambda-callback') {
+        // The token wait is engine-timed (scaled, on the execution clock, heartbeats): the library must never time out.
+        // Its *Path fields read the state input, which the library does not hand over: Parameters carry it along.
+        const {
+          TimeoutSecondsPath: _tp,
+          HeartbeatSeconds: _h,
+          HeartbeatSecondsPath: _hp,
+          Parameters: parameters,
+          ...rest
+        } = withRetry as Record<string, unknown>;
+        const carried = {
+          [`${CARRIED_STATE_INPUT}.$`]: '$',
+          ...(parameters === undefined ? {} : { [CARRIED_PARAMETERS]: parameters }),
+        };
+        return { ...rest, Parameters: carried, TimeoutSeconds: MAX_TIMER_SECONDS };
+      }
       // The library's default task timeout is 60 s; Step Functions has none (the Lambda's own timeout applies).
       const timeoutSeconds =
         task.TimeoutSecondsPath !== undefined
@@ -245,6 +284,15 @@ function prepareState(name: string, state: z.infer<typeof StateCommon>, context:
 
 function taskBinding(name: string, task: z.infer<typeof TaskFields>, context: PrepareContext): TaskBinding {
   const timing = { TimeoutSeconds: task.TimeoutSeconds, TimeoutSecondsPath: task.TimeoutSecondsPath };
+  if (task.Resource === LAMBDA_CALLBACK_RESOURCE) {
+    checkInvokedFunction(name, task, context);
+    const callbackTiming = {
+      ...timing,
+      HeartbeatSeconds: task.HeartbeatSeconds,
+      HeartbeatSecondsPath: task.HeartbeatSecondsPath,
+    };
+    return { kind: 'lambda-callback', stateName: name, timing: callbackTiming };
+  }
   if (isLambdaFunctionArn(task.Resource)) {
     const fn = context.functions.byFunctionReference(task.Resource);
     if (fn === undefined) {
@@ -255,17 +303,22 @@ function taskBinding(name: string, task: z.infer<typeof TaskFields>, context: Pr
     return { kind: 'lambda', stateName: name, fn, timing };
   }
   if (task.Resource === LAMBDA_INVOKE_RESOURCE) {
-    const functionName = isPlainObject(task.Parameters) ? task.Parameters.FunctionName : undefined;
-    if (typeof functionName === 'string' && context.functions.byFunctionReference(functionName) === undefined) {
-      throw new DefinitionError(
-        `${context.label}: state '${name}' invokes '${functionName}', which is not a function of this project (declared: ${context.functions.declaredKeys()})`,
-      );
-    }
+    checkInvokedFunction(name, task, context);
     return { kind: 'lambda-invoke', stateName: name, timing };
   }
   throw new DefinitionError(
-    `${context.label}: state '${name}' uses Resource '${task.Resource}'; locally only Lambda functions of this project (direct ARN or ${LAMBDA_INVOKE_RESOURCE}) can run`,
+    `${context.label}: state '${name}' uses Resource '${task.Resource}'; locally only Lambda functions of this project (direct ARN, ${LAMBDA_INVOKE_RESOURCE} or ${LAMBDA_CALLBACK_RESOURCE}) can run`,
   );
+}
+
+/** A FunctionName written out in the definition must be one of this project's functions (a `.$` path is checked at run time). */
+function checkInvokedFunction(name: string, task: z.infer<typeof TaskFields>, context: PrepareContext): void {
+  const functionName = isPlainObject(task.Parameters) ? task.Parameters.FunctionName : undefined;
+  if (typeof functionName === 'string' && context.functions.byFunctionReference(functionName) === undefined) {
+    throw new DefinitionError(
+      `${context.label}: state '${name}' invokes '${functionName}', which is not a function of this project (declared: ${context.functions.declaredKeys()})`,
+    );
+  }
 }
 
 /** Retry pauses shrink by timeScale inside the library; the execution clock books them back at full length. */

@@ -9,6 +9,7 @@ import { listenSfnHttp } from './http-server';
 import { LambdaRuntime } from './lambda-runtime';
 import { type SfnEngineOptions, SfnEngineOptionsSchema } from './options';
 import { loadServerlessProject } from './serverless-project';
+import { TaskTokens } from './task-tokens';
 
 export interface StateMachineSummary {
   readonly name: string;
@@ -76,8 +77,10 @@ export async function startSfnEngine(options: SfnEngineOptions): Promise<SfnEngi
     invocationTimeoutMs: config.invocationTimeoutMs,
   });
   const executions = new Map<string, Execution>();
-  const dependencies = { runtime, functions, region: config.region, timeScale: config.timeScale };
+  const tokens = new TaskTokens();
+  const dependencies = { runtime, functions, region: config.region, timeScale: config.timeScale, tokens };
   const backend: SfnBackend = {
+    tokens,
     stateMachines: () => machines,
     stateMachine: (arn) => machines.find((machine) => machine.arn === arn),
     executions: () => [...executions.values()],

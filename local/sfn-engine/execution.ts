@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
 import type { RunOptions, StateMachine } from 'aws-local-stepfunctions';
+import { runCallbackTask } from './callback-task';
 import type { FunctionIndex, PreparedDefinition } from './definition';
 import { ExecutionClock, retryPauseCeilingMs } from './execution-clock';
 import { type EventTime, ExecutionHistory, HISTORY_EVENT_LIMIT, type HistoryEntry } from './history';
@@ -19,6 +21,7 @@ import type { LambdaRuntime } from './lambda-runtime';
 import { runLambdaTask } from './lambda-task';
 import { exceedsPayloadLimit } from './payload-limit';
 import type { TaskPort } from './task-port';
+import type { TaskTokens } from './task-tokens';
 import { MAX_TIMER_MS } from './timers';
 import { runWait } from './wait-task';
 
@@ -44,6 +47,7 @@ export interface ExecutionDependencies {
   readonly functions: FunctionIndex;
   readonly region: string;
   readonly timeScale: number;
+  readonly tokens: TaskTokens;
 }
 
 /** A read-only copy of an execution's state, as tests and DescribeExecution see it. */
@@ -103,6 +107,7 @@ export class Execution {
     this.history = new ExecutionHistory(this.clock);
     this.startDate = new Date(Date.now());
     const parsedInput = JSON.parse(input) as JsonValue;
+    const taskTokenPlaceholder = `sfn-engine-task-token-${randomUUID()}`;
     this.context = {
       Execution: {
         Id: executionArn,
@@ -112,13 +117,15 @@ export class Execution {
         Input: parsedInput,
       },
       StateMachine: { Id: machine.arn, Name: machine.name },
+      Task: { Token: taskTokenPlaceholder },
     };
     this.port = {
       region: deps.region,
       clock: this.clock,
       closed: this.closing.signal,
       isRunning: () => this.status === 'RUNNING',
-      record: (entry) => this.record(entry),
+      record: (entry, when) => this.record(entry, when),
+      taskTokenPlaceholder,
       contextObject: (stateName) => ({ ...this.context, State: { Name: stateName } }),
       catchUp: () => nextTurn(),
     };
@@ -243,11 +250,14 @@ export class Execution {
   private localHandlers(): LocalHandlers {
     const handlers: LocalHandlers = {};
     const lambda = { port: this.port, runtime: this.deps.runtime, functions: this.deps.functions };
+    const callback = { ...lambda, tokens: this.deps.tokens };
     for (const binding of this.machine.prepared.bindings.values()) {
       handlers[binding.stateName] =
         binding.kind === 'wait'
           ? (input) => runWait(this.port, binding.stateName, binding.timing, input)
-          : async (input) => (await runLambdaTask(lambda, binding, input)) as JsonValue;
+          : binding.kind === 'lambda-callback'
+            ? async (input) => (await runCallbackTask(callback, binding, input)) as JsonValue
+            : async (input) => (await runLambdaTask(lambda, binding, input)) as JsonValue;
     }
     return handlers;
   }

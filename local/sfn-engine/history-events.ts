@@ -99,7 +99,54 @@ export function directLambdaEvents(functionArn: string): LambdaTaskEvents {
 }
 
 export function lambdaInvokeEvents(region: string): LambdaTaskEvents {
-  const resource = { resourceType: 'lambda', resource: 'invoke' };
+  return integrationEvents(region, 'invoke');
+}
+
+/**
+ * `arn:aws:states:::lambda:invoke.waitForTaskToken`: the same Task* events, plus TaskSubmitted (the Invoke response)
+ * once the function has taken the token; the task then ends by the token (TaskSucceeded/TaskFailed) or TaskTimedOut.
+ */
+export interface CallbackTaskEvents extends LambdaTaskEvents {
+  scheduledCallback(input: string, timeoutInSeconds?: number, heartbeatInSeconds?: number): HistoryEntry;
+  submitted(output: string): HistoryEntry;
+  callbackFailed(error: string | undefined, cause: string | undefined): HistoryEntry;
+  callbackTimedOut(error: string): HistoryEntry;
+}
+
+export function lambdaCallbackEvents(region: string): CallbackTaskEvents {
+  const resource = { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' };
+  return {
+    ...integrationEvents(region, resource.resource),
+    scheduledCallback: (parameters, timeoutInSeconds, heartbeatInSeconds) => ({
+      type: 'TaskScheduled',
+      details: {
+        taskScheduledEventDetails: withoutUndefined({
+          ...resource,
+          region,
+          parameters,
+          timeoutInSeconds,
+          heartbeatInSeconds,
+        }),
+      },
+    }),
+    submitted: (output) => ({
+      type: 'TaskSubmitted',
+      details: { taskSubmittedEventDetails: { ...resource, output, outputDetails: NOT_TRUNCATED } },
+    }),
+    // SendTaskFailure's error and cause are both optional; AWS leaves out what it was not given.
+    callbackFailed: (error, cause) => ({
+      type: 'TaskFailed',
+      details: { taskFailedEventDetails: withoutUndefined({ ...resource, error, cause }) },
+    }),
+    callbackTimedOut: (error) => ({
+      type: 'TaskTimedOut',
+      details: { taskTimedOutEventDetails: { ...resource, error } },
+    }),
+  };
+}
+
+function integrationEvents(region: string, resourceName: string): LambdaTaskEvents {
+  const resource = { resourceType: 'lambda', resource: resourceName };
   return {
     scheduled: (parameters, timeoutInSeconds) => ({
       type: 'TaskScheduled',

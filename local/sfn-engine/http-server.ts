@@ -8,6 +8,10 @@ const TARGET_PREFIX = 'AWSStepFunctions.';
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 // Inputs are capped at 256 KiB, but JSON-escaping them inside the request body can multiply their size.
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
+// AWS endpoints keep idle connections open far longer than Node's 5 s default. With that default, a client that
+// reuses its socket after about 5 s idle (an execution settling, a callback wait) races the server's close and
+// gets "socket hang up".
+const KEEP_ALIVE_MS = 65_000;
 
 export interface SfnHttpServer {
   readonly port: number;
@@ -22,6 +26,8 @@ export async function listenSfnHttp(
   port: number,
 ): Promise<SfnHttpServer> {
   const server = serve((request, response) => handle(operations, request, response));
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
   const bound = await bind(server, 'local Step Functions engine', host, port);
   return { port: bound.port, endpoint: bound.url, close: () => closeServer(server) };
 }

@@ -11,3 +11,4 @@ export type { LambdaContext, LoadHandler } from './lambda-runtime';
 export type { SfnEngineOptions } from './options';
 export { PAYLOAD_LIMIT_BYTES } from './payload-limit';
 export { ServerlessConfigError } from './serverless-variables';
+export { TASK_TOKEN_SOURCE } from './task-tokens';

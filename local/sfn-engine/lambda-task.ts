@@ -18,7 +18,7 @@ export interface LambdaTaskDependencies {
 type LambdaBinding = Extract<TaskBinding, { kind: 'lambda' | 'lambda-invoke' }>;
 
 /** What one Task asks of Lambda: which function, with which event, and how its payload becomes the task result. */
-interface LambdaCall {
+export interface LambdaCall {
   readonly scheduledInput: string;
   invoke(): Promise<InvocationOutcome>;
   toTaskResult(payload: string): string;
@@ -47,7 +47,8 @@ export async function runLambdaTask(deps: LambdaTaskDependencies, binding: Lambd
   try {
     await port.catchUp();
     if (!port.isRunning()) throw new ExecutionClosedError();
-    const call = binding.kind === 'lambda' ? directCall(deps, binding.fn, input) : integrationCall(deps, input);
+    refuseTaskTokenOutsideCallback(port, binding.stateName, input);
+    const call = binding.kind === 'lambda' ? directCall(deps, binding.fn, input) : lambdaInvokeCall(deps, input);
     if (exceedsPayloadLimit(call.scheduledInput)) {
       throw dataLimitExceeded(
         `The state/task '${binding.stateName}' has an input with a size exceeding the maximum number of bytes service limit.`,
@@ -86,8 +87,20 @@ const InvokeParameters = z.looseObject({
   InvocationType: z.enum(['RequestResponse', 'Event', 'DryRun']).optional(),
 });
 
+/**
+ * `$$.Task.Token` exists only inside a `.waitForTaskToken` Task. Elsewhere the engine's stand-in for it must not
+ * reach a handler: the state fails as the path lookup fails on AWS.
+ */
+function refuseTaskTokenOutsideCallback(port: TaskPort, stateName: string, input: unknown): void {
+  if (!JSON.stringify(input ?? null).includes(port.taskTokenPlaceholder)) return;
+  throw new TerminalStatesError(
+    'States.Runtime',
+    `An error occurred while executing the state '${stateName}'. The JSONPath '$$.Task.Token' could not be found: only '.waitForTaskToken' tasks have a task token.`,
+  );
+}
+
 /** `arn:aws:states:::lambda:invoke`: the Lambda Invoke API call, its response wrapped as `{Payload, StatusCode}`. */
-function integrationCall(deps: LambdaTaskDependencies, input: unknown): LambdaCall {
+export function lambdaInvokeCall(deps: Omit<LambdaTaskDependencies, 'port'>, input: unknown): LambdaCall {
   const scheduledInput = JSON.stringify(input ?? null);
   const parsed = InvokeParameters.safeParse(input);
   if (!parsed.success) {

@@ -121,6 +121,61 @@ describe('executionPath', () => {
   });
 });
 
+describe('executionPath of a callback task', () => {
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 1, second));
+  const scheduled = (resource: string, second: number, extra: Record<string, unknown> = {}): HistoryEvent => ({
+    id: 100 + second,
+    timestamp: at(second),
+    type: 'TaskScheduled',
+    taskScheduledEventDetails: { resourceType: 'lambda', resource, region: 'us-east-1', parameters: '{}', ...extra },
+  });
+  const bare = (type: string, second: number) => ({ id: 100 + second, timestamp: at(second), type }) as HistoryEvent;
+  const entering = history('ExecutionStarted', '>Choice:Route', '<Choice:Route', '>Task:AwaitJobEnd');
+
+  it.each<[string, HistoryEvent[], ExecutionStatus, ExecutionPath['waitingForCallback']]>([
+    [
+      'its function has the token: waiting, with its timeout',
+      [
+        ...entering,
+        scheduled('invoke.waitForTaskToken', 1, { timeoutInSeconds: 300 }),
+        bare('TaskStarted', 2),
+        bare('TaskSubmitted', 3),
+      ],
+      'RUNNING',
+      { state: 'AwaitJobEnd', since: at(1).toISOString(), timeoutSeconds: 300 },
+    ],
+    [
+      'with a heartbeat and no timeout',
+      [...entering, scheduled('invoke.waitForTaskToken', 1, { heartbeatInSeconds: 60 })],
+      'RUNNING',
+      { state: 'AwaitJobEnd', since: at(1).toISOString(), heartbeatSeconds: 60 },
+    ],
+    [
+      'resumed by its token (the state not exited yet)',
+      [...entering, scheduled('invoke.waitForTaskToken', 1), bare('TaskSubmitted', 2), bare('TaskSucceeded', 3)],
+      'RUNNING',
+      undefined,
+    ],
+    [
+      'timed out',
+      [...entering, scheduled('invoke.waitForTaskToken', 1), bare('TaskTimedOut', 2)],
+      'RUNNING',
+      undefined,
+    ],
+    ['a plain lambda:invoke', [...entering, scheduled('invoke', 1), bare('TaskStarted', 2)], 'RUNNING', undefined],
+    [
+      'stopped while waiting',
+      [...entering, scheduled('invoke.waitForTaskToken', 1), bare('ExecutionAborted', 2)],
+      'ABORTED',
+      undefined,
+    ],
+  ])('%s', (_case, events, status, expected) => {
+    const path = ExecutionPath.parse(executionPath(events, status));
+    if (expected === undefined) expect(path).not.toHaveProperty('waitingForCallback');
+    else expect(path.waitingForCallback).toEqual(expected);
+  });
+});
+
 describe('eventViews', () => {
   it('ties each event to its state and never carries inputs or outputs', () => {
     const views = eventViews(

@@ -9,6 +9,8 @@ import {
   ExecutionDetail,
   MAX_EVENTS,
   redactSecrets,
+  redactTaskTokens,
+  TASK_TOKEN_LABEL,
 } from '../../local/console';
 import type { ExecutionRecord } from '../../local/sfn-engine';
 import { type ServedConsole, serveConsole } from './helpers';
@@ -101,6 +103,62 @@ describe('the console handler', () => {
     expect(ConsoleSnapshot.parse(JSON.parse(text)).instances[0]?.conditions[0]?.message).toBe(
       'AAP said 401 for token [REDACTED] (cluster local)',
     );
+  });
+
+  it('shows a callback task waiting for its notification, and never a task token', async () => {
+    const token = 'Tk_-'.repeat(160);
+    const waiting: HistoryEvent[] = [
+      { id: 1, timestamp: new Date(0), type: 'ExecutionStarted' },
+      { id: 2, timestamp: new Date(0), type: 'TaskStateEntered', stateEnteredEventDetails: { name: 'Only' } },
+      {
+        id: 3,
+        timestamp: new Date(1000),
+        type: 'TaskScheduled',
+        taskScheduledEventDetails: {
+          resourceType: 'lambda',
+          resource: 'invoke.waitForTaskToken',
+          region: 'us-east-1',
+          parameters: JSON.stringify({ FunctionName: 'f', Payload: { token } }),
+          timeoutInSeconds: 300,
+        },
+      },
+      { id: 4, timestamp: new Date(1000), type: 'TaskStarted' },
+      {
+        id: 5,
+        timestamp: new Date(2000),
+        type: 'TaskFailed',
+        taskFailedEventDetails: {
+          resourceType: 'lambda',
+          resource: 'invoke.waitForTaskToken',
+          error: 'Arming.Failed',
+          cause: `could not store waiter for ${token}`,
+        },
+      },
+    ];
+    const url = await start(
+      fakeSource({
+        history: () => waiting,
+        executions: () => [record('run-1', { cause: `last token ${token}` })],
+      }),
+    );
+    const text = await (await fetch(`${url}/api/executions/run-1`)).text();
+    const detail = ExecutionDetail.parse(JSON.parse(text));
+
+    expect(text).not.toContain(token);
+    expect(detail.events.find((event) => event.id === 5)?.detail).toBe(
+      `Arming.Failed: could not store waiter for ${TASK_TOKEN_LABEL}`,
+    );
+    expect(detail.execution.cause).toBe(`last token ${TASK_TOKEN_LABEL}`);
+    // The TaskFailed above ended that wait; the path no longer shows it.
+    expect(detail.path.waitingForCallback).toBeUndefined();
+
+    const stillWaiting = await start(fakeSource({ history: () => waiting.slice(0, 4) }));
+    const waitingDetail = ExecutionDetail.parse(await (await fetch(`${stillWaiting}/api/executions/run-1`)).json());
+    expect(waitingDetail.path.waitingForCallback).toEqual({
+      state: 'Only',
+      since: new Date(1000).toISOString(),
+      timeoutSeconds: 300,
+    });
   });
 
   it('never sends an execution input, even one holding a secret the source did not list', async () => {
@@ -254,5 +312,19 @@ describe('redactSecrets', () => {
     ['nothing shorter than 8 characters', 'cluster local', ['local'], 'cluster local'],
   ])('%s', (_case, text, secrets, expected) => {
     expect(redactSecrets(text, secrets)).toBe(expected);
+  });
+});
+
+describe('redactTaskTokens', () => {
+  const token = 'a1B2_-'.repeat(106).concat('abcd');
+  it.each([
+    ['a token alone', token, TASK_TOKEN_LABEL],
+    ['a token inside JSON', JSON.stringify({ token }), `{"token":"${TASK_TOKEN_LABEL}"}`],
+    ['two tokens', `${token} ${token}`, `${TASK_TOKEN_LABEL} ${TASK_TOKEN_LABEL}`],
+    ['a longer run, which is not a token', `${token}x`, `${token}x`],
+    ['a shorter run', token.slice(1), token.slice(1)],
+  ])('%s', (_case, text, expected) => {
+    expect(token).toHaveLength(640);
+    expect(redactTaskTokens(text)).toBe(expected);
   });
 });

@@ -1,4 +1,5 @@
 import {
+  callbackTaskInput,
   type DefinitionValidator,
   FunctionIndex,
   MAX_TIMER_SECONDS,
@@ -91,6 +92,41 @@ describe('prepareDefinition', () => {
     ]);
   });
 
+  it('leaves the timing of a callback task to the engine and carries the state input along with its Parameters', () => {
+    const parameters = { FunctionName: fetchFn.functionName, Payload: { 'token.$': '$$.Task.Token' } };
+    const callback = task('arn:aws:states:::lambda:invoke.waitForTaskToken', {
+      Parameters: parameters,
+      InputPath: '$.wait',
+      TimeoutSecondsPath: '$.seconds',
+      HeartbeatSeconds: 60,
+    });
+    const prepared = prepare(machine(callback));
+    const runnable = prepared.runnable.States as unknown as Record<string, Record<string, unknown>>;
+
+    expect(runnable.Call).toEqual({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+      InputPath: '$.wait',
+      Parameters: { 'sfnEngineStateInput.$': '$', sfnEngineParameters: parameters },
+      TimeoutSeconds: MAX_TIMER_SECONDS,
+      End: true,
+    });
+    expect(prepared.bindings.get('Call')).toEqual({
+      kind: 'lambda-callback',
+      stateName: 'Call',
+      timing: { TimeoutSecondsPath: '$.seconds', HeartbeatSeconds: 60 },
+    });
+    expect(callbackTaskInput({ sfnEngineStateInput: { seconds: 5 }, sfnEngineParameters: { a: 1 } })).toEqual({
+      stateInput: { seconds: 5 },
+      parameters: { a: 1 },
+    });
+    // Without Parameters the function gets the state input itself.
+    expect(callbackTaskInput({ sfnEngineStateInput: { seconds: 5 } })).toEqual({
+      stateInput: { seconds: 5 },
+      parameters: { seconds: 5 },
+    });
+  });
+
   it('takes the execution TimeoutSeconds out of the library definition, for the engine to enforce', () => {
     const prepared = prepare(machine({ ...task(fetchFn.arn), TimeoutSeconds: 3600 }));
     expect(prepared.timeoutSeconds).toBe(3600);
@@ -167,9 +203,14 @@ describe('prepareDefinition', () => {
       /invokes 'ghost', which is not a function of this project/,
     ],
     [
-      'a callback task',
+      'a callback task of an undeclared function',
       task('arn:aws:states:::lambda:invoke.waitForTaskToken', { Parameters: { FunctionName: 'other' } }),
-      /uses Resource 'arn:aws:states:::lambda:invoke\.waitForTaskToken'/,
+      /invokes 'other', which is not a function of this project/,
+    ],
+    [
+      'a callback task of another integration',
+      task('arn:aws:states:::sqs:sendMessage.waitForTaskToken', { Parameters: { QueueUrl: 'q' } }),
+      /uses Resource 'arn:aws:states:::sqs:sendMessage\.waitForTaskToken'/,
     ],
   ])('refuses %s with a message naming the machine', (_case, definition, expected) => {
     expect(() => prepare(machine(definition))).toThrow(expected);

@@ -252,6 +252,7 @@ function renderDetail(detail) {
   if (execution.stopDate) summary.push(`stopped ${new Date(execution.stopDate).toLocaleTimeString()}`);
   summary.push(`${execution.stateTransitions} state transitions`);
   if (path.current) summary.push(`now in ${path.current}`);
+  if (path.waitingForCallback) summary.push(callbackWaitText(path.waitingForCallback));
   if (path.stoppedIn) summary.push(`stopped in ${path.stoppedIn}`);
   if (execution.error) summary.push(`${execution.error}${execution.cause ? `: ${execution.cause}` : ''}`);
   $('detail-summary').textContent = summary.join(' · ');
@@ -259,6 +260,14 @@ function renderDetail(detail) {
     graph ? drawGraph(graph, path) : element('p', { class: 'problem' }, detail.graphProblem ?? 'No graph.'),
   );
   renderEvents(detail.events, detail.eventsOmitted);
+}
+
+/** A `.waitForTaskToken` task whose function has its token: it waits for a notification (or its timeout). */
+function callbackWaitText(wait) {
+  const limits = [];
+  if (wait.timeoutSeconds !== undefined) limits.push(`timeout ${wait.timeoutSeconds} s`);
+  if (wait.heartbeatSeconds !== undefined) limits.push(`heartbeat ${wait.heartbeatSeconds} s`);
+  return `${wait.state} is waiting for a callback${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
 }
 
 function renderEvents(events, omitted) {
@@ -379,12 +388,15 @@ function drawGraph(graph, path) {
   for (const node of graph.nodes) {
     const run = runOf(node, path, states);
     const state = states.get(node.id);
+    const callback =
+      node.kind === 'state' && path.waitingForCallback?.state === node.id ? path.waitingForCallback : null;
     const group = svgElement('g', {
-      class: `node node-${node.kind} type-${(node.type ?? node.kind).toLowerCase()} run-${run}`,
+      class: `node node-${node.kind} type-${(node.type ?? node.kind).toLowerCase()} run-${run}${callback ? ' waiting-callback' : ''}`,
       'data-state': node.kind === 'state' ? node.id : undefined,
       'data-node': node.kind,
       'data-run': run,
       'data-visits': state?.visits ?? 0,
+      'data-waiting': callback ? 'callback' : undefined,
       transform: `translate(${node.x} ${node.y})`,
     });
     const rounded = node.kind === 'state' ? 6 : node.height / 2;
@@ -402,8 +414,14 @@ function drawGraph(graph, path) {
       visits.textContent = `×${state.visits}`;
       group.append(visits);
     }
+    if (callback) {
+      const waiting = svgElement('text', { x: node.width / 2, y: node.height + 12, class: 'node-waiting' });
+      waiting.textContent = `waiting for a callback${callback.timeoutSeconds ? ` · timeout ${callback.timeoutSeconds} s` : ''}`;
+      group.append(waiting);
+    }
     const title = svgElement('title');
     const facts = [node.label, node.type, state ? `entered ${state.visits}×` : 'not entered'];
+    if (callback) facts.push(callbackWaitText(callback));
     if (state?.errors) facts.push(`${state.errors} task error(s)`);
     title.textContent = `${facts.filter(Boolean).join(' · ')}${node.comment ? `\n${node.comment}` : ''}`;
     group.append(title);
