@@ -402,3 +402,44 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
     });
   });
 });
+
+describe('AAP simulator: a receiver that never answers', () => {
+  it('does not hold close() (AWX sets no timeout; the simulator aborts what is under way)', async () => {
+    const hanging = createServer(() => {
+      // Reads the request and never answers.
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const { port } = hanging.address() as AddressInfo;
+    const sim = await startFastSimulator({
+      templates: [{ name: 'ends-ok', durations: { pending: 0, waiting: 0, running: 1, eventProcessing: 0 } }],
+    });
+    try {
+      const created = await call<{ id: number }>(sim, '/api/v2/notification_templates/', {
+        method: 'POST',
+        body: {
+          name: 'hangs',
+          organization: 1,
+          notification_type: 'webhook',
+          notification_configuration: { url: `http://127.0.0.1:${port}/`, headers: {} },
+        },
+      });
+      const jt = await templateId(sim, 'ends-ok');
+      await call(sim, `/api/v2/job_templates/${jt}/notification_templates_success/`, {
+        method: 'POST',
+        body: { id: created.json.id },
+      });
+      const id = await launchJob(sim, 'ends-ok');
+      await waitFor(
+        async () => (await call<{ results: unknown[] }>(sim, `/api/v2/jobs/${id}/notifications/`)).json.results,
+        (list) => list.length === 1,
+      );
+      const closingStarted = Date.now();
+      await sim.close();
+      expect(Date.now() - closingStarted).toBeLessThan(2000);
+    } finally {
+      await sim.close();
+      hanging.closeAllConnections();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+});
