@@ -407,6 +407,19 @@ const NOTIFICATION_ROUTES: Route[] = [
     },
   },
   {
+    pattern: /^notification_templates\/(\d+)\/test\/$/,
+    auth: true,
+    methods: {
+      POST: withNotificationTemplate((call, t) => {
+        const notification = call.ctx.notifier.test(t);
+        return jsonResponse(202, {
+          notification: notification.id,
+          ...serializeNotification(notification, call.prefix),
+        });
+      }),
+    },
+  },
+  {
     pattern: /^notification_templates\/(\d+)\/notifications\/$/,
     auth: true,
     methods: {

@@ -30,13 +30,15 @@ export type NotificationStatus = 'pending' | 'successful' | 'failed';
 export interface NotificationRecord {
   id: number;
   template: { id: number; name: string; description: string };
-  job: { kind: 'job' | 'workflow'; id: number };
+  /** null for a test notification. */
+  job: { kind: 'job' | 'workflow'; id: number } | null;
   created: number;
   modified: number;
   status: NotificationStatus;
   error: string;
   notificationsSent: number;
   recipients: string;
+  /** As AWX stores it: the rendered text of a job notification, `{"body": …}` for a test. */
   body: unknown;
 }
 
@@ -336,6 +338,20 @@ export function serializeNotificationTemplate(
   };
 }
 
+/** `NotificationSerializer.get_body` for webhooks: a dict's `body`, text that is a JSON object parsed, else as is. */
+function displayBody(body: unknown): unknown {
+  if (isDict(body)) return 'body' in body ? body.body : body;
+  if (typeof body === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(body);
+      if (isDict(parsed)) return parsed;
+    } catch {
+      // not JSON: shown as stored
+    }
+  }
+  return body;
+}
+
 export function serializeNotification(n: NotificationRecord, prefix: string) {
   return {
     id: n.id,
@@ -351,6 +367,6 @@ export function serializeNotification(n: NotificationRecord, prefix: string) {
     notifications_sent: n.notificationsSent,
     notification_type: 'webhook',
     recipients: n.recipients,
-    body: n.body,
+    body: displayBody(n.body),
   };
 }

@@ -136,7 +136,7 @@ export class Notifier {
   }
 
   notificationsOf(kind: TemplateKind, jobId: number): NotificationRecord[] {
-    return this.notifications.filter((n) => n.job.kind === kind && n.job.id === jobId);
+    return this.notifications.filter((n) => n.job?.kind === kind && n.job.id === jobId);
   }
 
   notificationsOfTemplate(templateId: number): NotificationRecord[] {
@@ -235,12 +235,23 @@ export class Notifier {
       if (error instanceof UnrenderableBody) return;
       throw error;
     }
-    const body = webhookPayload(rendered);
+    this.dispatch(this.record(template, { kind: job.kind, id: job.id }, rendered), template, webhookPayload(rendered));
+  }
+
+  /** `POST notification_templates/{id}/test/`: AWX sends `{"body": "Test Notification <id> <TOWER_URL_BASE>"}`. */
+  test(template: NotificationTemplate): NotificationRecord {
+    const stored = { body: `Test Notification ${template.id} ${this.uiBase}` };
+    const record = this.record(template, null, stored);
+    this.dispatch(record, template, stored);
+    return record;
+  }
+
+  private record(template: NotificationTemplate, job: NotificationRecord['job'], body: unknown): NotificationRecord {
     const now = this.options.now();
     const record: NotificationRecord = {
       id: this.nextNotificationId++,
       template: { id: template.id, name: template.name, description: template.description },
-      job: { kind: job.kind, id: job.id },
+      job,
       created: now,
       modified: now,
       status: 'pending',
@@ -250,6 +261,11 @@ export class Notifier {
       body,
     };
     this.notifications.push(record);
+    return record;
+  }
+
+  /** One attempt, after the faults had their say: lost (never sent), delayed, or sent twice. */
+  private dispatch(record: NotificationRecord, template: NotificationTemplate, payload: unknown): void {
     const delivery = this.options.faults.notificationDelivery();
     if (delivery.lost) {
       this.settle(record, { error: 'lost (simulated)' });
@@ -258,9 +274,9 @@ export class Notifier {
     const configuration = { ...template.configuration };
     const deliver = () => {
       const run = (async () => {
-        const outcome = await this.post(configuration, body);
+        const outcome = await this.post(configuration, payload);
         this.settle(record, outcome);
-        if (delivery.duplicated) await this.post(configuration, body);
+        if (delivery.duplicated) await this.post(configuration, payload);
       })();
       this.inFlight.add(run);
       run.finally(() => this.inFlight.delete(run));

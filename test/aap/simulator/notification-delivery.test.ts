@@ -324,6 +324,30 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
     expect(detail.json).toMatchObject({ status: 'failed', body: { id: other, type: 'job', status: 'failed' } });
   });
 
+  it('sends a test notification: 202 shaped like the recorded one, the receiver gets {"body": …}', async () => {
+    const nt = await createTemplate();
+    const reply = await call<NotificationBody & { notification: number }>(
+      sim,
+      `/api/v2/notification_templates/${nt}/test/`,
+      { method: 'POST' },
+    );
+    expect(reply.status).toBe(202);
+    expect(sortedKeys(reply.json)).toEqual(sortedKeys(readAapFixture('notification_test_202.json')));
+    expect(reply.json).toMatchObject({ notification: reply.json.id, status: 'pending', notification_template: nt });
+    const text = `Test Notification ${nt} ${sim.url}`;
+    expect(reply.json.body).toBe(text);
+    const [request] = await waitFor(
+      () => receiver.requests,
+      (got) => got.length === 1,
+    );
+    expect(request?.body).toEqual({ body: text });
+    const detail = await waitFor(
+      async () => (await call<NotificationBody>(sim, `/api/v2/notifications/${reply.json.id}/`)).json,
+      (n) => n.status === 'successful',
+    );
+    expect(detail.body).toBe(text);
+  });
+
   describe('fault knobs', () => {
     it('loses a notification: no request, recorded failed "lost (simulated)"', async () => {
       sim.setFaults({ notifications: { lostFraction: 1 } });
