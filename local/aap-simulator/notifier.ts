@@ -317,6 +317,10 @@ export class Notifier {
           error: `Header part (${String(value)}) from ('${name}', ${String(value)}) must be of type str or bytes`,
         };
       }
+      // The configured headers win over the defaults whatever their case (requests' CaseInsensitiveDict).
+      for (const existing of Object.keys(headers)) {
+        if (existing.toLowerCase() === name.toLowerCase()) delete headers[existing];
+      }
       headers[name] = value;
     }
     const username = String(configuration.username ?? '');

@@ -83,6 +83,21 @@ describe('AAP simulator: webhook bodies rendered as AWX renders them', () => {
     expect(webhookPayload(rendered)).toEqual(sent);
   });
 
+  it('renders the recorded custom body for the recorded job to the recorded webhook JSON', () => {
+    const request = readAapFixture<{ messages: { success: { body: string } } }>(
+      'notification_template_webhook_create_request.json',
+    );
+    const context: NotificationContext = {
+      job: allowListedJob(readAapFixture('job_detail_successful.json')),
+      job_friendly_name: 'Job',
+      url: 'https://aap.example.com/#/jobs/playbook/1234',
+      job_metadata: JSON.stringify(readAapFixture('webhook_default_body_job_success.json'), null, 4),
+    };
+    expect(webhookPayload(renderBody(request.messages.success.body, context))).toEqual(
+      readAapFixture('webhook_custom_body_job_success.json'),
+    );
+  });
+
   it('embeds job_metadata as an object when the body is {{ job_metadata }}', () => {
     const sent = webhookPayload(renderBody('{{ job_metadata }}', contextFor(runningJob)));
     expect(sent).toEqual({ id: 1234, extra_vars: '{"a": 1}' });
