@@ -325,8 +325,10 @@ function attachmentRoute(kind: NotificationParent['kind'], event: NotificationEv
       POST: withParent((call, parent) => {
         const body = parseJsonBody(call.request);
         if (!body.ok) return body.response;
-        const { id, disassociate } = body.data;
-        if (disassociate !== undefined && disassociate !== false) {
+        const { id } = body.data;
+        // AWX detaches whenever the key is there, whatever its value.
+        const detach = 'disassociate' in body.data;
+        if (detach) {
           if (!id) return jsonResponse(400, { msg: '"id" is required to disassociate' });
         } else if (id === undefined || id === null) {
           return jsonResponse(400, {
@@ -339,8 +341,7 @@ function attachmentRoute(kind: NotificationParent['kind'], event: NotificationEv
         if (!call.ctx.notifier.template(id)) {
           return detailResponse(400, 'NotificationTemplate matching query does not exist.');
         }
-        const attach = disassociate === undefined || disassociate === false;
-        call.ctx.notifier.setAttached(parent, event, id, attach);
+        call.ctx.notifier.setAttached(parent, event, id, !detach);
         return emptyResponse(204);
       }),
     },

@@ -199,6 +199,15 @@ describe('AAP simulator: notification template API', () => {
     }
   });
 
+  it('detaches whenever disassociate is present, even false (AWX tests the key, not its value)', async () => {
+    const nt = await create(createRequest({ notification_configuration: webhookConfig() }));
+    const path = `/api/v2/job_templates/${await templateId(sim, 'osac-create-compute-instance')}/notification_templates_error/`;
+    await call(sim, path, { method: 'POST', body: { id: nt.json.id } });
+    const detach = await call(sim, path, { method: 'POST', body: { id: nt.json.id, disassociate: false } });
+    expect(detach.status).toBe(204);
+    expect((await call<ListBody<unknown>>(sim, path)).json.count).toBe(0);
+  });
+
   it.each<[string, unknown, number, unknown]>([
     ['an unknown template', { id: 999 }, 400, { detail: 'NotificationTemplate matching query does not exist.' }],
     ['an id that is not an integer', { id: 'one' }, 400, { msg: '"id" field must be an integer.' }],
