@@ -32,9 +32,9 @@ export type NotificationParent = { kind: 'job_template' | 'workflow_job_template
 
 /** AWX sets no timeout; this cap only keeps close() from waiting on a receiver that never answers. */
 const DELIVERY_CAP_MS = 30_000;
-/** `requests` follows only these, up to this many times (`WebhookBackend.send_messages`). */
+/** `WebhookBackend.send_messages` follows only these, within `MAX_RETRIES` requests in all. */
 const FOLLOWED_REDIRECTS = new Set([301, 307]);
-const MAX_REDIRECTS = 5;
+const MAX_ATTEMPTS = 5;
 
 export interface NotifierOptions {
   now: () => number;
@@ -332,7 +332,8 @@ export class Notifier {
     let url = String(configuration.url ?? '');
     const payload = pythonJsonDumps(body, false);
     try {
-      for (let redirects = 0; ; redirects += 1) {
+      // Up to MAX_ATTEMPTS requests, following 301/307 only; running out of them is an error.
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
         const response = await fetch(url, {
           method,
           headers,
@@ -341,15 +342,19 @@ export class Notifier {
           signal: AbortSignal.any([this.abort.signal, AbortSignal.timeout(DELIVERY_CAP_MS)]),
         });
         await response.arrayBuffer().catch(() => undefined);
-        const location = response.headers.get('location');
-        if (FOLLOWED_REDIRECTS.has(response.status) && location !== null && redirects < MAX_REDIRECTS) {
+        if (FOLLOWED_REDIRECTS.has(response.status)) {
+          const location = response.headers.get('location');
+          if (location === null) return { error: `Webhook notification received redirect to a blank URL from ${url}` };
           url = new URL(location, url).toString();
           continue;
         }
         if (response.status >= 400) return { error: `Error sending webhook notification: ${response.status}` };
-        // Any other 3xx is not counted as sent, and is no error either.
-        return { sent: response.status >= 300 ? 0 : 1 };
+        // Any other 3xx (and 299) is not counted as sent, and is no error either.
+        return { sent: response.status >= 200 && response.status < 299 ? 1 : 0 };
       }
+      return {
+        error: `Webhook notification max number of retries [${MAX_ATTEMPTS}] exceeded. Failed to send webhook notification to ${url}`,
+      };
     } catch (error) {
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (error as Error).message;

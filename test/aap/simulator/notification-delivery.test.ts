@@ -19,6 +19,8 @@ interface Received {
 class Receiver {
   readonly requests: Received[] = [];
   status = 200;
+  /** Paths answered with a redirect instead of `status`. */
+  readonly redirects = new Map<string, { status: number; location: string }>();
   private server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -31,7 +33,9 @@ class Receiver {
         body: text === '' ? undefined : JSON.parse(text),
         at: Date.now(),
       });
-      res.writeHead(this.status).end();
+      const redirect = this.redirects.get(req.url ?? '');
+      if (redirect) res.writeHead(redirect.status, { Location: redirect.location }).end();
+      else res.writeHead(this.status).end();
     });
   });
 
@@ -86,6 +90,7 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
     sim.reset();
     receiver.requests.length = 0;
     receiver.status = 200;
+    receiver.redirects.clear();
   });
 
   async function createTemplate(overrides: Record<string, unknown> = {}, configuration: Record<string, unknown> = {}) {
@@ -322,6 +327,37 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
     expect(refused?.error).toMatch(/^Error sending webhook notification: ECONNREFUSED/);
     const detail = await call<NotificationBody>(sim, `/api/v2/notifications/${refused?.id}/`);
     expect(detail.json).toMatchObject({ status: 'failed', body: { id: other, type: 'job', status: 'failed' } });
+  });
+
+  it('follows 301/307 redirects (same method and body) and gives up after five requests', async () => {
+    receiver.redirects.set('/v1/aap/notifications', { status: 307, location: '/moved' });
+    await attachToJobTemplate('ends-ok', await createTemplate(), ['success']);
+    const id = await launchJob(sim, 'ends-ok');
+    const got = await waitFor(
+      () => receiver.forJob(id),
+      (list) => list.length === 2,
+    );
+    expect(got.map((r) => [r.method, r.path])).toEqual([
+      ['POST', '/v1/aap/notifications'],
+      ['POST', '/moved'],
+    ]);
+    await waitFor(
+      () => notificationsOf(id),
+      (list) => list[0]?.status === 'successful',
+    );
+
+    receiver.redirects.set('/loop', { status: 301, location: '/loop' });
+    const looping = await createTemplate({ name: 'looping' }, { url: `${receiverUrl}/loop` });
+    await attachToJobTemplate('ends-failed', looping, ['error']);
+    const other = await launchJob(sim, 'ends-failed');
+    const [failed] = await waitFor(
+      () => notificationsOf(other),
+      (list) => list[0]?.status === 'failed',
+    );
+    expect(failed?.error).toBe(
+      `Webhook notification max number of retries [5] exceeded. Failed to send webhook notification to ${receiverUrl}/loop`,
+    );
+    expect(receiver.forJob(other)).toHaveLength(5);
   });
 
   it('sends a test notification: 202 shaped like the recorded one, the receiver gets {"body": …}', async () => {
