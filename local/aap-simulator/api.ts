@@ -5,9 +5,19 @@ import { type ListResource, runListQuery } from './list-query';
 import {
   JOB_RESOURCE,
   JOB_TEMPLATE_RESOURCE,
+  NOTIFICATION_RESOURCE,
+  NOTIFICATION_TEMPLATE_RESOURCE,
+  ORGANIZATION_RESOURCE,
   WORKFLOW_JOB_RESOURCE,
   WORKFLOW_JOB_TEMPLATE_RESOURCE,
 } from './list-resources';
+import {
+  NOTIFICATION_EVENTS,
+  type NotificationEvent,
+  serializeNotification,
+  serializeNotificationTemplate,
+} from './notification-templates';
+import type { NotificationParent, Notifier } from './notifier';
 import {
   AWX_TEXT,
   detailResponse,
@@ -25,6 +35,7 @@ import {
   type SerializeContext,
   serializeJob,
   serializeJobTemplate,
+  serializeOrganization,
   serializeWorkflowJob,
   serializeWorkflowJobTemplate,
   workflowTemplateLaunchInfo,
@@ -47,6 +58,7 @@ export interface ApiRequest {
 
 export interface ApiContext {
   world: World;
+  notifier: Notifier;
   now: () => number;
   token: string;
   notFoundStyle: NotFoundStyle;
@@ -62,10 +74,13 @@ interface RouteCall {
 
 type Handler = (call: RouteCall) => HttpResponse;
 
+const METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const;
+type Method = (typeof METHODS)[number];
+
 interface Route {
   pattern: RegExp;
   auth: boolean;
-  methods: Partial<Record<'GET' | 'POST', Handler>>;
+  methods: Partial<Record<Method, Handler>>;
 }
 
 /** Both the direct controller prefix and the AAP 2.5+ gateway prefix; links echo whichever was used. */
@@ -249,10 +264,206 @@ function kindRoutes(kind: TemplateKind, templatesPath: string): Route[] {
   ];
 }
 
+// ---- notifications (§6): templates, what they are attached to, and the notifications sent ----
+
+function withNotificationTemplate(
+  handler: (call: RouteCall, template: NonNullable<ReturnType<Notifier['template']>>) => HttpResponse,
+): Handler {
+  return (call) => {
+    const template = call.ctx.notifier.template(call.id);
+    if (!template) return objectNotFound('NotificationTemplate', call.ctx.notFoundStyle);
+    return handler(call, template);
+  };
+}
+
+function notificationTemplateBody(call: RouteCall, template: NonNullable<ReturnType<Notifier['template']>>) {
+  return serializeNotificationTemplate(template, call.ctx.notifier.notificationsOfTemplate(template.id), call.prefix);
+}
+
+/** POST (201) or PATCH (200) of a notification template: AWX's serializer validation, then the save. */
+function saveNotificationTemplate(call: RouteCall, existing?: NonNullable<ReturnType<Notifier['template']>>) {
+  const body = parseJsonBody(call.request);
+  if (!body.ok) return body.response;
+  const { notifier, world } = call.ctx;
+  const checked = notifier.validate(body.data, existing, (id) => world.organization(id));
+  if (!checked.ok) return jsonResponse(400, checked.errors);
+  if (existing) return jsonResponse(200, notificationTemplateBody(call, notifier.update(existing, checked.value)));
+  const created = notifier.create(checked.value);
+  const serialized = notificationTemplateBody(call, created);
+  return jsonResponse(201, serialized, { Location: serialized.url });
+}
+
+const PARENTS = {
+  job_template: { path: 'job_templates', model: 'JobTemplate' },
+  workflow_job_template: { path: 'workflow_job_templates', model: 'WorkflowJobTemplate' },
+  organization: { path: 'organizations', model: 'Organization' },
+} as const;
+
+function parentExists(ctx: ApiContext, parent: NotificationParent): boolean {
+  if (parent.kind === 'organization') return ctx.world.organization(parent.id) !== undefined;
+  return ctx.world.template(parent.id, parent.kind === 'job_template' ? 'job' : 'workflow') !== undefined;
+}
+
+/** `SubListAttachDetachAPIView`: GET lists; POST `{id}` attaches, `{id, disassociate: true}` detaches; both 204. */
+function attachmentRoute(kind: NotificationParent['kind'], event: NotificationEvent): Route {
+  const withParent = (handler: (call: RouteCall, parent: NotificationParent) => HttpResponse): Handler => {
+    return (call) => {
+      const parent = { kind, id: call.id };
+      if (!parentExists(call.ctx, parent)) return objectNotFound(PARENTS[kind].model, call.ctx.notFoundStyle);
+      return handler(call, parent);
+    };
+  };
+  return {
+    pattern: new RegExp(`^${PARENTS[kind].path}/(\\d+)/notification_templates_${event}/$`),
+    auth: true,
+    methods: {
+      GET: withParent((call, parent) =>
+        listResponse(call, call.ctx.notifier.attached(parent, event), NOTIFICATION_TEMPLATE_RESOURCE, (t) =>
+          notificationTemplateBody(call, t),
+        ),
+      ),
+      POST: withParent((call, parent) => {
+        const body = parseJsonBody(call.request);
+        if (!body.ok) return body.response;
+        const { id } = body.data;
+        // AWX detaches whenever the key is there, whatever its value.
+        const detach = 'disassociate' in body.data;
+        if (detach) {
+          if (!id) return jsonResponse(400, { msg: '"id" is required to disassociate' });
+        } else if (id === undefined || id === null) {
+          return jsonResponse(400, {
+            msg: 'The AAP simulator attaches existing notification templates only: send {"id": <notification template id>}.',
+          });
+        }
+        if (typeof id !== 'number' || !Number.isInteger(id)) {
+          return jsonResponse(400, { msg: '"id" field must be an integer.' });
+        }
+        if (!call.ctx.notifier.template(id)) {
+          return detailResponse(400, 'NotificationTemplate matching query does not exist.');
+        }
+        call.ctx.notifier.setAttached(parent, event, id, !detach);
+        return emptyResponse(204);
+      }),
+    },
+  };
+}
+
+function notificationListRoute(path: string, kind: TemplateKind): Route {
+  return {
+    pattern: new RegExp(`^${path}/(\\d+)/notifications/$`),
+    auth: true,
+    methods: {
+      GET: withJob(kind, (call, job) =>
+        listResponse(call, call.ctx.notifier.notificationsOf(kind, job.id), NOTIFICATION_RESOURCE, (n) =>
+          serializeNotification(n, call.prefix),
+        ),
+      ),
+    },
+  };
+}
+
+const NOTIFICATION_ROUTES: Route[] = [
+  {
+    pattern: /^organizations\/$/,
+    auth: true,
+    methods: {
+      GET: (call) =>
+        listResponse(call, call.ctx.world.organizations(), ORGANIZATION_RESOURCE, (o) =>
+          serializeOrganization(o, serializeContext(call)),
+        ),
+    },
+  },
+  {
+    pattern: /^organizations\/(\d+)\/$/,
+    auth: true,
+    methods: {
+      GET: (call) => {
+        const organization = call.ctx.world.organization(call.id);
+        if (!organization) return objectNotFound('Organization', call.ctx.notFoundStyle);
+        return jsonResponse(200, serializeOrganization(organization, serializeContext(call)));
+      },
+    },
+  },
+  {
+    pattern: /^notification_templates\/$/,
+    auth: true,
+    methods: {
+      GET: (call) =>
+        listResponse(call, call.ctx.notifier.listTemplates(), NOTIFICATION_TEMPLATE_RESOURCE, (t) =>
+          notificationTemplateBody(call, t),
+        ),
+      POST: (call) => saveNotificationTemplate(call),
+    },
+  },
+  {
+    pattern: /^notification_templates\/(\d+)\/$/,
+    auth: true,
+    methods: {
+      GET: withNotificationTemplate((call, t) => jsonResponse(200, notificationTemplateBody(call, t))),
+      PATCH: withNotificationTemplate((call, t) => saveNotificationTemplate(call, t)),
+      DELETE: withNotificationTemplate((call, t) => {
+        call.ctx.notifier.delete(t.id);
+        return emptyResponse(204);
+      }),
+    },
+  },
+  {
+    pattern: /^notification_templates\/(\d+)\/test\/$/,
+    auth: true,
+    methods: {
+      POST: withNotificationTemplate((call, t) => {
+        const notification = call.ctx.notifier.test(t);
+        return jsonResponse(202, {
+          notification: notification.id,
+          ...serializeNotification(notification, call.prefix),
+        });
+      }),
+    },
+  },
+  {
+    pattern: /^notification_templates\/(\d+)\/notifications\/$/,
+    auth: true,
+    methods: {
+      GET: withNotificationTemplate((call, t) =>
+        listResponse(call, call.ctx.notifier.notificationsOfTemplate(t.id), NOTIFICATION_RESOURCE, (n) =>
+          serializeNotification(n, call.prefix),
+        ),
+      ),
+    },
+  },
+  {
+    pattern: /^notifications\/$/,
+    auth: true,
+    methods: {
+      GET: (call) =>
+        listResponse(call, call.ctx.notifier.listNotifications(), NOTIFICATION_RESOURCE, (n) =>
+          serializeNotification(n, call.prefix),
+        ),
+    },
+  },
+  {
+    pattern: /^notifications\/(\d+)\/$/,
+    auth: true,
+    methods: {
+      GET: (call) => {
+        const notification = call.ctx.notifier.notification(call.id);
+        if (!notification) return objectNotFound('Notification', call.ctx.notFoundStyle);
+        return jsonResponse(200, serializeNotification(notification, call.prefix));
+      },
+    },
+  },
+  notificationListRoute('jobs', 'job'),
+  notificationListRoute('workflow_jobs', 'workflow'),
+  ...(['job_template', 'workflow_job_template', 'organization'] as const).flatMap((kind) =>
+    NOTIFICATION_EVENTS.map((event) => attachmentRoute(kind, event)),
+  ),
+];
+
 const ROUTES: readonly Route[] = [
   { pattern: /^ping\/$/, auth: false, methods: { GET: ping } },
   ...kindRoutes('job', 'job_templates'),
   ...kindRoutes('workflow', 'workflow_job_templates'),
+  ...NOTIFICATION_ROUTES,
 ];
 
 function matchRoute(rest: string): { route: Route; id: number } | undefined {
@@ -297,7 +508,7 @@ export function handleApiRequest(request: ApiRequest, ctx: ApiContext): HttpResp
     }
   }
   const method = request.method === 'HEAD' ? 'GET' : request.method;
-  const handler = method === 'GET' || method === 'POST' ? route.methods[method] : undefined;
+  const handler = METHODS.find((known) => known === method) ? route.methods[method as Method] : undefined;
   const response = handler ? handler({ request, ctx, prefix, id }) : methodNotAllowed(request.method);
   // Authenticated responses also name the product version (APIView.finalize_response).
   const versionHeader: Record<string, string> = route.auth ? { 'X-API-Product-Version': AWX_VERSION } : {};

@@ -9,7 +9,16 @@ export type RequestFault =
 
 export type FailNext = NonNullable<Faults['failNext']>;
 
+/** What becomes of one webhook send. */
+export interface NotificationDelivery {
+  lost: boolean;
+  /** Unscaled seconds before it is sent. */
+  delaySeconds: number;
+  duplicated: boolean;
+}
+
 const DEFAULT_SEED = 0x5eed;
+const NOTIFICATION_STREAM = 0x0b5e7;
 const DEFAULT_CANCEL_DELAY_SECONDS = 2;
 const DEFAULT_ERROR_STATUSES: readonly ServerErrorStatus[] = [500, 502, 503];
 
@@ -37,6 +46,8 @@ export function parseFaults(input: unknown): Faults {
 export class FaultState {
   private faults: Faults = {};
   private random = seededRandom(DEFAULT_SEED);
+  // A stream of its own, so API request faults do not shift which notifications are lost, delayed or duplicated.
+  private notificationRandom = seededRandom(DEFAULT_SEED ^ NOTIFICATION_STREAM);
   private apiRequests = 0;
   private rateWindow = { second: Number.NaN, count: 0 };
   private readonly changeListeners: Array<() => void> = [];
@@ -44,6 +55,7 @@ export class FaultState {
   set(input: unknown): Faults {
     this.faults = parseFaults(input);
     this.random = seededRandom(this.faults.seed ?? DEFAULT_SEED);
+    this.notificationRandom = seededRandom((this.faults.seed ?? DEFAULT_SEED) ^ NOTIFICATION_STREAM);
     this.apiRequests = 0;
     this.rateWindow = { second: Number.NaN, count: 0 };
     for (const listener of this.changeListeners) listener();
@@ -83,6 +95,23 @@ export class FaultState {
     if (failNext?.templateName !== templateName) return undefined;
     this.faults = { ...this.faults, failNext: undefined };
     return failNext;
+  }
+
+  /** The fate of one webhook send; always three draws, so one knob's setting does not shift the others' choices. */
+  notificationDelivery(): NotificationDelivery {
+    const [lostDraw, delayDraw, duplicateDraw] = [
+      this.notificationRandom(),
+      this.notificationRandom(),
+      this.notificationRandom(),
+    ];
+    const knobs = this.faults.notifications;
+    if (knobs === undefined) return { lost: false, delaySeconds: 0, duplicated: false };
+    const delay = knobs.delaySeconds;
+    return {
+      lost: lostDraw < knobs.lostFraction,
+      delaySeconds: delay === undefined ? 0 : delay.min + delayDraw * (delay.max - delay.min),
+      duplicated: duplicateDraw < knobs.duplicateFraction,
+    };
   }
 
   /** What happens to one /api request, before the controller sees it (as a proxy in front of it would do). */

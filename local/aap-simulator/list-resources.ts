@@ -1,4 +1,6 @@
 import type { FieldDef, ListResource } from './list-query';
+import type { NotificationRecord, NotificationTemplate } from './notification-templates';
+import type { Organization } from './schemas';
 import type { Template } from './templates';
 import { awxDateTime, awxDateTimeOrNull, elapsedSeconds } from './wire-format';
 import { isFailedStatus, type SimJob } from './world';
@@ -86,4 +88,48 @@ export const WORKFLOW_JOB_RESOURCE: ListResource<SimJob> = {
   preventSearch: unifiedJobPreventSearch,
   defaultOrder: ['id'],
   id: (j) => j.id,
+};
+
+export const ORGANIZATION_RESOURCE: ListResource<Organization> = {
+  model: 'Organization',
+  fields: { id: { kind: 'int', get: (o) => o.id }, name: { kind: 'string', get: (o) => o.name } },
+  searchFields: ['name'],
+  preventSearch: [],
+  defaultOrder: ['name'],
+  id: (o) => o.id,
+};
+
+export const NOTIFICATION_TEMPLATE_RESOURCE: ListResource<NotificationTemplate> = {
+  model: 'NotificationTemplate',
+  fields: {
+    id: { kind: 'int', get: (t) => t.id },
+    name: { kind: 'string', get: (t) => t.name },
+    description: { kind: 'string', get: (t) => t.description },
+    organization: { kind: 'int', get: (t) => t.organization.id },
+    organization__id: { kind: 'int', get: (t) => t.organization.id },
+    organization__name: { kind: 'string', get: (t) => t.organization.name },
+    notification_type: { kind: 'string', get: (t) => t.notificationType },
+    created: { kind: 'datetime', get: (t) => awxDateTime(t.created) },
+    modified: { kind: 'datetime', get: (t) => awxDateTime(t.modified) },
+  },
+  searchFields: ['name', 'description'],
+  preventSearch: ['notification_configuration'],
+  defaultOrder: ['name'],
+  id: (t) => t.id,
+};
+
+export const NOTIFICATION_RESOURCE: ListResource<NotificationRecord> = {
+  model: 'Notification',
+  fields: {
+    id: { kind: 'int', get: (n) => n.id },
+    status: { kind: 'string', get: (n) => n.status },
+    notification_type: { kind: 'string', get: () => 'webhook' },
+    notification_template: { kind: 'int', get: (n) => n.template.id },
+    created: { kind: 'datetime', get: (n) => awxDateTime(n.created) },
+    modified: { kind: 'datetime', get: (n) => awxDateTime(n.modified) },
+  },
+  searchFields: [],
+  preventSearch: [],
+  defaultOrder: ['id'],
+  id: (n) => n.id,
 };

@@ -99,6 +99,19 @@ export const FailNextFault = z.strictObject({
   explanation: z.string().default(''),
 });
 
+/** What happens to webhook notifications between AWX and the receiver. Reordering follows from unequal delays. */
+export const NotificationFaults = z.strictObject({
+  /** Share never sent: AWX records the Notification `failed` with error "lost (simulated)". */
+  lostFraction: z.number().min(0).max(1).default(0),
+  /** Unscaled seconds each send waits, drawn uniformly between min and max (scaled by timeScale). */
+  delaySeconds: z
+    .strictObject({ min: seconds, max: seconds })
+    .refine((d) => d.min <= d.max, 'delaySeconds.min must not exceed delaySeconds.max')
+    .optional(),
+  /** Share delivered twice (a retrying proxy between AWX and the receiver); AWX records one send. */
+  duplicateFraction: z.number().min(0).max(1).default(0),
+});
+
 export const ServerErrorStatus = z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]);
 export type ServerErrorStatus = z.infer<typeof ServerErrorStatus>;
 
@@ -122,7 +135,8 @@ export const Faults = z.strictObject({
   failNext: FailNextFault.optional(),
   /** Unscaled seconds between a cancel request on a running job and its `canceled` status (default 2). */
   cancelDelaySeconds: seconds.optional(),
-  /** Seed of the generator behind errorRate/dropRate, so a fault run can be replayed. */
+  notifications: NotificationFaults.optional(),
+  /** Seed of the generators behind errorRate/dropRate and the notification faults, so a fault run can be replayed. */
   seed: z.number().int().optional(),
 });
 export type FaultsInput = z.input<typeof Faults>;

@@ -3,6 +3,7 @@
  * (JobTemplateSerializer, JobSerializer/JobDetailSerializer, WorkflowJob*Serializer); every link carries the
  * API prefix the request came in on.
  */
+import type { Organization } from './schemas';
 import type { Template } from './templates';
 import { awxDateTime, awxDateTimeOrNull, elapsedSeconds, pythonJsonDumps } from './wire-format';
 import { isActiveStatus, isFailedStatus, type SimJob } from './world';
@@ -49,6 +50,9 @@ const EXECUTION_ENVIRONMENT = {
 const INSTANCE_GROUP = { id: 2, name: 'default', is_container_group: false };
 const EXECUTION_NODE = 'aap-sim-exec-01';
 export const CONTROLLER_NODE = 'aap-sim-controller-01';
+/** What notification bodies name: the launching user, the inventory and project of every job. */
+export { INVENTORY as SIM_INVENTORY, PROJECT as SIM_PROJECT, USER as SIM_USER };
+
 const SCM_REVISION = '9c1f3e2b7a4d5c6e8f90a1b2c3d4e5f6a7b8c9d0';
 
 const organizationSummary = (t: Template) => ({ id: t.organization.id, name: t.organization.name, description: '' });
@@ -539,5 +543,32 @@ export function serializeWorkflowJob(job: SimJob, view: JobSerializerView, ctx: 
     webhook_guid: '',
     skip_tags: null,
     job_tags: null,
+  };
+}
+
+/** `OrganizationSerializer`, the fields a client reads (the simulator's organizations have no other settings). */
+export function serializeOrganization(o: Organization, ctx: SerializeContext) {
+  const base = `${ctx.prefix}organizations/${o.id}/`;
+  return {
+    id: o.id,
+    type: 'organization',
+    url: base,
+    related: {
+      job_templates: `${base}job_templates/`,
+      workflow_job_templates: `${base}workflow_job_templates/`,
+      notification_templates: `${base}notification_templates/`,
+      notification_templates_started: `${base}notification_templates_started/`,
+      notification_templates_success: `${base}notification_templates_success/`,
+      notification_templates_error: `${base}notification_templates_error/`,
+      notification_templates_approvals: `${base}notification_templates_approvals/`,
+    },
+    summary_fields: { user_capabilities: { edit: true, delete: true } },
+    created: awxDateTime(0),
+    modified: awxDateTime(0),
+    name: o.name,
+    description: '',
+    max_hosts: 0,
+    custom_virtualenv: null,
+    default_environment: null,
   };
 }

@@ -6,6 +6,7 @@ import { bind, closeServer, readBody, send, serve as serveWith } from '../http';
 import { handleAdminRequest, type RequestLogEntry } from './admin';
 import { type ApiContext, handleApiRequest } from './api';
 import { FaultState, type RequestFault } from './faults';
+import { Notifier } from './notifier';
 import {
   bodyTooLargeResponse,
   type HttpResponse,
@@ -101,7 +102,9 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
   const now = options.now ?? Date.now;
   const token = options.token ?? `aap-sim-${randomBytes(24).toString('hex')}`;
   const faults = new FaultState();
+  const notifier = new Notifier({ now, timeScale: options.timeScale, faults });
   const world = new World({
+    onNotificationEvent: (job, event) => notifier.jobEvent(job, event),
     now,
     timeScale: options.timeScale,
     faults,
@@ -115,6 +118,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
   const requestLog: RequestLogEntry[] = [];
   const apiContext: ApiContext = {
     world,
+    notifier,
     now,
     token,
     notFoundStyle: options.notFoundStyle,
@@ -127,6 +131,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
   };
   const reset = () => {
     world.reset();
+    notifier.reset();
     faults.set({});
     requestLog.length = 0;
   };
@@ -196,6 +201,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
 
   const server = serveWith(serve);
   const { port, url } = await bind(server, 'AAP simulator', options.host, options.port);
+  notifier.uiBase = url;
 
   let closing: Promise<void> | undefined;
   return {
@@ -205,7 +211,7 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     close: () => {
       if (closing === undefined) {
         world.dispose();
-        closing = closeServer(server);
+        closing = Promise.all([notifier.close(), closeServer(server)]).then(() => undefined);
       }
       return closing;
     },

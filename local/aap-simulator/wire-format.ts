@@ -26,16 +26,21 @@ function asciiOnly(jsonText: string): string {
   return jsonText.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Python `json.dumps` with its defaults (", " / ": " separators, ASCII only): how AWX stores a job's extra_vars. */
-export function pythonJsonDumps(value: unknown): string {
+/**
+ * Python `json.dumps` with its defaults (", " / ": " separators, ASCII only): how AWX stores a job's extra_vars.
+ * `ensureAscii: false` keeps other characters as they are (what AWX's webhook sender asks for).
+ */
+export function pythonJsonDumps(value: unknown, ensureAscii = true): string {
+  const dumps = (inner: unknown) => pythonJsonDumps(inner, ensureAscii);
+  const text = (s: string) => (ensureAscii ? asciiOnly(JSON.stringify(s)) : JSON.stringify(s));
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return asciiOnly(JSON.stringify(value));
+  if (typeof value === 'string') return text(value);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map(dumps).join(', ')}]`;
   if (typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    return `{${entries.map(([k, v]) => `${asciiOnly(JSON.stringify(k))}: ${pythonJsonDumps(v)}`).join(', ')}}`;
+    return `{${entries.map(([k, v]) => `${text(k)}: ${dumps(v)}`).join(', ')}}`;
   }
   return 'null';
 }

@@ -3,6 +3,7 @@ import type { FaultState } from './faults';
 import { type PlaybookRun, runPlaybook } from './playbooks';
 import {
   type JobOutcome,
+  type Organization,
   type PlaybookGeneration,
   PlaybookSettings,
   type TemplateKind,
@@ -113,6 +114,8 @@ export interface WorldOptions {
   templates: readonly TemplateSpecInput[];
   /** The playbooks of templates that do not name theirs. */
   playbooks: PlaybookGeneration;
+  /** A job reached a state that fires notifications (AWX `send_notification_templates`). */
+  onNotificationEvent?: (job: SimJob, event: 'started' | 'success' | 'error') => void;
 }
 
 /**
@@ -125,6 +128,7 @@ export class World {
   private readonly faults: FaultState;
   private readonly initialTemplates: readonly TemplateSpecInput[];
   private readonly playbooks: PlaybookGeneration;
+  private readonly onNotificationEvent: NonNullable<WorldOptions['onNotificationEvent']>;
   private templates = new Map<number, Template>();
   private nextTemplateId = 1;
   private readonly jobs = new Map<number, SimJob>();
@@ -142,6 +146,7 @@ export class World {
     this.faults = options.faults;
     this.initialTemplates = options.templates;
     this.playbooks = options.playbooks;
+    this.onNotificationEvent = options.onNotificationEvent ?? (() => {});
     this.installInitialTemplates();
     this.faults.onChange(() => this.releaseHeldJobs());
   }
@@ -188,6 +193,18 @@ export class World {
   template(id: number, kind: TemplateKind): Template | undefined {
     const template = this.templates.get(id);
     return template?.kind === kind ? template : undefined;
+  }
+
+  /** `Default` (id 1) and every organization a template belongs to: the simulator's organizations. */
+  organizations(): Organization[] {
+    const byId = new Map<number, Organization>([[1, { id: 1, name: 'Default' }]]);
+    for (const t of this.templates.values())
+      if (!byId.has(t.organization.id)) byId.set(t.organization.id, t.organization);
+    return [...byId.values()].sort((a, b) => a.id - b.id).map((o) => ({ ...o }));
+  }
+
+  organization(id: number): Organization | undefined {
+    return this.organizations().find((o) => o.id === id);
   }
 
   // ---- jobs ----
@@ -403,6 +420,7 @@ export class World {
     const running = job.runningSeconds;
     if (job.target) this.schedule(job, running * job.template.effectAt, () => this.runEffectTask(job));
     this.schedule(job, running, () => this.completeRun(job));
+    this.onNotificationEvent(job, 'started');
   }
 
   private runEffectTask(job: SimJob): void {
@@ -466,9 +484,14 @@ export class World {
     job.resultTraceback = detail.traceback;
     job.jobExplanation = detail.explanation;
     const counts = hostStatusCounts(job, status);
+    // AWX: `error` also for a job canceled while running; nothing at all for one canceled before it started.
+    const event = status === 'successful' ? 'success' : job.started === null && status === 'canceled' ? null : 'error';
+    // A workflow job notifies at once; a job once its events are stored (the notification waits for the stats).
+    if (event !== null && job.kind === 'workflow') this.onNotificationEvent(job, event);
     const storeEvents = () => {
       job.eventProcessingFinished = true;
       job.hostStatusCounts = counts;
+      if (event !== null && job.kind === 'job') this.onNotificationEvent(job, event);
     };
     if (eventProcessingSeconds === 0) storeEvents();
     else this.schedule(job, eventProcessingSeconds, storeEvents);
