@@ -6,8 +6,10 @@ import { resetWorkflowContext } from '../lib/workflow/context';
 import { type AapSimulator, type PlaybookGeneration, startAapSimulator, type TemplateSpec } from './aap-simulator';
 import { type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
+import { type Gateway, gatewayRoute, httpApiRoutes, startGateway } from './gateway';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
+import { configureLocalNotifications } from './system/notifications';
 
 export const LOCAL_CLUSTER_ID = 'local';
 export const DEFAULT_NAMESPACE = 'osac-computeinstance';
@@ -45,6 +47,12 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Every function's timeout in real milliseconds instead of serverless.yml's (to make a timeout quick to hit). */
   invocationTimeoutMs?: number;
+  /**
+   * AAP notifies the workflows when a job ends, as `npm start` sets it up: the stack serves serverless.yml's HTTP API
+   * on a local gateway (`gateway`), configures the AAP simulator's notification template with the receiver's URL
+   * (what `configure-aap` does) and runs the tasks with `JOB_NOTIFICATIONS=on`. Off by default: polling alone.
+   */
+  notifications?: boolean;
 }
 
 export interface ExtraClusterOptions {
@@ -61,6 +69,8 @@ export interface LocalStack {
   sfn: SfnEngine;
   /** DynamoDB (dynalite, in memory) holding serverless.yml's tables: the job waiters table. */
   dynamodb: LocalDynamoDb;
+  /** The HTTP API (webhook and notification receiver) when started with `notifications`. */
+  gateway?: Gateway;
   /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
   tenantNamespace: string;
   /** The settings the task functions run with (already applied to process.env). */
@@ -187,8 +197,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DEPROVISION_STATE_MACHINE_ARN: deprovisionArn,
     });
     Object.assign(process.env, env);
+    if (options.notifications) Object.assign(env, { JOB_NOTIFICATIONS: 'on' });
+    Object.assign(process.env, env);
     // Task functions build their clients from the environment on first use: make them see this stack.
     resetWorkflowContext();
+
+    let gateway: Gateway | undefined;
+    if (options.notifications) {
+      gateway = await startGateway({ port: 0, routes: httpApiRoutes(PROJECT_ROOT, 'local').map(gatewayRoute) });
+      started.push(gateway);
+      await configureLocalNotifications({
+        enabled: true,
+        explicit: true,
+        gatewayUrl: gateway.url,
+        routeKeys: gateway.routeKeys,
+        aapUrl: env.AAP_URL as string,
+        aapToken: env.AAP_TOKEN as string,
+        token: env.AAP_NOTIFICATION_TOKEN as string,
+        env: process.env,
+      });
+    }
 
     return {
       kube,
@@ -196,6 +224,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       aap,
       sfn,
       dynamodb,
+      ...(gateway === undefined ? {} : { gateway }),
       tenantNamespace,
       env,
       provisionArn,

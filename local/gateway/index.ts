@@ -25,4 +25,10 @@ export {
   MAX_REQUEST_BODY_BYTES,
   startGateway,
 } from './server';
-export { HttpApiDeclarationError, type HttpApiRoute, httpApiRouteKeys, httpApiRoutes } from './serverless-routes';
+export {
+  gatewayRoute,
+  HttpApiDeclarationError,
+  type HttpApiRoute,
+  httpApiRouteKeys,
+  httpApiRoutes,
+} from './serverless-routes';

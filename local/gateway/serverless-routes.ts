@@ -4,6 +4,7 @@ import { parseCfnYaml } from '../sfn-engine/cfn-yaml';
 import { loadServerlessProject } from '../sfn-engine/serverless-project';
 import { ACCOUNT_ID } from './api-gateway-event';
 import { parseRouteKey } from './routes';
+import type { GatewayRoute, HttpApiHandler } from './server';
 
 /**
  * The HTTP API a serverless.yml declares: every function's `httpApi` events, as route keys, with the function
@@ -82,4 +83,18 @@ export function httpApiRoutes(projectRoot: string, stage: string, serverlessFile
       timeoutSeconds: fn.timeoutSeconds,
     })),
   );
+}
+
+/** The route as the gateway serves it: the declared handler, required in-process, with its function timeout. */
+export function gatewayRoute(route: HttpApiRoute): GatewayRoute {
+  const handler: unknown = (require(route.modulePath) as Record<string, unknown>)[route.exportName];
+  if (typeof handler !== 'function') {
+    throw new Error(`${route.functionKey}: ${route.modulePath}.${route.exportName} is not an exported function`);
+  }
+  return {
+    routeKey: route.routeKey,
+    functionName: route.functionName,
+    handler: handler as HttpApiHandler,
+    timeoutMs: route.timeoutSeconds * 1000,
+  };
 }

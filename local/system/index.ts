@@ -1,13 +1,6 @@
 import path from 'node:path';
 import { aapNotificationsEnabled, type LocalSettings, LocalSettingsError, type PortVariable } from '../config';
-import {
-  type Gateway,
-  type GatewayRoute,
-  type HttpApiHandler,
-  type HttpApiRoute,
-  httpApiRoutes,
-  startGateway,
-} from '../gateway';
+import { type Gateway, gatewayRoute, httpApiRoutes, startGateway } from '../gateway';
 import type { LocalStack } from '../stack';
 import { describeWebhook } from './banner';
 import { type ClosableForwarder, startForwarders } from './forwarders';
@@ -189,15 +182,3 @@ export async function startSystem(settings: LocalSettings, options: SystemOption
 }
 
 /** The function behind an HTTP API route, loaded the way the Lambda runtime does (module path, export name). */
-function gatewayRoute(route: HttpApiRoute): GatewayRoute {
-  const handler: unknown = (require(route.modulePath) as Record<string, unknown>)[route.exportName];
-  if (typeof handler !== 'function') {
-    throw new Error(`${route.functionKey}: ${route.modulePath}.${route.exportName} is not an exported function`);
-  }
-  return {
-    routeKey: route.routeKey,
-    functionName: route.functionName,
-    handler: handler as HttpApiHandler,
-    timeoutMs: route.timeoutSeconds * 1000,
-  };
-}
