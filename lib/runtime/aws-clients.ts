@@ -43,3 +43,10 @@ export function awsClientConfig(limits: AwsCallLimits, endpoint?: string, env: N
     ...(endpoint ? { endpoint } : {}),
   };
 }
+
+/** `ResourceNotFoundException: Secrets Manager can't find the specified secret.` — AWS errors hold no secret value. */
+export function describeAwsError(error: unknown): string {
+  const cause = (error as { cause?: unknown }).cause ?? error;
+  const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown };
+  return [name, message].filter((part) => typeof part === 'string' && part !== '').join(': ') || 'unknown error';
+}
