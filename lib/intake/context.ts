@@ -20,7 +20,8 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
     buildClusterRegistry(
       'webhooks',
       {
-        clustersFile: settings.CLUSTERS_FILE,
+        // The secret when one is named (the local stack names one too, served by its extension stand-in).
+        clustersFile: settings.WEBHOOKS_SECRET_NAME ? undefined : settings.CLUSTERS_FILE,
         secretName: settings.WEBHOOKS_SECRET_NAME,
         maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
         // Through the secrets extension on the webhook function: requiring the Secrets Manager SDK would cost

@@ -18,7 +18,10 @@ export interface SecretsExtensionOptions {
   readonly port: number;
   /** What the requests must carry in X-Aws-Parameters-Secrets-Token (a Lambda's AWS_SESSION_TOKEN). */
   readonly sessionToken: string;
-  /** The SecretString of a secret name, undefined when there is no such secret; read at each request. */
+  /**
+   * The SecretString of a secret name, undefined when there is no such secret; read at each request. What it throws
+   * is answered 500 with its message (as the extension answers when Secrets Manager fails), so it must hold no secret.
+   */
   readonly secretString: (name: string) => string | undefined;
   /** Local account and region the ARNs it answers name. */
   readonly region?: string;
@@ -52,7 +55,12 @@ export async function startSecretsExtension(options: SecretsExtensionOptions): P
     if (!secretId) return text(400, 'secretId is required');
     // An ARN names the secret with its random six-character suffix; a name does not.
     const name = SECRET_ARN.exec(secretId)?.[1]?.replace(/-[A-Za-z0-9]{6}$/, '') ?? secretId;
-    const secretString = options.secretString(name);
+    let secretString: string | undefined;
+    try {
+      secretString = options.secretString(name);
+    } catch (error) {
+      return text(500, `the local secret ${name} cannot be served: ${(error as Error).message}`);
+    }
     if (secretString === undefined) {
       return text(400, "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
     }
