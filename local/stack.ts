@@ -1,18 +1,23 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parseClusterRegistryDocument } from '../lib/k8s/clusters';
 import { scaledClock } from '../lib/runtime/clock';
 import { resetWorkflowContext } from '../lib/workflow/context';
 import { type AapSimulator, type PlaybookGeneration, startAapSimulator, type TemplateSpec } from './aap-simulator';
 import { type LocalDynamoDb, startLocalDynamoDb } from './dynamodb';
 import { createTenant, LOCAL_TENANT, sampleTenant, type TenantSeed } from './fixtures/sample-tenant';
 import { type Gateway, gatewayRoute, httpApiRoutes, startGateway } from './gateway';
+import { type SecretsExtension, startSecretsExtension } from './gateway/secrets-extension';
 import { type KubeSimulator, startKubeSimulator } from './kube-simulator';
 import { type SfnEngine, startSfnEngine } from './sfn-engine';
 import { configureLocalNotifications } from './system/notifications';
 
 export const LOCAL_CLUSTER_ID = 'local';
 export const DEFAULT_NAMESPACE = 'osac-computeinstance';
+/** The secret the local webhook reads its clusters' webhook secrets from, as the deployed one does. */
+export const LOCAL_WEBHOOKS_SECRET_NAME = 'cloudkit-provisioner/local/webhooks';
 const PROJECT_ROOT = path.resolve(__dirname, '..');
 
 export interface LocalStackOptions {
@@ -71,6 +76,8 @@ export interface LocalStack {
   dynamodb: LocalDynamoDb;
   /** The HTTP API (webhook and notification receiver) when started with `notifications`. */
   gateway?: Gateway;
+  /** The Parameters and Secrets extension stand-in the webhook reads LOCAL_WEBHOOKS_SECRET_NAME through. */
+  secretsExtension: SecretsExtension;
   /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
   tenantNamespace: string;
   /** The settings the task functions run with (already applied to process.env). */
@@ -152,6 +159,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push(dynamodb);
     const jobWaitersTable = dynamodb.tables.get('JobWaitersTable');
     if (jobWaitersTable === undefined) throw new Error('serverless.yml declares no JobWaitersTable resource');
+    // The webhook reads its secret as deployed: the webhooks document, through the Parameters and Secrets
+    // extension (its stand-in), made from whichever clusters file the stack runs with at the time of each read.
+    const sessionToken = randomUUID();
+    const effectiveClustersFile = () => options.env?.CLUSTERS_FILE ?? clustersFile;
+    const secretsExtension = await startSecretsExtension({
+      port: 0,
+      sessionToken,
+      secretString: (name) =>
+        name === LOCAL_WEBHOOKS_SECRET_NAME ? webhooksDocumentOf(effectiveClustersFile()) : undefined,
+    });
+    started.push(secretsExtension);
 
     const env: Record<string, string> = {
       AAP_URL: `${aap.url}/api/controller`,
@@ -161,6 +179,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
       AAP_NOTIFICATION_TOKEN:
         options.aapNotificationToken ?? process.env.AAP_NOTIFICATION_TOKEN ?? 'local-aap-notification-token',
+      WEBHOOKS_SECRET_NAME: LOCAL_WEBHOOKS_SECRET_NAME,
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsExtension.port),
+      // What Lambda sets and the extension checks; the local engines accept any credentials.
+      AWS_SESSION_TOKEN: sessionToken,
       TIME_SCALE: String(timeScale),
       CLOCK_EPOCH_MS: String(epochMs),
       AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -225,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sfn,
       dynamodb,
       ...(gateway === undefined ? {} : { gateway }),
+      secretsExtension,
       tenantNamespace,
       env,
       provisionArn,
@@ -245,4 +268,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     rmSync(workdir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** The `webhooks` secret's document (what the webhook may know of each cluster) from a clusters file. */
+function webhooksDocumentOf(clustersFile: string): string {
+  const source = `clusters file ${clustersFile}`;
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(clustersFile, 'utf8'));
+  } catch {
+    // Neither the read nor the parse error is quoted: the text may hold a token.
+    throw new Error(`${source}: cannot be read as JSON`);
+  }
+  const clusters = parseClusterRegistryDocument(document, source);
+  return JSON.stringify({
+    clusters: clusters.map(({ id, webhookSecrets, webhookBearerToken, namespaces, finalizer }) => ({
+      id,
+      webhookSecrets,
+      ...(webhookBearerToken === undefined ? {} : { webhookBearerToken }),
+      ...(namespaces === undefined ? {} : { namespaces }),
+      finalizer,
+    })),
+  });
 }

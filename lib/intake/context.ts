@@ -3,13 +3,15 @@ import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings
 import { WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { buildClusterRegistry, buildSfnClient } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
+import { readSecretString } from '../runtime/secrets';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
 
 /**
  * The webhook's clients, built from its settings. The registry caches the webhooks document (a file once; a
- * secret for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive without a redeploy) and the SFN client,
- * loaded at the first start, keeps its connections: build this once per container, not per request.
+ * secret, read through the secrets extension, for SECRETS_MAX_AGE_SECONDS, so rotated webhook secrets arrive
+ * without a redeploy) and the SFN client, loaded at the first start, keeps its connections: build this once per
+ * container, not per request.
  */
 export function createIntakeContext(settings: WebhookSettings, overrides: Partial<IntakeContext> = {}): IntakeContext {
   const clusters =
@@ -18,9 +20,13 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
     buildClusterRegistry(
       'webhooks',
       {
-        clustersFile: settings.CLUSTERS_FILE,
+        // The secret when one is named (the local stack names one too, served by its extension stand-in).
+        clustersFile: settings.WEBHOOKS_SECRET_NAME ? undefined : settings.CLUSTERS_FILE,
         secretName: settings.WEBHOOKS_SECRET_NAME,
         maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+        // Through the secrets extension on the webhook function: requiring the Secrets Manager SDK would cost
+        // ~70 ms of every cold start.
+        readSecret: readSecretString,
       },
       WEBHOOK_AWS_CALL_LIMITS,
     );

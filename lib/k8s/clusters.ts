@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { inspect } from 'node:util';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { JobVarsEnvelope } from '../aap/launch';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { describeAwsError } from '../runtime/aws-clients';
 import { describeIssues } from '../runtime/issues';
+import { SecretReadError, type SecretStringReader } from '../runtime/secrets';
 import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
 
 /**
@@ -248,12 +247,12 @@ const VIEW_DOCUMENTS: { [V in ClusterRegistryView]: z.ZodType<{ clusters: Cluste
 };
 
 /** JSON.parse messages quote the input around the error, which may be a token: keep only where it failed. */
-function parseJsonText(text: string, source: string): unknown {
+function parseJsonText(text: string, source: string, what = 'not'): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
     const where = /position \d+( \(line \d+ column \d+\))?/.exec(String((error as Error).message))?.[0];
-    throw new ClusterRegistryError(`${source}: not valid JSON${where ? ` (at ${where})` : ''}`);
+    throw new ClusterRegistryError(`${source}: ${what} valid JSON${where ? ` (at ${where})` : ''}`);
   }
 }
 
@@ -319,25 +318,28 @@ export interface SecretsManagerClusterRegistryOptions<V extends ClusterRegistryV
    * `webhooks` (the webhook's), or `combined` (both in one, as before the split). Default `combined`.
    */
   readonly view?: V;
-  /** How long a fetched document is reused before Secrets Manager is asked again; 0 disables caching. */
+  /** How long a fetched document is reused before the secret is read again; 0 disables caching. */
   readonly maxAgeSeconds: number;
-  /** Injected for tests and for a client configured by the caller (region, endpoint). */
-  readonly client?: SecretsManagerClient;
+  /**
+   * How the secret's text is read: lib/runtime/secrets.ts readSecretString (the secrets extension), or the SDK for
+   * functions without its layer (lib/runtime/clients.ts secretsManagerReader). Rejects with SecretReadError.
+   */
+  readonly readSecret: SecretStringReader;
 }
 
 /**
- * Reads the registry document from Secrets Manager through Powertools' SecretsProvider, which caches the parsed
- * value for `maxAgeSeconds`; a rotated token is therefore picked up within that time without a redeploy.
+ * Reads the registry document from a Secrets Manager secret and reuses it for `maxAgeSeconds`; a rotated token is
+ * therefore picked up within that time without a redeploy.
  */
 export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'combined'> extends CachedClusterRegistry<
   ClusterRegistryViews[V]
 > {
   readonly #secretName: string;
   readonly #maxAgeSeconds: number;
-  readonly #provider: SecretsProvider;
+  readonly #readSecret: SecretStringReader;
   readonly #document: z.ZodType<{ clusters: ClusterRegistryViews[V][] }>;
-  // The provider hands back the same object while its cache is fresh: validate each fetched document only once.
-  #validated: { raw: unknown; clusters: ClusterRegistryViews[V][] } | undefined;
+  // The last document read, and when: reused while fresh; an unchanged text is not validated again.
+  #fetched: { text: string; atMs: number; clusters: ClusterRegistryViews[V][] } | undefined;
 
   constructor(options: SecretsManagerClusterRegistryOptions<V>) {
     super();
@@ -348,26 +350,28 @@ export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'comb
     }
     this.#secretName = options.secretName;
     this.#maxAgeSeconds = options.maxAgeSeconds;
-    this.#provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
+    this.#readSecret = options.readSecret;
   }
 
   protected async load(): Promise<ClusterRegistryViews[V][]> {
+    const now = Date.now();
+    const fetched = this.#fetched;
+    if (fetched && now - fetched.atMs < this.#maxAgeSeconds * 1000) return fetched.clusters;
     const source = `secret ${this.#secretName}`;
-    let raw: unknown;
+    let text: string;
     try {
-      raw = await this.#provider.get(this.#secretName, { transform: 'json', maxAge: this.#maxAgeSeconds });
+      text = await this.#readSecret(this.#secretName);
     } catch (error) {
-      // The JSON transform's message quotes the secret text; only say that it was not JSON.
-      if ((error as { name?: unknown }).name === 'TransformParameterError') {
-        throw new ClusterRegistryError(`${source}: SecretString is not valid JSON`);
-      }
+      // SecretReadError names the secret and the reason already, never the value.
+      if (error instanceof SecretReadError) throw new ClusterRegistryError(error.message);
       throw new ClusterRegistryError(`${source}: cannot be read: ${describeAwsError(error)}`);
     }
-    if (raw === undefined) throw new ClusterRegistryError(`${source}: has no SecretString`);
-    if (this.#validated?.raw !== raw) {
-      this.#validated = { raw, clusters: parseDocument(this.#document, raw, source) };
-    }
-    return this.#validated.clusters;
+    const clusters =
+      fetched?.text === text
+        ? fetched.clusters
+        : parseDocument(this.#document, parseJsonText(text, source, 'SecretString is not'), source);
+    this.#fetched = { text, atMs: now, clusters };
+    return clusters;
   }
 
   toJSON(): { source: 'secretsmanager'; secretName: string; maxAgeSeconds: number } {

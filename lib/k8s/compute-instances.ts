@@ -1,18 +1,15 @@
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import * as z from 'zod';
 import {
-  API_VERSION,
   type ComputeInstance,
   GROUP,
   InvalidComputeInstanceError,
-  KIND,
   PLURAL,
   parseComputeInstance,
   unprocessableConditions,
   VERSION,
 } from '../computeinstance';
 import { canRetryAfter } from '../runtime/deadline';
-import { describeIssues, joinIssues } from '../runtime/issues';
+import { describeIssues } from '../runtime/issues';
 import { backoffDelayMs, checkRetryPolicy, type RetryPolicy, sleep } from '../runtime/retry';
 import { toStoreError } from './api-errors';
 import { clientNode } from './client-node';
@@ -29,12 +26,12 @@ import {
 import { planAddFinalizer, planRemoveFinalizer } from './finalizer-patch';
 import { contentTypeMiddleware, makeApi, reusingConnections, timeoutMiddleware } from './kube-api';
 import { kubeConfigFor } from './kube-config';
+import { parseListPage } from './list-page';
 import { CONFLICT_RETRY, TRANSIENT_RETRY } from './retry';
 import { changedStatusFields, parseStatusPatch, statusMergePatch } from './status-patch';
 import {
   ComputeInstanceRef,
   type ComputeInstanceStore,
-  type InvalidListItem,
   ListOptions,
   type ListPage,
   type RemoveFinalizerResult,
@@ -57,11 +54,6 @@ export interface KubeComputeInstanceStoreOptions {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const DEFAULT_FIELD_MANAGER = 'cloudkit-provisioner';
-
-const ListResponse = z.looseObject({
-  metadata: z.looseObject({ resourceVersion: z.string(), continue: z.string().optional() }),
-  items: z.array(z.unknown()),
-});
 
 /** One step of an optimistic write: either the goal already holds, or here is the conditional request to send. */
 type WriteStep<R> = { done: R } | { send: () => Promise<R> };
@@ -118,38 +110,7 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
         ? this.#api.listClusterCustomObject(query)
         : this.#api.listNamespacedCustomObject({ ...query, namespace }),
     );
-    const response = ListResponse.safeParse(raw);
-    if (!response.success) {
-      throw new InvalidError(`${what}: the server returned an unexpected list: ${describeIssues(response.error)}`);
-    }
-    // Items of a CR list carry apiVersion/kind, but the list envelope is what guarantees them: fill them in.
-    // The API server validated every item against the CRD, so one our schema refuses (a newer CRD, a field we are
-    // stricter about) is reported and skipped: it must not hide the rest of the page from the reconciler.
-    const items: ComputeInstance[] = [];
-    const invalid: InvalidListItem[] = [];
-    for (const item of response.data.items) {
-      try {
-        items.push(parseComputeInstance({ apiVersion: API_VERSION, kind: KIND, ...(item as object) }));
-      } catch (err) {
-        if (!(err instanceof InvalidComputeInstanceError)) throw err;
-        const metadata = (item as { metadata?: { namespace?: unknown; name?: unknown; uid?: unknown } }).metadata;
-        const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-        invalid.push({
-          namespace: text(metadata?.namespace),
-          name: text(metadata?.name),
-          uid: text(metadata?.uid),
-          message: `${what}: the server returned ${err.message}`,
-          problem: joinIssues(err.issues),
-        });
-      }
-    }
-    const next = response.data.metadata.continue;
-    return {
-      items,
-      invalid,
-      resourceVersion: response.data.metadata.resourceVersion,
-      ...(next ? { continueToken: next } : {}),
-    };
+    return parseListPage(raw, what);
   }
 
   async updateStatus(ref: ComputeInstanceRef, mutate: StatusMutation, options?: WriteOptions): Promise<WriteResult> {
@@ -323,10 +284,6 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
     return this.#parse(raw, what);
   }
 
-  /**
-   * One request, retried on Transient failures. Retrying writes is safe because every write we send is
-   * conditional (resourceVersion or `test` operations): a retry of a write that did land is refused, not doubled.
-   */
   /** A merge patch of the status subresource: the only way this store writes status. */
   #patchStatus(what: string, target: { namespace: string; name: string }, body: object): Promise<unknown> {
     return this.#call(what, () =>
@@ -342,6 +299,10 @@ export class KubeComputeInstanceStore implements ComputeInstanceStore {
     );
   }
 
+  /**
+   * One request, retried on Transient failures. Retrying writes is safe because every write we send is
+   * conditional (resourceVersion or `test` operations): a retry of a write that did land is refused, not doubled.
+   */
   async #call<T>(what: string, request: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

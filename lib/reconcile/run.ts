@@ -1,5 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { type AapClient, JOBS_BATCH_SIZE } from '../aap';
+import type { AapClient } from '../aap';
 import {
   type ComputeInstance,
   findCondition,
@@ -9,17 +9,17 @@ import {
 } from '../computeinstance';
 import type { ClusterCredentials, ClusterRegistry, ComputeInstanceStore, InvalidListItem } from '../k8s';
 import { describeIssues } from '../runtime/issues';
-import type { Logger } from '../runtime/logger';
+import { describeError, type Logger } from '../runtime/logger';
 import { logger as powertoolsLogger } from '../runtime/powertools';
 import { describeExecution, executionArnFor, InstanceRef } from '../sfn';
 import { type StateMachines, startWorkflow } from '../workflow/start';
+import { observeJobs } from './job-checks';
 import { forEachLimited } from './limit';
 import {
   afterJobCheck,
   type ExecutionSeen,
   ExecutionStatus,
   type InstanceNeed,
-  type JobObservation,
   nextProbe,
   type PlanOptions,
   type PreviousAttempt,
@@ -49,12 +49,6 @@ type JobCheckNeed = Extract<InstanceNeed, { need: 'job-check' }>;
 interface Pending<N extends InstanceNeed> {
   ref: InstanceRef;
   need: N;
-}
-
-/** Name and message only: causes and request objects of client errors may carry headers. */
-function describeError(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
 }
 
 function instanceRefOf(cluster: ClusterCredentials, instance: ComputeInstance): InstanceRef {
@@ -228,28 +222,9 @@ class ReconcileRun {
   // 2. Ask AAP, in batches, about the jobs status calls running.
 
   private async checkJobs(): Promise<void> {
-    const ids = [...new Set(this.jobChecks.map((pending) => pending.need.jobID))];
-    const batches: number[][] = [];
-    for (let start = 0; start < ids.length; start += JOBS_BATCH_SIZE) {
-      batches.push(ids.slice(start, start + JOBS_BATCH_SIZE));
-    }
-    const observed = new Map<number, JobObservation>();
-    await forEachLimited(batches, this.limits.concurrency, async (batch) => {
-      this.report.aapCalls++;
-      try {
-        // One batch of at most JOBS_BATCH_SIZE ids is one `jobs/?id__in=…` request.
-        const jobs = await this.ctx.aap.getJobs(batch);
-        for (const id of batch) {
-          const job = jobs.get(id);
-          observed.set(id, job === undefined ? 'purged' : { state: job.state, terminal: job.terminal });
-        }
-      } catch (error) {
-        this.log.error('AAP jobs could not be read; their instances are looked at again next run', {
-          jobs: batch.length,
-          error: describeError(error),
-        });
-      }
-    });
+    const jobIDs = this.jobChecks.map((pending) => pending.need.jobID);
+    const { observed, requests } = await observeJobs(jobIDs, this.ctx.aap, this.limits.concurrency, this.log);
+    this.report.aapCalls += requests;
     for (const pending of this.jobChecks) {
       const job = observed.get(pending.need.jobID);
       if (job === undefined) {

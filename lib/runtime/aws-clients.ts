@@ -44,10 +44,7 @@ export function awsClientConfig(limits: AwsCallLimits, endpoint?: string, env: N
   };
 }
 
-/**
- * `ResourceNotFoundException: Secrets Manager can't find the specified secret.` — for Secrets Manager reads: its
- * errors hold no secret value.
- */
+/** `ResourceNotFoundException: Secrets Manager can't find the specified secret.` — AWS errors hold no secret value. */
 export function describeAwsError(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause ?? error;
   const { name, message } = (cause ?? {}) as { name?: unknown; message?: unknown };

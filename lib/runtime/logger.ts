@@ -21,3 +21,9 @@ export function isLogger(value: unknown): value is Logger {
     LOGGER_METHODS.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
   );
 }
+
+/** An error as a log attribute: name and message only (causes and request objects of client errors may carry headers). */
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -15,6 +15,7 @@ export {
 } from './api-gateway-event';
 export { lambdaContext } from './lambda-context';
 export { InvalidRouteKey, parseRouteKey, parseRouteKeys, type Route, type RouteMatch, selectRoute } from './routes';
+export { type SecretsExtension, type SecretsExtensionOptions, startSecretsExtension } from './secrets-extension';
 export {
   type Gateway,
   type GatewayAccessEntry,

@@ -1,6 +1,6 @@
 import type { ComputeInstance } from '../../lib/computeinstance';
 import { startWorkflow } from '../../lib/workflow/start';
-import { LOCAL_CLUSTER_ID, type LocalStack, startLocalStack } from '../../local/stack';
+import { LOCAL_CLUSTER_ID, LOCAL_WEBHOOKS_SECRET_NAME, type LocalStack, startLocalStack } from '../../local/stack';
 import {
   ClusterClient,
   deletionInvariants,
@@ -44,6 +44,19 @@ describe('the webhook on the local stack (real engine, simulated API server and 
     (i.status?.provisioningJobs ?? []).filter((j) => j.type === 'provision');
   const settledArn = async (response: { body: Record<string, unknown> }) =>
     (await stack.sfn.settled(response.body.executionArn as string)).status;
+
+  it('reads the webhook secrets as deployed: the webhooks secret through the secrets extension (stand-in)', async () => {
+    const before = stack.secretsExtension.reads(LOCAL_WEBHOOKS_SECRET_NAME);
+    const created = await cluster.create('vm-secret-read');
+    expect((await send('events', event('MODIFIED', created))).status).toBeLessThan(300);
+    // The registry keeps the document for SECRETS_MAX_AGE_SECONDS: read at most once, by whichever event was first.
+    expect(stack.secretsExtension.reads(LOCAL_WEBHOOKS_SECRET_NAME)).toBe(Math.max(before, 1));
+    const wrong = await handler(
+      signedEvent(LOCAL_CLUSTER_ID, 'events', watchEventBody('MODIFIED', created), 'not-the-secret'),
+      lambdaContext,
+    );
+    expect(wrong.statusCode).toBe(401);
+  });
 
   it('a signed ADDED event starts one provision, however often it arrives or in whatever order', async () => {
     // Hold the AAP job in `running`, so our own status write can be sent back while it is true.

@@ -133,7 +133,7 @@ it('AAP down after arming: the token is stored, the wait goes on, and no log lin
 it('the table failing (missing): WaiterNotArmed, and neither it nor any log line holds the token', async () => {
   const handler = handlerWith({ JOB_WAITERS_TABLE: 'no-such-table' });
   const error = await handler(event(), lambdaContext).catch((e: unknown) => e);
-  expect(error).toMatchObject({ name: 'WaiterNotArmed', reason: 'ResourceNotFoundException' });
+  expect(error).toMatchObject({ name: 'WaiterNotArmed', reason: 'JobWaitersTableMissing' });
   written.push(String(error));
   expectNoToken(error);
 });

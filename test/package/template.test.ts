@@ -158,6 +158,8 @@ const FUNCTIONS: ExpectedFunction[] = [
 /** How `render` spells `Ref: id` (and, with `.Arn`, `Fn::GetAtt: [id, Arn]`). */
 const placeholder = (id: string) => `\${${id}}`;
 const capitalized = (key: string) => `${key.charAt(0).toUpperCase()}${key.slice(1)}`;
+/** The Parameters and Secrets extension's own settings (named by AWS): how it caches, never a secret. */
+const SECRETS_EXTENSION_SETTING = /^PARAMETERS_SECRETS_EXTENSION_(CACHE_ENABLED|CACHE_SIZE|HTTP_PORT|LOG_LEVEL)$/;
 const functionId = (key: string) => `${capitalized(key)}LambdaFunction`;
 const roleId = (key: string) => `${capitalized(key)}IamRoleLambdaExecution`;
 
@@ -323,6 +325,7 @@ describe('environment', () => {
     expect(Object.keys(environmentOf(template, 'webhook')).sort()).toEqual(
       [
         'WEBHOOKS_SECRET_NAME',
+        'PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED',
         'DEPROVISION_STATE_MACHINE_ARN',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
@@ -349,6 +352,16 @@ describe('environment', () => {
     );
     expect(env.AAP_NOTIFICATION_SECRET_NAME).toBe(`${SERVICE}/ci/aap-notification-token`);
     expect(referencedId(env.JOB_WAITERS_TABLE)).toBe('JobWaitersTable');
+  });
+
+  it('reads the webhooks secret through the Parameters and Secrets extension layer, uncached there', () => {
+    const webhook = resource(template, functionId('webhook'), 'AWS::Lambda::Function');
+    expect(webhook.Properties.Layers).toEqual([
+      expect.stringMatching(
+        /^arn:aws:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/,
+      ),
+    ]);
+    expect(environmentOf(template, 'webhook').PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED).toBe('false');
   });
 
   it('names the webhooks secret for the webhook', () => {
@@ -388,7 +401,9 @@ describe('environment', () => {
 
   it.each(FUNCTIONS)('$key holds secret names only, never a secret or a local credentials file', (f) => {
     const env = environmentOf(template, f.key);
-    const secretish = Object.keys(env).filter((name) => /TOKEN|SECRET|PASSWORD|CREDENTIAL|KEY/i.test(name));
+    const secretish = Object.keys(env).filter(
+      (name) => /TOKEN|SECRET|PASSWORD|CREDENTIAL|KEY/i.test(name) && !SECRETS_EXTENSION_SETTING.test(name),
+    );
     for (const name of secretish) {
       expect(name).toMatch(/_SECRET_NAME$/);
       expect(env[name]).toMatch(SECRET_NAME);
@@ -757,7 +772,8 @@ describe('secrets', () => {
 
   it('has no field named like a secret other than a secret name', () => {
     const fields = [...entries(template)].filter(({ key }) => /token|secret|password|credential/i.test(key));
-    expect(fields.filter(({ key }) => !/_SECRET_NAME$/.test(key)).map(({ path: at }) => at)).toEqual([]);
+    const named = fields.filter(({ key }) => !/_SECRET_NAME$/.test(key) && !SECRETS_EXTENSION_SETTING.test(key));
+    expect(named.map(({ path: at }) => at)).toEqual([]);
   });
 
   /**

@@ -1,3 +1,4 @@
+import { createIntakeContext, loadWebhookSettings } from '../../lib/intake';
 import { FileClusterRegistry, SecretsManagerClusterRegistry } from '../../lib/k8s/clusters';
 import { AWS_CALL_LIMITS, WEBHOOK_AWS_CALL_LIMITS } from '../../lib/runtime/aws-clients';
 import { buildClusterRegistry, buildSfnClient } from '../../lib/runtime/clients';
@@ -37,5 +38,28 @@ describe('buildSfnClient', () => {
     const endpoint = await client.config.endpoint?.();
     expect(endpoint?.hostname).toBe('127.0.0.1');
     client.destroy();
+  });
+});
+
+describe("the webhook's registry source", () => {
+  const machines = {
+    PROVISION_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:p',
+    DEPROVISION_STATE_MACHINE_ARN: 'arn:aws:states:us-east-1:123456789012:stateMachine:d',
+  };
+
+  it.each<[string, Record<string, string>, object]>([
+    [
+      'the webhooks secret (through the extension) when one is named, even beside a clusters file',
+      { WEBHOOKS_SECRET_NAME: 'cloudkit/webhooks', CLUSTERS_FILE: '/tmp/clusters.json' },
+      { source: 'secretsmanager', secretName: 'cloudkit/webhooks', maxAgeSeconds: 300 },
+    ],
+    [
+      'the clusters file otherwise',
+      { CLUSTERS_FILE: '/tmp/clusters.json' },
+      { source: 'file', path: '/tmp/clusters.json' },
+    ],
+  ])('reads %s', (_label, env, expected) => {
+    const context = createIntakeContext(loadWebhookSettings({ ...machines, ...env }));
+    expect(JSON.parse(JSON.stringify(context.clusters))).toEqual(expected);
   });
 });

@@ -11,6 +11,7 @@ import {
   redactCluster,
   SecretsManagerClusterRegistry,
 } from '../../../lib/k8s';
+import { secretsManagerReader } from '../../../lib/runtime/clients';
 
 // Distinctive values: any of them showing up in an error or a log line is a leak.
 const TOKEN = 'sa-token-7Hq2-DO-NOT-LOG';
@@ -313,7 +314,7 @@ describe('SecretsManagerClusterRegistry', () => {
     for (const secretString of secretStrings) {
       send.mockImplementationOnce(async () => ({ Name: 'osac/clusters', SecretString: secretString }));
     }
-    return { client, send };
+    return { client, send, readSecret: secretsManagerReader(client) };
   }
 
   afterEach(() => {
@@ -321,8 +322,8 @@ describe('SecretsManagerClusterRegistry', () => {
   });
 
   it('reads the document from the secret and reuses it while it is fresh', async () => {
-    const { client, send } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 300, client });
+    const { readSecret, send } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 300, readSecret });
 
     expect((await registry.get('dev-east'))?.token).toBe(TOKEN);
     expect(await registry.list()).toHaveLength(1);
@@ -336,11 +337,11 @@ describe('SecretsManagerClusterRegistry', () => {
 
   it('asks again once maxAge has passed and picks up a rotated token', async () => {
     const rotated = 'sa-token-ROTATED-DO-NOT-LOG';
-    const { client, send } = fakeSecretsManager(
+    const { readSecret, send } = fakeSecretsManager(
       JSON.stringify({ clusters: [cluster()] }),
       JSON.stringify({ clusters: [cluster({ token: rotated })] }),
     );
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, client });
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, readSecret });
     const start = Date.now();
     const now = jest.spyOn(Date, 'now').mockReturnValue(start);
 
@@ -356,8 +357,8 @@ describe('SecretsManagerClusterRegistry', () => {
 
   it('with maxAgeSeconds 0 asks every time', async () => {
     const document = JSON.stringify({ clusters: [cluster()] });
-    const { client, send } = fakeSecretsManager(document, document, document);
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 0, client });
+    const { readSecret, send } = fakeSecretsManager(document, document, document);
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 0, readSecret });
     await registry.list();
     await registry.list();
     await registry.get('dev-east');
@@ -372,28 +373,28 @@ describe('SecretsManagerClusterRegistry', () => {
       'secret osac/clusters: clusters[0].server: must be an http(s) URL; clusters[0].webhookSecrets: needs at least one',
     ],
   ])('rejects %s, naming the secret and never quoting it', async (_label, secretString, expected) => {
-    const { client } = fakeSecretsManager(secretString);
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, client });
+    const { readSecret } = fakeSecretsManager(secretString);
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, readSecret });
     const message = await rejectionMessage(registry.list());
     expect(message).toContain(expected);
     expectNoSecret(message);
   });
 
   it('names the secret and the AWS error when the secret cannot be read', async () => {
-    const { client, send } = fakeSecretsManager();
+    const { readSecret, send } = fakeSecretsManager();
     const notFound = Object.assign(new Error("Secrets Manager can't find the specified secret."), {
       name: 'ResourceNotFoundException',
     });
     send.mockRejectedValueOnce(notFound);
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/missing', maxAgeSeconds: 60, client });
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/missing', maxAgeSeconds: 60, readSecret });
     await expect(registry.list()).rejects.toThrow(
       "secret osac/missing: cannot be read: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
     );
   });
 
   it('prints itself without secrets', async () => {
-    const { client } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
-    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, client });
+    const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
+    const registry = new SecretsManagerClusterRegistry({ secretName: 'osac/clusters', maxAgeSeconds: 60, readSecret });
     await registry.list();
     expect(JSON.stringify(registry)).toBe(
       '{"source":"secretsmanager","secretName":"osac/clusters","maxAgeSeconds":60}',
@@ -406,7 +407,8 @@ describe('SecretsManagerClusterRegistry', () => {
     ['a negative maxAge', { secretName: 's', maxAgeSeconds: -1 }, 'maxAgeSeconds must be a whole number >= 0'],
     ['a fractional maxAge', { secretName: 's', maxAgeSeconds: 1.5 }, 'maxAgeSeconds must be a whole number >= 0'],
   ])('refuses %s', (_label, options, expected) => {
-    expect(() => new SecretsManagerClusterRegistry(options)).toThrow(expected);
+    const readSecret = async () => '{}';
+    expect(() => new SecretsManagerClusterRegistry({ ...options, readSecret })).toThrow(expected);
   });
 
   describe('the split registry: each function reads only its own view', () => {
@@ -419,12 +421,12 @@ describe('SecretsManagerClusterRegistry', () => {
     };
 
     it('credentials: the API server and its token, no webhook secret', async () => {
-      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [{ ...credentials, token: TOKEN }] }));
+      const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: [{ ...credentials, token: TOKEN }] }));
       const registry = new SecretsManagerClusterRegistry({
         view: 'credentials',
         secretName: 'c',
         maxAgeSeconds: 60,
-        client,
+        readSecret,
       });
       const found = await registry.get('dev-east');
       expect(found).toMatchObject({ token: TOKEN, server: 'https://api.dev-east.example.com:6443' });
@@ -437,24 +439,24 @@ describe('SecretsManagerClusterRegistry', () => {
         { ...credentials, token: TOKEN, aapJobVars: 'ansible_eda' },
         { ...credentials, id: 'plain', token: TOKEN },
       ];
-      const { client } = fakeSecretsManager(JSON.stringify({ clusters: entries }));
+      const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: entries }));
       const registry = new SecretsManagerClusterRegistry({
         view: 'credentials',
         secretName: 'c',
         maxAgeSeconds: 60,
-        client,
+        readSecret,
       });
       expect((await registry.get('dev-east'))?.aapJobVars).toBe('ansible_eda');
       expect((await registry.get('plain'))?.aapJobVars).toBeUndefined();
     });
 
     it('credentials: a secret from before the split is read, its webhook fields dropped', async () => {
-      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
+      const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: [cluster()] }));
       const registry = new SecretsManagerClusterRegistry({
         view: 'credentials',
         secretName: 'c',
         maxAgeSeconds: 60,
-        client,
+        readSecret,
       });
       const found = (await registry.get('dev-east')) as Record<string, unknown>;
       expect(found.token).toBe(TOKEN);
@@ -463,12 +465,12 @@ describe('SecretsManagerClusterRegistry', () => {
     });
 
     it('webhooks: secrets, namespaces and finalizer, and nothing that reaches the API server', async () => {
-      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [webhookEntry] }));
+      const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: [webhookEntry] }));
       const registry = new SecretsManagerClusterRegistry({
         view: 'webhooks',
         secretName: 'w',
         maxAgeSeconds: 60,
-        client,
+        readSecret,
       });
       const found = await registry.get('dev-east');
       expect(found).toEqual({
@@ -484,8 +486,8 @@ describe('SecretsManagerClusterRegistry', () => {
       ['no webhook secret in the webhooks document', 'webhooks', { id: 'dev-east' }, /webhookSecrets/],
       ['no token in the credentials document', 'credentials', { ...credentials }, /token/],
     ] as const)('refuses %s', async (_label, view, entry, expected) => {
-      const { client } = fakeSecretsManager(JSON.stringify({ clusters: [entry] }));
-      const registry = new SecretsManagerClusterRegistry({ view, secretName: 's', maxAgeSeconds: 60, client });
+      const { readSecret } = fakeSecretsManager(JSON.stringify({ clusters: [entry] }));
+      const registry = new SecretsManagerClusterRegistry({ view, secretName: 's', maxAgeSeconds: 60, readSecret });
       const message = await rejectionMessage(registry.list());
       expect(message).toMatch(expected);
       expectNoSecret(message);
