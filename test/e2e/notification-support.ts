@@ -69,6 +69,21 @@ export async function waiterRows(stack: LocalStack, executionArn?: string): Prom
   })).filter((row) => executionArn === undefined || row.execution === executionArn);
 }
 
+/**
+ * Every task token the execution's notification waits were given (the `token` of each TaskScheduled's Payload, as
+ * `$$.Task.Token` resolved): what must never show up in an output or on the console.
+ */
+export function taskTokensOf(stack: LocalStack, executionArn: string): string[] {
+  const tokens: string[] = [];
+  for (const event of stack.sfn.history(executionArn)) {
+    const parameters = event.type === 'TaskScheduled' ? event.taskScheduledEventDetails?.parameters : undefined;
+    if (parameters === undefined) continue;
+    const token = (JSON.parse(parameters) as { Payload?: { token?: unknown } }).Payload?.token;
+    if (typeof token === 'string') tokens.push(token);
+  }
+  return tokens;
+}
+
 /** The AAP API path a job's status is read at (`jobs/<id>/` or `workflow_jobs/<id>/`). */
 function jobDetailPath(job: Pick<JobView, 'id' | 'type'>): RegExp {
   const collection = job.type === 'job' ? 'jobs' : 'workflow_jobs';
@@ -107,15 +122,18 @@ export interface ReceiverAnswer {
   body: Record<string, unknown>;
 }
 
-/** POST /v1/aap/notifications on the stack's gateway, as AAP (or anyone) would. */
+/**
+ * POST /v1/aap/notifications on the stack's gateway, as AAP (or anyone) would: with the stack's notification token
+ * by default, another one, or (null) no Authorization header at all.
+ */
 export async function postNotification(
   stack: LocalStack,
   body: unknown,
-  token: string | undefined = stack.env.AAP_NOTIFICATION_TOKEN,
+  token: string | null = stack.env.AAP_NOTIFICATION_TOKEN ?? null,
 ): Promise<ReceiverAnswer> {
   if (stack.gateway === undefined) throw new Error('the stack was started without notifications: no gateway');
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token !== undefined) headers.authorization = `Bearer ${token}`;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
   const res = await fetch(`${stack.gateway.url}/v1/aap/notifications`, {
     method: 'POST',
     headers,

@@ -15,8 +15,8 @@ import {
  * way AWX does (configured as configure-aap does), the gateway's receiver resumes the execution from the job
  * waiters table (dynalite), and the fallback timeout still ends the wait when no notification comes.
  */
-const JOB_SECONDS = 600;
-const FALLBACK_SECONDS = 400;
+const JOB_SECONDS = 300;
+const FALLBACK_SECONDS = 200;
 
 const isRunning = (instance: { status?: { phase?: string } }) => instance.status?.phase === 'Running';
 
@@ -25,8 +25,8 @@ describe('job notifications end the provision wait', () => {
   let cluster: ClusterClient;
 
   beforeAll(async () => {
-    // A 600 s job at 1/100 speed (6 s of real time) and fallback waits of 400 s: the job ends in the middle of the
-    // second wait, far (2 s of real time) from the poll between two waits, so which one ends the wait that sees the
+    // A 300 s job at 1/100 speed (3 s of real time) and fallback waits of 200 s: the job ends in the middle of the
+    // second wait, far (1 s of real time) from the poll between two waits, so which one ends the wait that sees the
     // end is not left to a race: the notification, or with it lost the timeout. (Were the end to fall in the poll
     // between two waits, the next arming's own read would see it: the last test below.)
     stack = await startLocalStack({
@@ -73,9 +73,9 @@ describe('job notifications end the provision wait', () => {
     expect(runs.map((run) => run.end)).toEqual(['TaskTimedOut', 'TaskSucceeded']);
     expect(await notificationsSentFor(stack, job)).toEqual([expect.objectContaining({ status: 'successful' })]);
 
-    // Measured on the shared 2-core machine: 10 virtual seconds (100 ms of real time at this scale: the receiver,
+    // Measured on the shared 2-core machine: 3 to 10 virtual seconds (30-100 ms of real time at this scale: the receiver,
     // SendTaskSuccess and the poll's Lambda run). The bound is generous (tests are not benchmarks) but far under the
-    // fallback's (about 200 s: the rest of the 400 s wait).
+    // fallback's (about 100 s: the rest of the 200 s wait).
     const lag = detectionLagSeconds(stack, job);
     expect(lag).toBeDefined();
     expect(lag).toBeLessThan(30);
@@ -97,7 +97,7 @@ describe('job notifications end the provision wait', () => {
     ]);
     // Every wait ended by its timeout, and the poll after the last one saw the job's end.
     expect(waitRuns(stack, executionArn).map((run) => run.end)).toEqual(['TaskTimedOut', 'TaskTimedOut']);
-    // Seen by the poll after the second wait's timeout (about 200 s after the end), within one fallback interval.
+    // Seen by the poll after the second wait's timeout (about 100 s after the end), within one fallback interval.
     expect(detectionLagSeconds(stack, job)).toBeLessThan(FALLBACK_SECONDS);
 
     // The last wait's waiter stays until its TTL (nobody disarms a wait that timed out): one row, expiring within
@@ -137,9 +137,13 @@ describe('job notifications end the provision wait', () => {
   }, 45_000);
 
   it('a notification later than the fallback poll is answered 200 and changes nothing', async () => {
-    // Sent 400 s after the job's end: the fallback poll (a fifth of 600 s at most) sees the end long before.
+    // Sent 200 s after the job's end: the fallback poll (about 100 s after it) sees the end long before.
     stack.aap.setFaults({
-      notifications: { lostFraction: 0, delaySeconds: { min: 400, max: 400 }, duplicateFraction: 0 },
+      notifications: {
+        lostFraction: 0,
+        delaySeconds: { min: FALLBACK_SECONDS, max: FALLBACK_SECONDS },
+        duplicateFraction: 0,
+      },
     });
     const created = await cluster.create('vm-late');
     const { executionArn } = await startProvision(stack, sfnClient(stack), created);
