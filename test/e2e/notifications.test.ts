@@ -73,9 +73,9 @@ describe('job notifications end the provision wait', () => {
     expect(runs.map((run) => run.end)).toEqual(['TaskTimedOut', 'TaskSucceeded']);
     expect(await notificationsSentFor(stack, job)).toEqual([expect.objectContaining({ status: 'successful' })]);
 
-    // Measured on the shared 2-core machine: 3 to 10 virtual seconds (30-100 ms of real time at this scale: the receiver,
-    // SendTaskSuccess and the poll's Lambda run). The bound is generous (tests are not benchmarks) but far under the
-    // fallback's (about 100 s: the rest of the 200 s wait).
+    // Measured on the shared 2-core machine: 3 to 10 virtual seconds (30-100 ms of real time at this scale: the
+    // receiver, SendTaskSuccess and the poll's Lambda run). The bound is generous (tests are not benchmarks) but far
+    // under the fallback's (about 100 s: the rest of the 200 s wait).
     const lag = detectionLagSeconds(stack, job);
     expect(lag).toBeDefined();
     expect(lag).toBeLessThan(30);
