@@ -83,6 +83,28 @@ describe('job notifications end the provision wait', () => {
     expect(await waiterRows(stack, executionArn)).toEqual([]);
   }, 45_000);
 
+  it("ends the wait on a failed job's error notification too, and follows the relaunch the same way", async () => {
+    stack.aap.setFaults({ failNext: { templateName: 'osac-create-compute-instance' } });
+    const created = await cluster.create('vm-failed-once');
+    const { executionArn } = await startProvision(stack, sfnClient(stack), created);
+    expect((await stack.sfn.settled(executionArn)).status).toBe('SUCCEEDED');
+    expect((await cluster.get('vm-failed-once'))?.status?.phase).toBe('Running');
+
+    const jobs = stack.aap.world.jobs().filter((job) => job.vmKey?.endsWith('/vm-failed-once'));
+    expect(jobs.map((job) => job.status)).toEqual(['failed', 'successful']);
+    for (const job of jobs) {
+      expect(await notificationsSentFor(stack, job)).toEqual([expect.objectContaining({ status: 'successful' })]);
+      expect(detectionLagSeconds(stack, job)).toBeLessThan(30);
+    }
+    // Each job's end was told by its notification (the failed one's `error`, then the relaunch's `success`).
+    const resumed = waitRuns(stack, executionArn).filter((run) => run.end === 'TaskSucceeded');
+    expect(resumed).toEqual([
+      expect.objectContaining({ output: { notified: true } }),
+      expect.objectContaining({ output: { notified: true } }),
+    ]);
+    expect(await waiterRows(stack, executionArn)).toEqual([]);
+  }, 45_000);
+
   it('still reaches Running by the fallback timeouts when every notification is lost', async () => {
     stack.aap.setFaults({ notifications: { lostFraction: 1 } });
     const created = await cluster.create('vm-lost');
