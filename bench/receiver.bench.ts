@@ -219,27 +219,25 @@ export async function runReceiverBench(options: { quick: boolean; log: (line: st
       };
     });
     const [viaExtension, viaSdk] = figures as [Figures, Figures];
-    // What the extension saves: the Secrets Manager client on top of the DynamoDB one the receiver loads anyway.
-    const dynamoOnly = path.join(workdir, 'dynamodb-only.js');
-    const dynamoAndSecrets = path.join(workdir, 'dynamodb-and-secrets-manager.js');
-    writeFileSync(dynamoOnly, "require('@aws-sdk/client-dynamodb');\n");
-    writeFileSync(
-      dynamoAndSecrets,
-      "require('@aws-sdk/client-dynamodb');\nrequire('@aws-sdk/client-secrets-manager');\n",
-    );
+    // What the extension saves: the Secrets Manager client on top of the SDK client a function loads anyway
+    // (DynamoDB for the receiver, Step Functions for the task functions, which build theirs with their context).
+    const requiring = (name: string, modules: string[]) => {
+      const file = path.join(workdir, `${name}.js`);
+      writeFileSync(file, modules.map((m) => `require('${m}');\n`).join(''));
+      return { label: modules.join(' + '), module: file, execArgv: lambdaHeapFlags(declared.memorySize) };
+    };
     options.log('  requiring the SDK clients alone');
-    const [alone, both] = await measureLoadTimes(
+    const sdkRequires = await measureLoadTimes(
       [
-        { label: '@aws-sdk/client-dynamodb', module: dynamoOnly, execArgv: lambdaHeapFlags(declared.memorySize) },
-        {
-          label: '@aws-sdk/client-dynamodb + client-secrets-manager',
-          module: dynamoAndSecrets,
-          execArgv: lambdaHeapFlags(declared.memorySize),
-        },
+        requiring('dynamodb', ['@aws-sdk/client-dynamodb']),
+        requiring('dynamodb-sm', ['@aws-sdk/client-dynamodb', '@aws-sdk/client-secrets-manager']),
+        requiring('sfn', ['@aws-sdk/client-sfn']),
+        requiring('sfn-sm', ['@aws-sdk/client-sfn', '@aws-sdk/client-secrets-manager']),
       ],
       spawns,
       {},
     );
+    const requireMs = (i: number) => sdkRequires[i]?.wallMsMedian ?? Number.NaN;
     const tables: Table[] = [
       {
         title: `The receiver's cold start (bundle ${kilobytes(bundle.bytes)}, ${kilobytes(bundle.gzipBytes)} gzipped; ${declared.memorySize} MB heap limits)`,
@@ -268,7 +266,7 @@ export async function runReceiverBench(options: { quick: boolean; log: (line: st
           ];
         }),
         notes: [
-          `requiring @aws-sdk/client-dynamodb alone: ${fixed(alone?.wallMsMedian, 0)} ms; with @aws-sdk/client-secrets-manager after it: ${fixed(both?.wallMsMedian, 0)} ms (p50): the Secrets Manager client's own code is what the extension saves the receiver`,
+          `what the Secrets Manager client adds (p50 of requiring them in a fresh process): ${fixed(requireMs(1) - requireMs(0), 1)} ms after @aws-sdk/client-dynamodb (the receiver: ${fixed(requireMs(0), 0)} → ${fixed(requireMs(1), 0)} ms), ${fixed(requireMs(3) - requireMs(2), 1)} ms after @aws-sdk/client-sfn (the task functions: ${fixed(requireMs(2), 0)} → ${fixed(requireMs(3), 0)} ms)`,
           'load = require() of the bundle in a fresh Node 22 (start-up excluded); first request = settings, the token read, a Query of the waiters table (dynalite), the answer; the AWS SDK stays external as deployed',
           `the first request loads the DynamoDB SDK either way, which shares the SDK core with Secrets Manager's: the extension saves that client's own code, not the core. Secrets Manager stub calls: ${secretsManager.calls()} (one per SDK cold start: the token is cached)`,
         ],
@@ -304,7 +302,7 @@ export async function runReceiverBench(options: { quick: boolean; log: (line: st
       environment: environment(loadAtStart),
       tables,
       targets,
-      data: { bundleBytes: bundle.bytes, figures, sdkRequires: [alone, both] },
+      data: { bundleBytes: bundle.bytes, figures, sdkRequires },
     };
   } finally {
     await new Promise((resolve) => secretsManager.server.close(resolve));
