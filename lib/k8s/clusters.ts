@@ -323,7 +323,7 @@ export interface SecretsManagerClusterRegistryOptions<V extends ClusterRegistryV
   /**
    * How the secret's text is read: a reader from lib/runtime/secrets.ts (createSecretStringReader, or one of its
    * transports). Rejects with SecretReadError. The registry keeps what it reads in that module's cache for
-   * `maxAgeSeconds`; a reader cached for the same age (shared with the caller's other secrets) expires with it.
+   * `maxAgeSeconds`; a reader already cached for that age (shared with the caller's other secrets) is that cache.
    */
   readonly readSecret: SecretStringReader;
 }

@@ -58,15 +58,13 @@ export interface SecretReaderSettings {
   readonly limits: AwsCallLimits;
   /** Defaults to process.env: picks the transport now; the extension's port and session token are read per call. */
   readonly env?: NodeJS.ProcessEnv;
-  /** Overrides the transport chosen from the environment (tests). */
-  readonly transport?: SecretTransport;
   readonly nowMs?: () => number;
 }
 
 /** The reader a function builds once per container (and shares among its secrets): cached, transport by setting. */
 export function createSecretStringReader(settings: SecretReaderSettings): SecretStringReader {
   const env = settings.env;
-  const transport = settings.transport ?? secretTransportOf(env);
+  const transport = secretTransportOf(env);
   const read: SecretStringReader =
     transport === 'extension'
       ? (secretId) => readSecretString(secretId, env === undefined ? {} : { env })
@@ -90,16 +88,19 @@ export function cachedSecretReader(
   if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
     throw new RangeError(`cachedSecretReader: maxAgeSeconds must be a number >= 0, not ${maxAgeSeconds}`);
   }
+  // Already cached for this age (a context's shared reader handed to the registry): a second cache over it would
+  // refresh from the first one's last read, so a rotated secret could take up to twice the max age to arrive.
+  if ((read as CachedReader)[CACHED_FOR_SECONDS] === maxAgeSeconds) return read;
   const nowMs = options.nowMs ?? (() => Date.now());
   const fresh = new Map<string, { text: string; readAtMs: number }>();
   const inFlight = new Map<string, Promise<string>>();
-  return (secretId) => {
-    const cached = fresh.get(secretId);
-    if (cached && nowMs() - cached.readAtMs < maxAgeSeconds * 1000) return Promise.resolve(cached.text);
+  const cached: SecretStringReader = (secretId) => {
+    const entry = fresh.get(secretId);
+    if (entry && nowMs() - entry.readAtMs < maxAgeSeconds * 1000) return Promise.resolve(entry.text);
     const pending = inFlight.get(secretId);
     if (pending) return pending;
     const startedAtMs = nowMs();
-    const fetch = read(secretId).then(
+    const reading = read(secretId).then(
       (text) => {
         fresh.set(secretId, { text, readAtMs: startedAtMs });
         return text;
@@ -110,11 +111,15 @@ export function cachedSecretReader(
       },
     );
     const settled = () => inFlight.delete(secretId);
-    fetch.then(settled, settled);
-    inFlight.set(secretId, fetch);
-    return fetch;
+    reading.then(settled, settled);
+    inFlight.set(secretId, reading);
+    return reading;
   };
+  return Object.assign(cached, { [CACHED_FOR_SECONDS]: maxAgeSeconds });
 }
+
+const CACHED_FOR_SECONDS = Symbol('cachedSecretReader.maxAgeSeconds');
+type CachedReader = SecretStringReader & { [CACHED_FOR_SECONDS]?: number };
 
 /** Secrets Manager with the caller's limits. The SDK module is required here, at the first build, not at load. */
 export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManagerClient {

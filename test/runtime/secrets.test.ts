@@ -257,6 +257,26 @@ describe('cachedSecretReader: one cache with a max age', () => {
     expect(reads).toHaveLength(3);
   });
 
+  it('is one cache when a reader cached for the same age is cached again (a rotation takes one max age)', async () => {
+    let nowMs = 0;
+    // The inner cache records its read a moment after the outer asked, as it does when the clock ticks between.
+    let innerLagMs = 1;
+    const { read, reads } = transport('v1', 'v2');
+    const inner = cachedSecretReader(read, { maxAgeSeconds: 60, nowMs: () => nowMs + innerLagMs });
+    const outer = cachedSecretReader(inner, { maxAgeSeconds: 60, nowMs: () => nowMs });
+    expect(await outer('s')).toBe('v1');
+    innerLagMs = 0;
+    // Two layers: the outer would refresh here from the inner's still fresh v1, and keep it another 60 s.
+    nowMs = 60_000;
+    expect(await outer('s')).toBe('v1');
+    nowMs = 61_000;
+    expect(await outer('s')).toBe('v2');
+    expect(reads).toHaveLength(2);
+    expect(outer).toBe(inner);
+    // Another age is another cache.
+    expect(cachedSecretReader(inner, { maxAgeSeconds: 30 })).not.toBe(inner);
+  });
+
   it.each([-1, Number.NaN])('refuses a max age of %s', (maxAgeSeconds) => {
     expect(() => cachedSecretReader(async () => '', { maxAgeSeconds })).toThrow(/maxAgeSeconds must be a number >= 0/);
   });
