@@ -2,11 +2,12 @@
  * Every benchmark, one after another: prints each table (the baseline beside what replaces it), the targets with
  * their verdicts, and writes each benchmark's figures to bench/results/<name>.json. Changes nothing else.
  *
- *   npx tsx bench/run.ts [--only lifecycle,webhook,reconcile] [--quick]
+ *   npx tsx bench/run.ts [--only lifecycle,webhook,reconcile,receiver] [--quick]
  */
 import './support/quiet';
 import { UsageError } from '../local/command-line';
 import { runLifecycleBench } from './lifecycle.bench';
+import { runReceiverBench } from './receiver.bench';
 import { runReconcileBench } from './reconcile.bench';
 import { type BenchName, type BenchResult, parseBenchArgs, renderTable, USAGE, writeResult } from './support';
 import { runWebhookBench } from './webhook.bench';
@@ -17,6 +18,7 @@ const BENCHES: Record<BenchName, Bench> = {
   lifecycle: runLifecycleBench,
   webhook: runWebhookBench,
   reconcile: runReconcileBench,
+  receiver: runReceiverBench,
 };
 
 /** Progress goes to stderr, tables to stdout: `> results.md` keeps only what is worth keeping. */

@@ -9,11 +9,11 @@
 async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'configure-aap') {
     // Loaded only for this command: the forwarder's image needs none of it.
-    const { readSecretString, runConfigureAap } = await import('../lib/aap/notification-templates/cli');
+    const { cliSecretReader, runConfigureAap } = await import('../lib/aap/notification-templates/cli');
     return runConfigureAap(argv.slice(1), process.env, {
       stdout: (line) => process.stdout.write(`${line}\n`),
       stderr: (line) => process.stderr.write(`${line}\n`),
-      readSecret: readSecretString,
+      readSecret: cliSecretReader(),
     });
   }
   const { main } = await import('../forwarder/src/cli');

@@ -30,6 +30,11 @@ export interface LocalStackOptions {
   webhookSecret?: string;
   /** The bearer token AAP's job notifications carry (default `local-aap-notification-token`). */
   aapNotificationToken?: string;
+  /**
+   * The receiver reads that token as deployed: from this secret, served by the secrets extension stand-in, instead
+   * of AAP_NOTIFICATION_TOKEN (default: process.env.AAP_NOTIFICATION_SECRET_NAME; unset, the token is in the env).
+   */
+  aapNotificationSecretName?: string;
   namespaces?: string[];
   templates?: TemplateSpec[];
   /** The playbooks the AAP simulator's templates run, unless a template names its own (default `ansible_eda`). */
@@ -76,7 +81,10 @@ export interface LocalStack {
   dynamodb: LocalDynamoDb;
   /** The HTTP API (webhook and notification receiver) when started with `notifications`. */
   gateway?: Gateway;
-  /** The Parameters and Secrets extension stand-in the webhook reads LOCAL_WEBHOOKS_SECRET_NAME through. */
+  /**
+   * The Parameters and Secrets extension stand-in every function reads its secrets through: the webhook's
+   * LOCAL_WEBHOOKS_SECRET_NAME, and the receiver's token secret when the stack names one.
+   */
   secretsExtension: SecretsExtension;
   /** Where the stack created its tenants (the first namespace): the operator's tenant namespace. */
   tenantNamespace: string;
@@ -163,11 +171,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // extension (its stand-in), made from whichever clusters file the stack runs with at the time of each read.
     const sessionToken = randomUUID();
     const effectiveClustersFile = () => options.env?.CLUSTERS_FILE ?? clustersFile;
+    const notificationToken =
+      options.env?.AAP_NOTIFICATION_TOKEN ||
+      options.aapNotificationToken ||
+      process.env.AAP_NOTIFICATION_TOKEN ||
+      'local-aap-notification-token';
+    // Named: the receiver reads its token from that secret through the stand-in, as deployed.
+    const notificationSecretName =
+      (options.aapNotificationSecretName ?? process.env.AAP_NOTIFICATION_SECRET_NAME)?.trim() || undefined;
     const secretsExtension = await startSecretsExtension({
       port: 0,
       sessionToken,
-      secretString: (name) =>
-        name === LOCAL_WEBHOOKS_SECRET_NAME ? webhooksDocumentOf(effectiveClustersFile()) : undefined,
+      secretString: (name) => {
+        if (name === LOCAL_WEBHOOKS_SECRET_NAME) return webhooksDocumentOf(effectiveClustersFile());
+        return name === notificationSecretName ? notificationToken : undefined;
+      },
     });
     started.push(secretsExtension);
 
@@ -177,8 +195,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       CLUSTERS_FILE: clustersFile,
       JOB_WAITERS_TABLE: jobWaitersTable,
       DYNAMODB_ENDPOINT: dynamodb.endpoint,
-      AAP_NOTIFICATION_TOKEN:
-        options.aapNotificationToken ?? process.env.AAP_NOTIFICATION_TOKEN ?? 'local-aap-notification-token',
+      AAP_NOTIFICATION_TOKEN: notificationToken,
       WEBHOOKS_SECRET_NAME: LOCAL_WEBHOOKS_SECRET_NAME,
       PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(secretsExtension.port),
       // What Lambda sets and the extension checks; the local engines accept any credentials.
@@ -196,6 +213,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...options.env,
     };
+    if (notificationSecretName !== undefined) {
+      // Empty: the receiver's settings then take the secret (a token in the env would win over it).
+      Object.assign(env, { AAP_NOTIFICATION_SECRET_NAME: notificationSecretName, AAP_NOTIFICATION_TOKEN: '' });
+    }
     Object.assign(process.env, env);
 
     const sfn = await startSfnEngine({
@@ -235,7 +256,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         routeKeys: gateway.routeKeys,
         aapUrl: env.AAP_URL as string,
         aapToken: env.AAP_TOKEN as string,
-        token: env.AAP_NOTIFICATION_TOKEN as string,
+        token: notificationToken,
         env: process.env,
       });
     }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { parseCommandLine, UsageError } from '../../local/command-line';
 
-export const BENCH_NAMES = ['lifecycle', 'webhook', 'reconcile'] as const;
+export const BENCH_NAMES = ['lifecycle', 'webhook', 'reconcile', 'receiver'] as const;
 export const BenchName = z.enum(BENCH_NAMES);
 export type BenchName = z.infer<typeof BenchName>;
 

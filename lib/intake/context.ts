@@ -3,7 +3,7 @@ import { loadReconcileLimits, parseReconcileLimits } from '../reconcile/settings
 import { WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
 import { buildClusterRegistry, buildSfnClient } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
-import { readSecretString } from '../runtime/secrets';
+import { createSecretStringReader } from '../runtime/secrets';
 import type { IntakeContext } from './process';
 import type { WebhookSettings } from './settings';
 
@@ -24,9 +24,12 @@ export function createIntakeContext(settings: WebhookSettings, overrides: Partia
         clustersFile: settings.WEBHOOKS_SECRET_NAME ? undefined : settings.CLUSTERS_FILE,
         secretName: settings.WEBHOOKS_SECRET_NAME,
         maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
-        // Through the secrets extension on the webhook function: requiring the Secrets Manager SDK would cost
-        // ~70 ms of every cold start.
-        readSecret: readSecretString,
+        // Through the secrets extension on the webhook function (serverless.yml sets its port): requiring the
+        // Secrets Manager SDK would cost ~70 ms of every cold start.
+        readSecret: createSecretStringReader({
+          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+          limits: WEBHOOK_AWS_CALL_LIMITS,
+        }),
       },
       WEBHOOK_AWS_CALL_LIMITS,
     );

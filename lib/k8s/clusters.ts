@@ -5,7 +5,7 @@ import { JobVarsEnvelope } from '../aap/launch';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
 import { describeAwsError } from '../runtime/aws-clients';
 import { describeIssues } from '../runtime/issues';
-import { SecretReadError, type SecretStringReader } from '../runtime/secrets';
+import { cachedSecretReader, SecretReadError, type SecretStringReader } from '../runtime/secrets';
 import { DNS_LABEL_MESSAGE, isDnsLabel } from './names';
 
 /**
@@ -321,8 +321,9 @@ export interface SecretsManagerClusterRegistryOptions<V extends ClusterRegistryV
   /** How long a fetched document is reused before the secret is read again; 0 disables caching. */
   readonly maxAgeSeconds: number;
   /**
-   * How the secret's text is read: lib/runtime/secrets.ts readSecretString (the secrets extension), or the SDK for
-   * functions without its layer (lib/runtime/clients.ts secretsManagerReader). Rejects with SecretReadError.
+   * How the secret's text is read: a reader from lib/runtime/secrets.ts (createSecretStringReader, or one of its
+   * transports). Rejects with SecretReadError. The registry keeps what it reads in that module's cache for
+   * `maxAgeSeconds`; a reader already cached for that age (shared with the caller's other secrets) is that cache.
    */
   readonly readSecret: SecretStringReader;
 }
@@ -338,8 +339,8 @@ export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'comb
   readonly #maxAgeSeconds: number;
   readonly #readSecret: SecretStringReader;
   readonly #document: z.ZodType<{ clusters: ClusterRegistryViews[V][] }>;
-  // The last document read, and when: reused while fresh; an unchanged text is not validated again.
-  #fetched: { text: string; atMs: number; clusters: ClusterRegistryViews[V][] } | undefined;
+  // The last document read: an unchanged text is not validated again.
+  #fetched: { text: string; clusters: ClusterRegistryViews[V][] } | undefined;
 
   constructor(options: SecretsManagerClusterRegistryOptions<V>) {
     super();
@@ -350,13 +351,12 @@ export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'comb
     }
     this.#secretName = options.secretName;
     this.#maxAgeSeconds = options.maxAgeSeconds;
-    this.#readSecret = options.readSecret;
+    // The one secrets cache (lib/runtime/secrets.ts): the text is reused for maxAgeSeconds.
+    this.#readSecret = cachedSecretReader(options.readSecret, { maxAgeSeconds: options.maxAgeSeconds });
   }
 
   protected async load(): Promise<ClusterRegistryViews[V][]> {
-    const now = Date.now();
     const fetched = this.#fetched;
-    if (fetched && now - fetched.atMs < this.#maxAgeSeconds * 1000) return fetched.clusters;
     const source = `secret ${this.#secretName}`;
     let text: string;
     try {
@@ -370,7 +370,7 @@ export class SecretsManagerClusterRegistry<V extends ClusterRegistryView = 'comb
       fetched?.text === text
         ? fetched.clusters
         : parseDocument(this.#document, parseJsonText(text, source, 'SecretString is not'), source);
-    this.#fetched = { text, atMs: now, clusters };
+    this.#fetched = { text, clusters };
     return clusters;
   }
 

@@ -1,5 +1,5 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describeAwsError } from '../runtime/aws-clients';
+import { SecretReadError, type SecretStringReader } from '../runtime/secrets';
 
 /** Where the bearer token AAP's notifications must carry comes from. */
 export interface NotificationTokenSource {
@@ -7,7 +7,7 @@ export interface NotificationTokenSource {
   current(): Promise<string>;
 }
 
-/** Carries the secret's name and the AWS error's name and message (which never hold the secret value), no token. */
+/** Carries the secret's name and why it cannot be read (never the secret's value), no token. */
 export class NotificationTokenUnavailable extends Error {
   override readonly name = 'NotificationTokenUnavailable';
 }
@@ -21,29 +21,26 @@ export class StaticNotificationToken implements NotificationTokenSource {
 }
 
 /**
- * The token as the string of a Secrets Manager secret, read through Powertools' SecretsProvider as the webhook reads
- * its secrets (lib/k8s/clusters.ts): cached for `maxAgeSeconds`, so a rotated token arrives without a redeploy.
+ * The token as the string of a Secrets Manager secret, read the one way every function reads a secret
+ * (lib/runtime/secrets.ts: on Lambda through the secrets extension, so the receiver loads no Secrets Manager SDK),
+ * cached by that reader for SECRETS_MAX_AGE_SECONDS, so a rotated token arrives without a redeploy.
  */
 export class SecretNotificationToken implements NotificationTokenSource {
-  readonly #provider: import('@aws-lambda-powertools/parameters/secrets').SecretsProvider;
-
-  constructor(private readonly options: { secretName: string; maxAgeSeconds: number; client?: SecretsManagerClient }) {
-    const { SecretsProvider } =
-      require('@aws-lambda-powertools/parameters/secrets') as typeof import('@aws-lambda-powertools/parameters/secrets');
-    this.#provider = new SecretsProvider(options.client ? { awsSdkV3Client: options.client } : {});
-  }
+  constructor(private readonly options: { secretName: string; readSecret: SecretStringReader }) {}
 
   async current(): Promise<string> {
-    const source = `secret ${this.options.secretName}`;
-    let value: unknown;
+    let value: string;
     try {
-      value = await this.#provider.get(this.options.secretName, { maxAge: this.options.maxAgeSeconds });
+      value = await this.options.readSecret(this.options.secretName);
     } catch (error) {
-      throw new NotificationTokenUnavailable(`${source}: cannot be read: ${describeAwsError(error)}`);
+      // SecretReadError names the secret and why, never the value.
+      if (error instanceof SecretReadError) throw new NotificationTokenUnavailable(error.message);
+      throw new NotificationTokenUnavailable(
+        `secret ${this.options.secretName}: cannot be read: ${describeAwsError(error)}`,
+      );
     }
-    if (typeof value !== 'string') throw new NotificationTokenUnavailable(`${source}: has no SecretString`);
     const token = value.trim();
-    if (token === '') throw new NotificationTokenUnavailable(`${source}: is empty`);
+    if (token === '') throw new NotificationTokenUnavailable(`secret ${this.options.secretName}: is empty`);
     return token;
   }
 }

@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { WEBHOOK_AWS_CALL_LIMITS } from '../runtime/aws-clients';
-import { buildSecretsManagerClient, buildSfnClient, buildTaskTokenStore } from '../runtime/clients';
+import { buildSfnClient, buildTaskTokenStore } from '../runtime/clients';
+import { createSecretStringReader } from '../runtime/secrets';
 import { SfnTaskTokens, type TaskTokenPort } from '../sfn/task-tokens';
 import { SecretNotificationToken, StaticNotificationToken } from './notification-token';
 import type { ReceiverPorts } from './receiver';
@@ -18,8 +19,11 @@ export function createReceiverPorts(settings: ReceiverSettings, overrides: Parti
       ? new StaticNotificationToken(settings.AAP_NOTIFICATION_TOKEN)
       : new SecretNotificationToken({
           secretName: settings.AAP_NOTIFICATION_SECRET_NAME as string,
-          maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
-          client: buildSecretsManagerClient(WEBHOOK_AWS_CALL_LIMITS),
+          // Through the secrets extension on this function (serverless.yml): no Secrets Manager SDK to load.
+          readSecret: createSecretStringReader({
+            maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+            limits: WEBHOOK_AWS_CALL_LIMITS,
+          }),
         }));
   const store =
     overrides.store ??

@@ -1,4 +1,3 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import {
   type ClusterRegistry,
@@ -9,9 +8,8 @@ import {
 import { DynamoTaskTokenStore } from '../notifications/dynamo-waiters';
 import type { TaskTokenStore } from '../notifications/waiters';
 import { stepFunctionsSdk } from '../sfn/sdk';
-import { type AwsCallLimits, awsClientConfig, describeAwsError } from './aws-clients';
-import { deadlineSignal } from './deadline';
-import { SecretReadError, type SecretStringReader } from './secrets';
+import { type AwsCallLimits, awsClientConfig } from './aws-clients';
+import { createSecretStringReader, type SecretStringReader } from './secrets';
 
 /**
  * The clients both the webhook (intake) and the task functions and reconciler (workflow) build, built one way:
@@ -24,8 +22,8 @@ export interface RegistrySource {
   readonly secretName?: string | undefined;
   readonly maxAgeSeconds: number;
   /**
-   * How the secret is read: the webhook passes readSecretString (the secrets extension on its function, no SDK
-   * loaded); otherwise the Secrets Manager SDK with the caller's limits, built at the first read.
+   * How the secret is read: the caller's reader from createSecretStringReader (lib/runtime/secrets.ts), shared with
+   * its other secrets; without one, a reader of its own, its transport chosen by the environment the same way.
    */
   readonly readSecret?: SecretStringReader;
 }
@@ -42,43 +40,8 @@ export function buildClusterRegistry<V extends 'credentials' | 'webhooks'>(
     view,
     secretName: source.secretName,
     maxAgeSeconds: source.maxAgeSeconds,
-    readSecret: source.readSecret ?? secretsManagerReader(() => buildSecretsManagerClient(limits)),
+    readSecret: source.readSecret ?? createSecretStringReader({ maxAgeSeconds: source.maxAgeSeconds, limits }),
   });
-}
-
-/**
- * Secrets Manager with bounded attempts and timeouts (the SDK's defaults have no request timeout). The SDK module is
- * required here, at the first build, not when this module loads.
- */
-export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManagerClient {
-  const { SecretsManagerClient } =
-    require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-  return new SecretsManagerClient(awsClientConfig(limits));
-}
-
-/**
- * Reads a secret's text with the Secrets Manager SDK: for the functions that have no secrets extension layer and
- * load the SDK for their other calls anyway. `client` is built at the first read. Errors as readSecretString's.
- */
-export function secretsManagerReader(client: SecretsManagerClient | (() => SecretsManagerClient)): SecretStringReader {
-  let built = typeof client === 'function' ? undefined : client;
-  return async (secretId) => {
-    built ??= (client as () => SecretsManagerClient)();
-    const { GetSecretValueCommand } =
-      require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
-    let answer: { SecretString?: string | undefined; SecretBinary?: unknown };
-    try {
-      answer = await built.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: deadlineSignal() });
-    } catch (error) {
-      throw new SecretReadError(`secret ${secretId}: cannot be read: ${describeAwsError(error)}`);
-    }
-    if (answer.SecretString === undefined) {
-      throw new SecretReadError(
-        `secret ${secretId}: has ${answer.SecretBinary === undefined ? 'no value' : 'a binary value'}, not a SecretString`,
-      );
-    }
-    return answer.SecretString;
-  };
 }
 
 /**

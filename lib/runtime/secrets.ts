@@ -1,17 +1,24 @@
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { attemptTimeoutMs } from './deadline';
+import { type AwsCallLimits, awsClientConfig, describeAwsError } from './aws-clients';
+import { attemptTimeoutMs, deadlineSignal } from './deadline';
 import { describeIssues } from './issues';
 
 /**
- * Reading a secret's text in a Lambda function without the AWS SDK: through the AWS Parameters and Secrets Lambda
- * Extension (a layer on the function), which serves `GET /secretsmanager/get?secretId=…` on localhost, caches what
- * it fetched (300 s by default) and makes the GetSecretValue call itself. Requiring the Secrets Manager SDK client
- * costs ~70 ms of every cold start (bench/webhook.bench.ts); this costs an HTTP round trip on the host.
+ * The one way every function and the CLI read a secret's text: a SecretStringReader from createSecretStringReader,
+ * one cache with a max age (SECRETS_MAX_AGE_SECONDS) over one of two transports, chosen by configuration:
  *
- * A function that uses it needs the layer (serverless.yml param secretsExtensionLayerArn) and secretsmanager:
- * GetSecretValue on the secret, like the SDK would. Locally, local/gateway/secrets-extension.ts serves the same API.
+ * - `extension`: the AWS Parameters and Secrets Lambda Extension (a layer on the function), which serves
+ *   `GET /secretsmanager/get?secretId=…` on localhost and makes the GetSecretValue call itself, so the function loads
+ *   no Secrets Manager SDK (~70 ms of a cold start, bench/webhook.bench.ts). Chosen where
+ *   PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is set: serverless.yml sets it beside the layer (the layer itself sets
+ *   nothing a function could see), the local stack beside its stand-in (local/gateway/secrets-extension.ts).
+ * - `sdk`: GetSecretValue through the SDK, built at the first read: where there is no layer (the CLI).
  *
- *   const text = await readSecretString(process.env.AAP_NOTIFICATION_SECRET_NAME);
+ * Errors are SecretReadError, naming the secret and the reason, never the value.
+ *
+ *   const readSecret = createSecretStringReader({ maxAgeSeconds: 300, limits: AWS_CALL_LIMITS });
+ *   const token = await readSecret(process.env.AAP_TOKEN_SECRET_NAME);
  */
 
 /** The extension's default port, when PARAMETERS_SECRETS_EXTENSION_HTTP_PORT does not set another. */
@@ -33,8 +40,119 @@ export class SecretReadError extends Error {
   }
 }
 
-/** What reading a secret's text takes: the port every function's secret reads go through. */
+/** What reading a secret's text (by name or ARN) takes: the port every secret read goes through. */
 export type SecretStringReader = (secretId: string) => Promise<string>;
+
+/** How a secret is fetched: through the extension's localhost API, or the Secrets Manager SDK. */
+export type SecretTransport = 'extension' | 'sdk';
+
+/** The extension where its port is configured (the layer's setting), else the SDK. */
+export function secretTransportOf(env: NodeJS.ProcessEnv = process.env): SecretTransport {
+  return env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT?.trim() ? 'extension' : 'sdk';
+}
+
+export interface SecretReaderSettings {
+  /** How long a read text is reused before the secret is read again (SECRETS_MAX_AGE_SECONDS); 0: every time. */
+  readonly maxAgeSeconds: number;
+  /** The SDK transport's attempts and timeouts (the caller's: the webhook and receiver have shorter ones). */
+  readonly limits: AwsCallLimits;
+  /** Defaults to process.env: picks the transport now; the extension's port and session token are read per call. */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly nowMs?: () => number;
+}
+
+/** The reader a function builds once per container (and shares among its secrets): cached, transport by setting. */
+export function createSecretStringReader(settings: SecretReaderSettings): SecretStringReader {
+  const env = settings.env;
+  const transport = secretTransportOf(env);
+  const read: SecretStringReader =
+    transport === 'extension'
+      ? (secretId) => readSecretString(secretId, env === undefined ? {} : { env })
+      : sdkSecretReader(() => buildSecretsManagerClient(settings.limits));
+  return cachedSecretReader(read, {
+    maxAgeSeconds: settings.maxAgeSeconds,
+    ...(settings.nowMs === undefined ? {} : { nowMs: settings.nowMs }),
+  });
+}
+
+/**
+ * Reuses each secret's text for `maxAgeSeconds` after it was read, so a rotated secret arrives within that time
+ * without a redeploy. Concurrent reads of a secret not cached share one fetch; a failed read is not cached (the
+ * next call tries again), and an expired text is never served in its place.
+ */
+export function cachedSecretReader(
+  read: SecretStringReader,
+  options: { readonly maxAgeSeconds: number; readonly nowMs?: () => number },
+): SecretStringReader {
+  const { maxAgeSeconds } = options;
+  if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
+    throw new RangeError(`cachedSecretReader: maxAgeSeconds must be a number >= 0, not ${maxAgeSeconds}`);
+  }
+  // Already cached for this age (a context's shared reader handed to the registry): a second cache over it would
+  // refresh from the first one's last read, so a rotated secret could take up to twice the max age to arrive.
+  if ((read as CachedReader)[CACHED_FOR_SECONDS] === maxAgeSeconds) return read;
+  const nowMs = options.nowMs ?? (() => Date.now());
+  const fresh = new Map<string, { text: string; readAtMs: number }>();
+  const inFlight = new Map<string, Promise<string>>();
+  const cached: SecretStringReader = (secretId) => {
+    const entry = fresh.get(secretId);
+    if (entry && nowMs() - entry.readAtMs < maxAgeSeconds * 1000) return Promise.resolve(entry.text);
+    const pending = inFlight.get(secretId);
+    if (pending) return pending;
+    const startedAtMs = nowMs();
+    const reading = read(secretId).then(
+      (text) => {
+        fresh.set(secretId, { text, readAtMs: startedAtMs });
+        return text;
+      },
+      (error: unknown) => {
+        fresh.delete(secretId);
+        throw error;
+      },
+    );
+    const settled = () => inFlight.delete(secretId);
+    reading.then(settled, settled);
+    inFlight.set(secretId, reading);
+    return reading;
+  };
+  return Object.assign(cached, { [CACHED_FOR_SECONDS]: maxAgeSeconds });
+}
+
+const CACHED_FOR_SECONDS = Symbol('cachedSecretReader.maxAgeSeconds');
+type CachedReader = SecretStringReader & { [CACHED_FOR_SECONDS]?: number };
+
+/** Secrets Manager with the caller's limits. The SDK module is required here, at the first build, not at load. */
+export function buildSecretsManagerClient(limits: AwsCallLimits): SecretsManagerClient {
+  const { SecretsManagerClient } =
+    require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+  return new SecretsManagerClient(awsClientConfig(limits));
+}
+
+/**
+ * The SDK transport: GetSecretValue, cut off at the invocation's deadline. `client` is built at the first read.
+ * Errors as readSecretString's: SecretReadError naming the secret and the AWS error, never the value.
+ */
+export function sdkSecretReader(client: SecretsManagerClient | (() => SecretsManagerClient)): SecretStringReader {
+  let built = typeof client === 'function' ? undefined : client;
+  return async (secretId) => {
+    if (secretId.trim() === '') throw new SecretReadError('sdkSecretReader: the secret id is empty');
+    built ??= (client as () => SecretsManagerClient)();
+    const { GetSecretValueCommand } =
+      require('@aws-sdk/client-secrets-manager') as typeof import('@aws-sdk/client-secrets-manager');
+    let answer: { SecretString?: string | undefined; SecretBinary?: unknown };
+    try {
+      answer = await built.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: deadlineSignal() });
+    } catch (error) {
+      throw new SecretReadError(`secret ${secretId}: cannot be read: ${describeAwsError(error)}`);
+    }
+    if (answer.SecretString === undefined) {
+      throw new SecretReadError(
+        `secret ${secretId}: has ${answer.SecretBinary === undefined ? 'no value' : 'a binary value'}, not a SecretString`,
+      );
+    }
+    return answer.SecretString;
+  };
+}
 
 const ExtensionEnvironment = z.object({
   PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: z.coerce
@@ -60,7 +178,8 @@ export interface ReadSecretOptions {
 }
 
 /**
- * The SecretString of `secretId` (a name or an ARN), through the Parameters and Secrets Lambda Extension. Rejects
+ * The extension transport: the SecretString of `secretId` (a name or an ARN), through the Parameters and Secrets
+ * Lambda Extension, uncached (createSecretStringReader caches; serverless.yml turns the extension's cache off). Rejects
  * with SecretReadError naming the secret and the reason: extension not reachable, the extension's error (e.g. the
  * secret does not exist, access denied), no SecretString, or no answer within the timeout or the invocation's
  * deadline. The value is never in an error.

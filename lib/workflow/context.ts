@@ -1,5 +1,4 @@
 import type { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { AapClient, type AapPort } from '../aap';
 import { COMPUTE_INSTANCE_FINALIZER } from '../computeinstance';
@@ -14,15 +13,11 @@ import {
 } from '../k8s';
 import type { TaskTokenStore } from '../notifications/waiters';
 import { AWS_CALL_LIMITS } from '../runtime/aws-clients';
-import {
-  buildClusterRegistry,
-  buildSecretsManagerClient,
-  buildSfnClient,
-  buildTaskTokenStore,
-} from '../runtime/clients';
+import { buildClusterRegistry, buildSfnClient, buildTaskTokenStore } from '../runtime/clients';
 import { scaledClock } from '../runtime/clock';
 import type { Logger } from '../runtime/logger';
 import { logger, metrics } from '../runtime/powertools';
+import { createSecretStringReader, SecretReadError } from '../runtime/secrets';
 import { SfnTaskTokens, type TaskTokenPort } from '../sfn/task-tokens';
 
 export interface ClusterAccess {
@@ -104,6 +99,11 @@ export interface WorkflowContextOverrides {
 }
 
 export function createWorkflowContext(settings: Settings, overrides: WorkflowContextOverrides = {}): WorkflowContext {
+  // One reader (and cache) for the container's secrets: the AAP token and the clusters document.
+  const readSecret = createSecretStringReader({
+    maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+    limits: AWS_CALL_LIMITS,
+  });
   const clusters =
     overrides.clusters ??
     // The API credentials only: the webhook secrets live in a secret only the webhook may read.
@@ -113,18 +113,17 @@ export function createWorkflowContext(settings: Settings, overrides: WorkflowCon
         clustersFile: settings.CLUSTERS_FILE,
         secretName: settings.CLUSTERS_SECRET_NAME,
         maxAgeSeconds: settings.SECRETS_MAX_AGE_SECONDS,
+        readSecret,
       },
       AWS_CALL_LIMITS,
     );
   const secretName = settings.AAP_TOKEN_SECRET_NAME;
-  let aapTokenSecrets: SecretsProvider | undefined;
   const token =
     settings.AAP_TOKEN ??
     (async () => {
-      // Cached by Powertools for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
-      aapTokenSecrets ??= new SecretsProvider({ awsSdkV3Client: buildSecretsManagerClient(AWS_CALL_LIMITS) });
-      const value = await aapTokenSecrets.get(secretName as string, { maxAge: settings.SECRETS_MAX_AGE_SECONDS });
-      if (typeof value !== 'string' || value === '') throw new Error(`secret ${secretName} holds no AAP token`);
+      // Cached for SECRETS_MAX_AGE_SECONDS, so a rotated token is picked up without a redeploy.
+      const value = (await readSecret(secretName as string)).trim();
+      if (value === '') throw new SecretReadError(`secret ${secretName}: holds no AAP token (it is empty)`);
       return value;
     });
   const aap =

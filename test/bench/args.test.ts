@@ -15,7 +15,7 @@ describe('bench arguments', () => {
   it.each([
     [['--only'], '--only needs a value'],
     [['--only='], '--only needs a list, e.g. --only webhook'],
-    [['--only', 'webhook,chaos'], '--only: unknown benchmark chaos (known: lifecycle, webhook, reconcile)'],
+    [['--only', 'webhook,chaos'], '--only: unknown benchmark chaos (known: lifecycle, webhook, reconcile, receiver)'],
     [['--fast'], 'unknown argument "--fast"'],
   ])('refuses %j, saying what is wrong', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(message);

@@ -6,6 +6,7 @@ import {
   NotificationTokenUnavailable,
   SecretNotificationToken,
 } from '../../lib/notifications';
+import { cachedSecretReader, sdkSecretReader } from '../../lib/runtime/secrets';
 import { apiEvent, bodyOf, lambdaContext } from '../intake/support/requests';
 import { arm, bearer, memoryPorts, notificationBody, TOKEN } from './support';
 
@@ -137,6 +138,10 @@ describe('loadReceiverSettings', () => {
 });
 
 describe('SecretNotificationToken', () => {
+  /** The one secret reader over the SDK transport, as the CLI's (the receiver's takes the extension). */
+  const reader = (client: SecretsManagerClient, maxAgeSeconds: number) =>
+    cachedSecretReader(sdkSecretReader(client), { maxAgeSeconds });
+
   /** A Secrets Manager client answering GetSecretValue from `answer` without a network call. */
   function secretsClient(answer: () => { SecretString?: string }) {
     const client = new SecretsManagerClient({
@@ -156,18 +161,21 @@ describe('SecretNotificationToken', () => {
 
   it('reads the token once per max age, trimmed', async () => {
     const { client, calls } = secretsClient(() => ({ SecretString: `  ${TOKEN}\n` }));
-    const source = new SecretNotificationToken({ secretName: 'cloudkit/aap-notification', maxAgeSeconds: 300, client });
+    const source = new SecretNotificationToken({
+      secretName: 'cloudkit/aap-notification',
+      readSecret: reader(client, 300),
+    });
     expect(await source.current()).toBe(TOKEN);
     expect(await source.current()).toBe(TOKEN);
     expect(calls()).toBe(1);
   });
 
   it.each([
-    ['no SecretString', {}, /secret cloudkit\/n: has no SecretString/],
+    ['no SecretString', {}, /secret cloudkit\/n: has no value, not a SecretString/],
     ['an empty one', { SecretString: '  ' }, /secret cloudkit\/n: is empty/],
   ])('refuses a secret with %s', async (_what, answer, message) => {
     const { client } = secretsClient(() => answer);
-    const source = new SecretNotificationToken({ secretName: 'cloudkit/n', maxAgeSeconds: 0, client });
+    const source = new SecretNotificationToken({ secretName: 'cloudkit/n', readSecret: reader(client, 0) });
     await expect(source.current()).rejects.toThrow(NotificationTokenUnavailable);
     await expect(source.current()).rejects.toThrow(message);
   });
@@ -178,7 +186,7 @@ describe('SecretNotificationToken', () => {
         name: 'ResourceNotFoundException',
       });
     });
-    const source = new SecretNotificationToken({ secretName: 'cloudkit/n', maxAgeSeconds: 0, client });
+    const source = new SecretNotificationToken({ secretName: 'cloudkit/n', readSecret: reader(client, 0) });
     await expect(source.current()).rejects.toThrow(
       "secret cloudkit/n: cannot be read: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
     );

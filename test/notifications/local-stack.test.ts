@@ -102,3 +102,55 @@ describe('the AAP notification receiver on the local stack', () => {
     });
   });
 });
+
+/** The deployed path locally: the token in a secret, read through the secrets extension stand-in. */
+describe('the receiver on the local stack with its token in a secret', () => {
+  const SECRET_NAME = 'cloudkit-provisioner/local/aap-notification-token';
+  const TOKEN = 'token-in-the-local-secret';
+  let stack: LocalStack;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({
+      timeScale: 0.01,
+      notifications: true,
+      aapNotificationToken: TOKEN,
+      aapNotificationSecretName: SECRET_NAME,
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const post = async (token: string) => {
+    const response = await fetch(`${stack.gateway?.url}/v1/aap/notifications`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ id: 7, type: 'job', status: 'successful' }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('names the secret, not the token, to the functions', () => {
+    expect(stack.env).toMatchObject({ AAP_NOTIFICATION_SECRET_NAME: SECRET_NAME, AAP_NOTIFICATION_TOKEN: '' });
+  });
+
+  it('authenticates AAP with the token read through the extension stand-in, read once per max age', async () => {
+    const before = stack.secretsExtension.reads(SECRET_NAME);
+    expect(await post(TOKEN)).toEqual({ status: 200, body: { resumed: 0, gone: 0 } });
+    expect(await post('wrong')).toEqual({ status: 401, body: { message: 'unauthenticated' } });
+    expect(await post(TOKEN)).toEqual({ status: 200, body: { resumed: 0, gone: 0 } });
+    expect(stack.secretsExtension.reads(SECRET_NAME) - before).toBe(1);
+  });
+
+  it('configured the AAP simulator to send the token the secret holds', async () => {
+    const response = await fetch(`${stack.aap.url}/api/controller/v2/notification_templates/`, {
+      headers: { authorization: `Bearer ${stack.env.AAP_TOKEN}` },
+    });
+    const templates = (await response.json()) as {
+      results: Array<{ notification_configuration: { headers?: Record<string, string> } }>;
+    };
+    expect(templates.results.map((t) => t.notification_configuration.headers?.Authorization)).toContain(
+      `Bearer ${TOKEN}`,
+    );
+  });
+});

@@ -326,6 +326,7 @@ describe('environment', () => {
       [
         'WEBHOOKS_SECRET_NAME',
         'PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED',
+        'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT',
         'DEPROVISION_STATE_MACHINE_ARN',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
@@ -342,6 +343,8 @@ describe('environment', () => {
       [
         'AAP_NOTIFICATION_SECRET_NAME',
         'JOB_WAITERS_TABLE',
+        'PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED',
+        'PARAMETERS_SECRETS_EXTENSION_HTTP_PORT',
         'DEPROVISION_STATE_MACHINE_ARN',
         'POWERTOOLS_LOG_LEVEL',
         'POWERTOOLS_METRICS_NAMESPACE',
@@ -354,15 +357,23 @@ describe('environment', () => {
     expect(referencedId(env.JOB_WAITERS_TABLE)).toBe('JobWaitersTable');
   });
 
-  it('reads the webhooks secret through the Parameters and Secrets extension layer, uncached there', () => {
-    const webhook = resource(template, functionId('webhook'), 'AWS::Lambda::Function');
-    expect(webhook.Properties.Layers).toEqual([
-      expect.stringMatching(
-        /^arn:aws:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/,
-      ),
-    ]);
-    expect(environmentOf(template, 'webhook').PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED).toBe('false');
-  });
+  // The receiver's token and the webhook's registry, the AAP token and the clusters document of the others: one
+  // way (lib/runtime/secrets.ts picks the extension where its port is set), no Secrets Manager SDK loaded for it.
+  it.each(FUNCTIONS)(
+    '$key reads its secrets through the Parameters and Secrets extension layer, uncached there',
+    (f) => {
+      const fn = resource(template, functionId(f.key), 'AWS::Lambda::Function');
+      expect(fn.Properties.Layers).toEqual([
+        expect.stringMatching(
+          /^arn:aws:lambda:[a-z0-9-]+:\d{12}:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:\d+$/,
+        ),
+      ]);
+      expect(environmentOf(template, f.key)).toMatchObject({
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+        PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false',
+      });
+    },
+  );
 
   it('names the webhooks secret for the webhook', () => {
     expect(environmentOf(template, 'webhook').WEBHOOKS_SECRET_NAME).toBe(`${SERVICE}/ci/webhooks`);

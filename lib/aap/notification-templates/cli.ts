@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { InvalidSettings, loadTemplateNames } from '../../config/settings';
+import { AWS_CALL_LIMITS } from '../../runtime/aws-clients';
+import { createSecretStringReader, SecretReadError, type SecretStringReader } from '../../runtime/secrets';
 import { AapError } from '../errors';
 import { AapClientOptionsSchema, isHeaderSafeToken } from '../options';
 import { AapNotificationTemplates } from './api';
@@ -186,7 +188,7 @@ export interface ConfigureAapDeps {
   stdout: (line: string) => void;
   stderr: (line: string) => void;
   /** The secret string of a Secrets Manager secret. */
-  readSecret: (secretName: string) => Promise<string>;
+  readSecret: SecretStringReader;
   /** Seams for tests: the AAP calls' waits between retries. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -216,6 +218,11 @@ export async function runConfigureAap(
     try {
       token = (await deps.readSecret(source.secretName)).trim();
     } catch (error) {
+      // SecretReadError names the secret and why, never the value; of anything else only its name is safe to show.
+      if (error instanceof SecretReadError) {
+        deps.stderr(`${PROGRAM}: ${error.message} (AAP_NOTIFICATION_SECRET_NAME)`);
+        return EXIT_AAP_ERROR;
+      }
       const name = error instanceof Error ? error.name : 'Error';
       deps.stderr(`${PROGRAM}: cannot read secret ${source.secretName} (AAP_NOTIFICATION_SECRET_NAME): ${name}`);
       return EXIT_AAP_ERROR;
@@ -256,13 +263,11 @@ export async function runConfigureAap(
   }
 }
 
-/** The deployed way to read the token: Secrets Manager through the same client and provider the tasks use. */
-export async function readSecretString(secretName: string): Promise<string> {
-  const { SecretsProvider } = await import('@aws-lambda-powertools/parameters/secrets');
-  const { buildSecretsManagerClient } = await import('../../runtime/clients');
-  const { AWS_CALL_LIMITS } = await import('../../runtime/aws-clients');
-  const provider = new SecretsProvider({ awsSdkV3Client: buildSecretsManagerClient(AWS_CALL_LIMITS) });
-  const value = await provider.get(secretName);
-  if (typeof value !== 'string') throw new TypeError('the secret has no secret string');
-  return value;
+/**
+ * The deployed way to read the token: the one secret reader (lib/runtime/secrets.ts). A shell has no secrets
+ * extension, so it takes the SDK transport (unless PARAMETERS_SECRETS_EXTENSION_HTTP_PORT says otherwise).
+ */
+export function cliSecretReader(env: NodeJS.ProcessEnv = process.env): SecretStringReader {
+  // Read once per run: nothing to keep fresh.
+  return createSecretStringReader({ maxAgeSeconds: 0, limits: AWS_CALL_LIMITS, env });
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import {
   type ConfigureAapDeps,
+  cliSecretReader,
   EXIT_AAP_ERROR,
   EXIT_OK,
   EXIT_USAGE,
@@ -195,6 +196,49 @@ describe('runConfigureAap against AAP', () => {
     expect(err).toEqual([
       'cloudkit-provisioner configure-aap: cannot read secret dev/missing (AAP_NOTIFICATION_SECRET_NAME): ResourceNotFoundException',
     ]);
+  });
+
+  it("exit 1 with the secret reader's reason (never the value) when the one secret reader refuses", async () => {
+    // The real reader over the SDK transport (a shell has no extension), pointed at nothing: its SecretReadError.
+    const previous = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    try {
+      const fromSecret = { ...env(), AAP_NOTIFICATION_TOKEN: '', AAP_NOTIFICATION_SECRET_NAME: 'dev/unreachable' };
+      const { err, deps } = io(cliSecretReader(fromSecret));
+      await expect(runConfigureAap(['--callback-url', CALLBACK], fromSecret, deps)).resolves.toBe(EXIT_AAP_ERROR);
+      expect(err).toEqual([
+        expect.stringMatching(
+          /^cloudkit-provisioner configure-aap: secret dev\/unreachable: cannot be read: .*ECONNREFUSED.* \(AAP_NOTIFICATION_SECRET_NAME\)$/,
+        ),
+      ]);
+    } finally {
+      process.env = previous;
+    }
+  });
+
+  it('cliSecretReader takes the extension only where its port is set', async () => {
+    const { startSecretsExtension } = await import('../../../local/gateway');
+    const extension = await startSecretsExtension({
+      port: 0,
+      sessionToken: 'session',
+      secretString: (name) => (name === 'dev/aap-notifications' ? NOTIFICATION_TOKEN : undefined),
+    });
+    try {
+      const read = cliSecretReader({
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String(extension.port),
+        AWS_SESSION_TOKEN: 'session',
+      });
+      expect(await read('dev/aap-notifications')).toBe(NOTIFICATION_TOKEN);
+      expect(extension.reads('dev/aap-notifications')).toBe(1);
+    } finally {
+      await extension.close();
+    }
   });
 
   it("exit 1 naming the AAP call and AAP's message; a token AAP echoes is masked", async () => {

@@ -11,7 +11,7 @@ import {
   redactCluster,
   SecretsManagerClusterRegistry,
 } from '../../../lib/k8s';
-import { secretsManagerReader } from '../../../lib/runtime/clients';
+import { sdkSecretReader } from '../../../lib/runtime/secrets';
 
 // Distinctive values: any of them showing up in an error or a log line is a leak.
 const TOKEN = 'sa-token-7Hq2-DO-NOT-LOG';
@@ -314,7 +314,7 @@ describe('SecretsManagerClusterRegistry', () => {
     for (const secretString of secretStrings) {
       send.mockImplementationOnce(async () => ({ Name: 'osac/clusters', SecretString: secretString }));
     }
-    return { client, send, readSecret: secretsManagerReader(client) };
+    return { client, send, readSecret: sdkSecretReader(client) };
   }
 
   afterEach(() => {
