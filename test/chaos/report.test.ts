@@ -63,6 +63,14 @@ describe('the replay command', () => {
       "npx tsx bench/chaos.ts --seed 'night 7' --lifecycles 200 --concurrency 16 --time-scale 0.01 --faults heavy --settle-seconds 3600 --env LAUNCH_INTENT_TTL_SECONDS=300",
     );
   });
+
+  it('says when the run polled alone (notifications are on by default)', () => {
+    const options = parseChaosOptions({ seed: 7, notifications: false });
+    expect(replayCommand(options, 'standard')).toBe(
+      'npx tsx bench/chaos.ts --seed 7 --lifecycles 50 --concurrency 16 --time-scale 0.01 --faults standard --settle-seconds 3600 --notifications off',
+    );
+    expect(parseChaosOptions({ seed: 7 }).notifications).toBe(true);
+  });
 });
 
 describe('chaos options', () => {

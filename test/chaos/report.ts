@@ -22,7 +22,10 @@ export function formatTable(rows: readonly InvariantRow[], detailLimit = 10): st
 
 /** The command that plays the same plan again (same lifecycles, same fault weather, same webhook fates). */
 export function replayCommand(
-  options: Pick<ChaosOptions, 'seed' | 'lifecycles' | 'concurrency' | 'timeScale' | 'settleSeconds' | 'env'>,
+  options: Pick<
+    ChaosOptions,
+    'seed' | 'lifecycles' | 'concurrency' | 'timeScale' | 'settleSeconds' | 'env' | 'notifications'
+  >,
   profile: string,
 ): string {
   const quote = (text: string) => (/^[\w.:=/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
@@ -34,6 +37,8 @@ export function replayCommand(
     `--time-scale ${options.timeScale}`,
     profile.startsWith("'") ? `--faults-json ${profile}` : `--faults ${profile}`,
     `--settle-seconds ${options.settleSeconds}`,
+    // On is the default: only the polling-only run needs saying so.
+    ...(options.notifications ? [] : ['--notifications off']),
     ...Object.entries(options.env).map(([key, value]) => `--env ${quote(`${key}=${value}`)}`),
   ].join(' ');
 }
