@@ -453,6 +453,14 @@ describe('the notification path', () => {
     expect(left.rows.find((row) => row.key === 'waiters-left')?.subjects).toEqual(['gone']);
   });
 
+  it('a lie about a job purged since is judged by the status it ended with', () => {
+    const s = withNotifications();
+    const purged = { ...s, jobs: s.jobs.map((j) => (j.id === 1001 ? { ...j, purged: true } : j)) };
+    expect(evaluate(purged).rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({ ok: true });
+    const misrecorded = notificationBreaches[1]?.mutate(purged) as ChaosSnapshot;
+    expect(evaluate(misrecorded).rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({ ok: false });
+  });
+
   it('a lie about a job whose record is not terminal yet is not judged (its poll has not read AAP since)', () => {
     const s = withNotifications();
     const running = evaluate({

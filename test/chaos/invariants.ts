@@ -428,7 +428,8 @@ function notificationRows(
     liedAbout.add(lie.jobId);
     const job = jobsById.get(lie.jobId);
     const instance = job?.uid === null || job === undefined ? undefined : byUid.get(job.uid);
-    const expected = job === undefined || job.purged ? undefined : RECORDED_STATE[job.status];
+    // A purged job answers 404 now, but the simulator's record keeps the status it ended with.
+    const expected = job === undefined ? undefined : RECORDED_STATE[job.status];
     const entry = instance?.status?.provisioningJobs?.find((e) => e.jobID === String(lie.jobId));
     if (instance === undefined || entry === undefined || !TERMINAL_STATES.has(entry.state)) continue;
     if (entry.state !== expected) {
