@@ -100,7 +100,7 @@ function notificationsLine(n: Awaited<ReturnType<typeof import('../test/chaos').
     .map(([kind, count]) => `${kind} ${count}`)
     .join(', ');
   return [
-    `notifications: AAP sent ${a.sent} (${a.delivered} delivered, ${a.lost} lost, ${a.delayed} delayed, ${a.duplicated} duplicated, ${a.failed} failed otherwise)`,
+    `notifications: AAP sent ${a.sent} (${a.delivered} delivered, ${a.lost} lost, ${a.delayed} delayed, ${a.reordered} reordered, ${a.duplicated} duplicated, ${a.failed} failed otherwise)`,
     `forged ${f.sent} (${kinds}; ${f.lies} lies accepted, ${f.unexpected} answered wrongly)`,
     `waits resumed ${n.waits.resumed}, timed out ${n.waits.timedOut}, failed ${n.waits.failed}; waiter rows left ${n.waiterRows} (${n.waiterRowsUnexpired} unexpired)`,
   ].join('; ');

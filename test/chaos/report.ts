@@ -1,3 +1,4 @@
+import type { NotificationRecord } from '../../local/aap-simulator';
 import type { InvariantRow } from './invariants';
 import type { ChaosOptions } from './options';
 
@@ -41,4 +42,18 @@ export function replayCommand(
     ...(options.notifications ? [] : ['--notifications off']),
     ...Object.entries(options.env).map(([key, value]) => `--env ${quote(`${key}=${value}`)}`),
   ].join(' ');
+}
+
+/** Delivered notifications that arrived (were answered) before one AAP created earlier: arrivals out of AAP's order. */
+export function reorderedArrivals(
+  records: readonly Pick<NotificationRecord, 'created' | 'modified' | 'status'>[],
+): number {
+  const delivered = records.filter((record) => record.status === 'successful').sort((a, b) => a.created - b.created);
+  let count = 0;
+  let latestArrival = Number.NEGATIVE_INFINITY;
+  for (const record of delivered) {
+    if (record.modified < latestArrival) count++;
+    latestArrival = Math.max(latestArrival, record.modified);
+  }
+  return count;
 }

@@ -24,7 +24,7 @@ import { type ChaosOptions, type ChaosOptionsInput, parseChaosOptions } from './
 import { DEFAULT_PLAN_SETTINGS, planLifecycles } from './plan';
 import { Prng } from './prng';
 import { ReconcilerSchedule } from './reconciler-schedule';
-import { formatTable, replayCommand } from './report';
+import { formatTable, reorderedArrivals, replayCommand } from './report';
 import { WebhookChannel, type WebhookStats } from './webhook-channel';
 
 /**
@@ -78,7 +78,16 @@ export interface ChaosResult {
 
 export interface NotificationReport {
   /** AAP's notifications (one per job end it announced): delivered, lost, delayed, duplicated, failed otherwise. */
-  aap: { sent: number; delivered: number; lost: number; delayed: number; duplicated: number; failed: number };
+  aap: {
+    sent: number;
+    delivered: number;
+    lost: number;
+    delayed: number;
+    /** Delivered before a notification AAP created earlier (the delays reorder them). */
+    reordered: number;
+    duplicated: number;
+    failed: number;
+  };
   forged: Omit<ForgerStats, 'lies' | 'samples'> & { lies: number };
   /** How the executions' `.waitForTaskToken` waits ended: resumed (a notification or the arming read), timed out. */
   waits: { resumed: number; timedOut: number; failed: number };
@@ -463,6 +472,7 @@ function notificationReport(
       sent: records.length,
       delivered: records.filter((record) => record.status === 'successful').length,
       ...deliveries,
+      reordered: reorderedArrivals(records),
       failed: snapshot.aapFailures.length,
     },
     forged: { ...forged, byKind: { ...forged.byKind }, lies: lies.length },
