@@ -5,7 +5,10 @@
  *
  *   npx tsx bench/chaos.ts [--seed S] [--lifecycles 200] [--concurrency 24] [--time-scale 0.01]
  *                          [--faults none|standard|heavy] [--faults-json '{"base":"heavy","webhookLossRate":0.5}']
- *                          [--settle-seconds 3600] [--env KEY=VALUE]... [--json FILE]
+ *                          [--settle-seconds 3600] [--notifications on|off] [--env KEY=VALUE]... [--json FILE]
+ *
+ * AAP's job notifications are on by default (receiver, forger and notification faults); `--notifications off` runs
+ * the workflows on polling alone, as before issue 13.
  *
  * Set LOG_LEVEL (e.g. WARN) to see the task functions' logs; they are silent by default.
  */
@@ -14,7 +17,7 @@ import { writeFileSync } from 'node:fs';
 import { parseCommandLine, UsageError } from '../local/command-line';
 
 const USAGE =
-  'usage: tsx bench/chaos.ts [--seed S] [--lifecycles N] [--concurrency N] [--time-scale X] [--faults NAME | --faults-json JSON] [--settle-seconds N] [--env KEY=VALUE]... [--json FILE]';
+  'usage: tsx bench/chaos.ts [--seed S] [--lifecycles N] [--concurrency N] [--time-scale X] [--faults NAME | --faults-json JSON] [--settle-seconds N] [--notifications on|off] [--env KEY=VALUE]... [--json FILE]';
 
 interface Arguments {
   seed: string;
@@ -23,6 +26,7 @@ interface Arguments {
   timeScale: number;
   faults: unknown;
   settleSeconds: number;
+  notifications: boolean;
   env: Record<string, string>;
   json: string | undefined;
 }
@@ -37,6 +41,7 @@ function parseArguments(argv: readonly string[]): Arguments {
     faults: { type: 'string' },
     'faults-json': { type: 'string' },
     'settle-seconds': { type: 'string' },
+    notifications: { type: 'string' },
     env: { type: 'string', multiple: true },
     json: { type: 'string' },
   });
@@ -55,6 +60,10 @@ function parseArguments(argv: readonly string[]): Arguments {
       throw new UsageError(`--faults-json is not JSON: ${values['faults-json']}`);
     }
   }
+  const notifications = values.notifications ?? 'on';
+  if (notifications !== 'on' && notifications !== 'off') {
+    throw new UsageError(`--notifications needs on or off, got "${notifications}"`);
+  }
   const env: Record<string, string> = {};
   for (const pair of values.env ?? []) {
     const at = pair.indexOf('=');
@@ -68,6 +77,7 @@ function parseArguments(argv: readonly string[]): Arguments {
     timeScale: number('time-scale', values['time-scale'], 0.01),
     faults,
     settleSeconds: number('settle-seconds', values['settle-seconds'], 3600),
+    notifications: notifications === 'on',
     env,
     json: values.json,
   };
@@ -80,6 +90,20 @@ function outagesLine(o: Awaited<ReturnType<typeof import('../test/chaos').runCha
       ? 'no provision job to hold'
       : `${o.longHungInstance}'s provision job held ${hours(o.longHangSeconds)} (its deletion ${o.longHungDeletedDuringHang ? 'asked during the hang' : 'NOT asked during the hang'})`;
   return `outages: AAP black hole ${hours(o.blackHoleSeconds)} with ${o.deletionsDuringBlackHole} deletions during it; ${hung}, ${o.deletionsDuringLongHang} deletions meanwhile`;
+}
+
+function notificationsLine(n: Awaited<ReturnType<typeof import('../test/chaos').runChaos>>['notifications']): string {
+  if (n === undefined) return 'notifications: off (polling alone)';
+  const a = n.aap;
+  const f = n.forged;
+  const kinds = Object.entries(f.byKind)
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(', ');
+  return [
+    `notifications: AAP sent ${a.sent} (${a.delivered} delivered, ${a.lost} lost, ${a.delayed} delayed, ${a.reordered} reordered, ${a.duplicated} duplicated, ${a.failed} failed otherwise)`,
+    `forged ${f.sent} (${kinds}; ${f.lies} lies accepted, ${f.unexpected} answered wrongly)`,
+    `waits resumed ${n.waits.resumed}, timed out ${n.waits.timedOut}, failed ${n.waits.failed}; waiter rows left ${n.waiterRows} (${n.waiterRowsUnexpired} unexpired)`,
+  ].join('; ');
 }
 
 async function main(): Promise<number> {
@@ -104,6 +128,7 @@ async function main(): Promise<number> {
       timeScale: args.timeScale,
       faults: args.faults as never,
       settleSeconds: args.settleSeconds,
+      notifications: args.notifications,
       env: args.env,
       log,
     });
@@ -123,6 +148,7 @@ async function main(): Promise<number> {
       `webhooks: ${w.events} events, ${w.lost} lost, ${w.duplicated} duplicated, ${w.delayed} delayed; ${w.accepted} accepted, ${w.ignored} ignored, ${w.retried} retried, ${w.refused} refused`,
       `faults: ${f.periods} periods; AAP 5xx ${f.aapErrorPeriods}, 429 ${f.rateLimitPeriods}, slow ${f.slowPeriods}, drops ${f.dropPeriods}, slow cancels ${f.slowCancelPeriods}; ${f.failuresInjected} failed jobs, ${f.hungJobs} hung jobs, ${f.purgedJobs} purged; API server 409 storms ${f.conflictStormPeriods}, 5xx ${f.kubeErrorPeriods}, restarts ${f.apiRestarts}`,
       outagesLine(result.outages),
+      notificationsLine(result.notifications),
       `AAP jobs ${result.aapJobs}; executions ${result.executions.total} ${JSON.stringify(result.executions.byStatus)}; reconciler ${result.reconciler.runs} runs, started ${result.reconciler.started}, restarted ${result.reconciler.restarted}; user retries ${result.userRetries}; watch re-lists ${result.watch.lists}, reconnects ${result.watch.reconnects}`,
       '',
       result.table,

@@ -5,6 +5,8 @@
 export type { RequestLogEntry } from './admin';
 export { AWX_VERSION } from './api';
 export { RUNNING_SECONDS_ANNOTATION } from './extra-vars';
+export type { NotificationRecord } from './notification-templates';
+export type { NotificationDeliveryCounts } from './notifier';
 export type {
   Faults,
   FaultsInput,

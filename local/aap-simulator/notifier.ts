@@ -44,6 +44,13 @@ export interface NotifierOptions {
 
 type SendOutcome = { sent: number } | { error: string };
 
+/** What the fault knobs did to the sends so far (a duplicate is not recorded by AWX, so only counted here). */
+export interface NotificationDeliveryCounts {
+  lost: number;
+  delayed: number;
+  duplicated: number;
+}
+
 /** Python's `isoformat()` of an aware UTC datetime: `+00:00`, microseconds only when non-zero. */
 function pythonIsoFormat(epochMs: number | null): string | null {
   return epochMs === null ? null : awxDateTime(epochMs).replace(/Z$/, '+00:00');
@@ -58,6 +65,7 @@ export class Notifier {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private abort = new AbortController();
+  private counts: NotificationDeliveryCounts = { lost: 0, delayed: 0, duplicated: 0 };
   /** TOWER_URL_BASE: the origin UI links in bodies start with; set once the server listens. */
   uiBase = 'https://aap-simulator.invalid';
 
@@ -131,6 +139,10 @@ export class Notifier {
     return [...this.notifications];
   }
 
+  deliveryCounts(): NotificationDeliveryCounts {
+    return { ...this.counts };
+  }
+
   notification(id: number): NotificationRecord | undefined {
     return this.notifications.find((n) => n.id === id);
   }
@@ -166,6 +178,7 @@ export class Notifier {
     this.nextTemplateId = 1;
     this.attachments.clear();
     this.notifications = [];
+    this.counts = { lost: 0, delayed: 0, duplicated: 0 };
   }
 
   /** Stops waiting sends and aborts those under way; resolves once none is left. */
@@ -268,9 +281,11 @@ export class Notifier {
   private dispatch(record: NotificationRecord, template: NotificationTemplate, payload: unknown): void {
     const delivery = this.options.faults.notificationDelivery();
     if (delivery.lost) {
+      this.counts.lost += 1;
       this.settle(record, { error: 'lost (simulated)' });
       return;
     }
+    if (delivery.duplicated) this.counts.duplicated += 1;
     const configuration = { ...template.configuration };
     const deliver = () => {
       const run = (async () => {
@@ -286,6 +301,7 @@ export class Notifier {
       deliver();
       return;
     }
+    this.counts.delayed += 1;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       deliver();

@@ -6,7 +6,8 @@ import { bind, closeServer, readBody, send, serve as serveWith } from '../http';
 import { handleAdminRequest, type RequestLogEntry } from './admin';
 import { type ApiContext, handleApiRequest } from './api';
 import { FaultState, type RequestFault } from './faults';
-import { Notifier } from './notifier';
+import type { NotificationRecord } from './notification-templates';
+import { type NotificationDeliveryCounts, Notifier } from './notifier';
 import {
   bodyTooLargeResponse,
   type HttpResponse,
@@ -60,6 +61,8 @@ export interface AapSimulator {
   /** Replaces every fault knob (an empty object clears them all); returns the faults now in force. */
   setFaults(faults: FaultsInput): Faults;
   faults(): Faults;
+  /** Every Notification AWX recorded (one per send, lost ones `failed`), and what the fault knobs did to them. */
+  notifications(): { records: NotificationRecord[]; deliveries: NotificationDeliveryCounts };
   requestLog(): RequestLogEntry[];
   clearRequestLog(): void;
 }
@@ -231,6 +234,10 @@ export async function startAapSimulator(input: SimulatorOptionsInput = {}): Prom
     },
     setFaults: (f) => faults.set(f),
     faults: () => faults.get(),
+    notifications: () => ({
+      records: notifier.listNotifications().map((record) => ({ ...record })),
+      deliveries: notifier.deliveryCounts(),
+    }),
     requestLog: () => requestLog.map((entry) => ({ ...entry })),
     clearRequestLog: () => {
       requestLog.length = 0;

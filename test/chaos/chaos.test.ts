@@ -4,7 +4,8 @@ import { type ChaosResult, runChaos } from './run';
 /**
  * The bounded CI chaos run: fixed seeds, 60 lifecycles in all, under the standard fault profile (AAP 5xx, 429 with
  * Retry-After, slow answers, dropped connections, purged, hung and failing jobs, slow cancels; API-server 409 storms,
- * 5xx and restarts; webhooks lost, duplicated, delayed and reordered), with the scheduled outages shortened to fit
+ * 5xx and restarts; webhooks lost, duplicated, delayed and reordered; AAP's job notifications lost, delayed and
+ * duplicated, and forged ones at the receiver), with the scheduled outages shortened to fit
  * CI (`npm run chaos` has them at full length): AAP a black hole for half an hour and one provision job held for an
  * hour, deletions during both. Every invariant must hold. A failure prints
  * the invariant table, the evidence for each instance involved and the command that replays the seed.
@@ -34,18 +35,19 @@ const CI_FAULTS = {
   purgeMinAgeSeconds: 2700,
 } as const;
 
+/** Two with AAP's notifications (lost, delayed, duplicated, forged), one on polling alone (JOB_NOTIFICATIONS off). */
 const RUNS = [
-  { seed: 'ci-alpha', lifecycles: 20 },
-  { seed: 'ci-bravo', lifecycles: 20 },
-  { seed: 'ci-charlie', lifecycles: 20 },
+  { seed: 'ci-alpha', lifecycles: 20, notifications: true },
+  { seed: 'ci-bravo', lifecycles: 20, notifications: true },
+  { seed: 'ci-charlie', lifecycles: 20, notifications: false },
 ];
 
 describe('chaos: randomized lifecycles under faults', () => {
   it.each(RUNS)(
-    'seed $seed: $lifecycles lifecycles keep every invariant',
-    async ({ seed, lifecycles }) => {
+    'seed $seed: $lifecycles lifecycles keep every invariant (notifications $notifications)',
+    async ({ seed, lifecycles, notifications }) => {
       const result: ChaosResult = await runChaos(
-        { seed, lifecycles, concurrency: 20, timeScale: 0.01, faults: CI_FAULTS },
+        { seed, lifecycles, concurrency: 20, timeScale: 0.01, faults: CI_FAULTS, notifications },
         { webhookHandler: freshWebhookHandler() },
       );
       if (!result.ok || !result.converged) {
@@ -69,6 +71,22 @@ describe('chaos: randomized lifecycles under faults', () => {
       expect(result.outages.longHangSeconds).toBeGreaterThanOrEqual(CI_FAULTS.longHangSeconds);
       expect(result.outages.longHungDeletedDuringHang).toBe(true);
       expect(result.weather.purgedJobs).toBeGreaterThan(0);
+
+      if (!notifications) {
+        expect(result.notifications).toBeUndefined();
+        return;
+      }
+      // The notification path carried waits to their end, under its own weather and the forger's attacks.
+      const n = result.notifications;
+      expect(n?.aap.delivered).toBeGreaterThan(0);
+      expect(n?.waits.resumed).toBeGreaterThan(0);
+      expect(n?.waits.timedOut).toBeGreaterThan(0);
+      expect((n?.aap.lost ?? 0) + (n?.aap.delayed ?? 0) + (n?.aap.duplicated ?? 0)).toBeGreaterThan(0);
+      expect(n?.forged.sent).toBeGreaterThan(0);
+      expect(n?.forged.lies).toBeGreaterThan(0);
+      expect(result.rows.map((row) => row.key)).toEqual(
+        expect.arrayContaining(['waiters-left', 'forged-lies-recorded']),
+      );
     },
     150_000,
   );

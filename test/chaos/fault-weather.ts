@@ -6,8 +6,8 @@ import type { Prng } from './prng';
 /**
  * The fault weather of a run: every period (simulated seconds) the AAP simulator and the API server get a new set
  * of faults drawn from the profile, one active AAP job may be held in `running` for a while, some finished jobs are
- * purged, and now and then the API server restarts. Once per run, at times the profile fixes, AAP becomes a black
- * hole for a while and one provision job is held for a long time behind its instance's deletion. `stop()` clears
+ * purged, AAP's job notifications are lost, delayed and duplicated, and now and then the API server restarts. Once
+ * per run, at times the profile fixes, AAP becomes a black hole for a while and one provision job is held for a long time behind its instance's deletion. `stop()` clears
  * every fault (which also releases a held job).
  */
 
@@ -30,6 +30,8 @@ export interface WeatherStats {
   conflictStormPeriods: number;
   kubeErrorPeriods: number;
   apiRestarts: number;
+  /** Periods in which AAP's notifications were lost, delayed and duplicated. */
+  notificationFaultPeriods: number;
   /** Simulated seconds AAP was a black hole, and the provision job held longest (and for how long). */
   blackHoleSeconds: number;
   longHangSeconds: number;
@@ -75,6 +77,7 @@ export class FaultWeather {
     conflictStormPeriods: 0,
     kubeErrorPeriods: 0,
     apiRestarts: 0,
+    notificationFaultPeriods: 0,
     blackHoleSeconds: 0,
     longHangSeconds: 0,
     longHungJob: undefined,
@@ -219,6 +222,8 @@ export class FaultWeather {
       restart: prng.chance(profile.apiRestartChance),
       restartDowntimeMs: prng.int(10, 100),
       compactHistory: prng.chance(0.5),
+      // Drawn last, so the forecast of everything above is what it was before notifications had weather.
+      notificationFaults: prng.chance(profile.notificationFaultChance),
     };
   }
 
@@ -269,6 +274,15 @@ export class FaultWeather {
     else if (forecast.failNext) {
       faults.failNext = { templateName: forecast.failTemplate, traceback: forecast.traceback, explanation: '' };
       stats.failuresInjected++;
+    }
+    if (forecast.notificationFaults) {
+      // Unequal delays reorder them: a notification may arrive after a later one, or after the fallback poll.
+      faults.notifications = {
+        lostFraction: profile.notificationLossRate,
+        duplicateFraction: profile.notificationDuplicateRate,
+        delaySeconds: { min: 0, max: profile.notificationMaxDelaySeconds },
+      };
+      stats.notificationFaultPeriods++;
     }
     const held = [this.hung?.jobId, outage.longHungJob].filter((id) => id !== undefined);
     if (held.length > 0) faults.hangJobs = { jobIds: [...new Set(held)] };

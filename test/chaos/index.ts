@@ -17,9 +17,19 @@ export {
   type InvariantKey,
   type InvariantRow,
   type LifecycleRecord,
+  type NotificationSnapshot,
   trimmedByHistoryLimit,
+  type WaiterRow,
 } from './invariants';
 export { type LifecycleContext, type LifecycleOutcome, playLifecycle } from './lifecycle';
+export {
+  EXPECTED_ANSWER,
+  FORGERY_KINDS,
+  type ForgedLie,
+  type ForgerStats,
+  type ForgeryKind,
+  NotificationForger,
+} from './notification-forger';
 export { Observer } from './observer';
 export {
   ChaosOptions,
@@ -53,6 +63,7 @@ export {
   CREATE_TEMPLATE,
   DELETE_TEMPLATE,
   faultsArgument,
+  type NotificationReport,
   runChaos,
 } from './run';
 export { WebhookChannel, type WebhookChannelOptions, type WebhookStats, type WebhookWeather } from './webhook-channel';

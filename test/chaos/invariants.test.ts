@@ -348,3 +348,125 @@ describe('trimmedByHistoryLimit', () => {
     expect(result.trimmedJobRecords).toBe(1);
   });
 });
+
+describe('the notification path', () => {
+  const NOW_S = NOW.getTime() / 1000;
+  const arn = (name: string) =>
+    `arn:aws:states:us-east-1:123456789012:execution:cloudkit-provisioner-local-provision:${name}`;
+
+  /** Notifications on: forged requests all answered right, a lie about job 1001 recorded as AAP says, rows expired. */
+  function withNotifications(): ChaosSnapshot {
+    return {
+      ...healthy(),
+      notifications: {
+        forged: { sent: 40, unexpected: 0, samples: [] },
+        lies: [{ jobId: 1001, claimed: 'failed', actualThen: 'running' }],
+        waiters: [{ job: 'job:1001', execution: arn('provision-x'), expiresAt: NOW_S - 1 }],
+        aapFailures: [],
+      },
+    };
+  }
+  const notifications = (s: ChaosSnapshot) => s.notifications as NonNullable<ChaosSnapshot['notifications']>;
+
+  it('a healthy run with notifications passes every check, and a polling-only one has no notification rows', () => {
+    const result = evaluate(withNotifications());
+    expect(result.rows.filter((row) => !row.ok)).toEqual([]);
+    expect(result.rows.find((row) => row.key === 'waiters-left')).toMatchObject({
+      value: '0 (+1 expired, for the TTL)',
+    });
+    expect(evaluate(healthy()).rows.map((row) => row.key)).not.toContain('waiters-left');
+  });
+
+  it('a waiter of a RUNNING execution is no leftover', () => {
+    const s = withNotifications();
+    const result = evaluate({
+      ...s,
+      executions: [{ name: 'provision-y', stateMachineName: 'provision', status: 'RUNNING' }],
+      notifications: {
+        ...notifications(s),
+        waiters: [{ job: 'job:1001', execution: arn('provision-y'), expiresAt: NOW_S + 600 }],
+      },
+    });
+    expect(result.rows.find((row) => row.key === 'waiters-left')).toMatchObject({ ok: true, value: '0' });
+  });
+
+  const notificationBreaches: Breach[] = [
+    {
+      name: 'a bad token answered other than 401',
+      breaks: 'forged-notifications-answered',
+      mutate: (s) => ({
+        ...s,
+        notifications: {
+          ...notifications(s),
+          forged: { sent: 40, unexpected: 1, samples: ['bad-token (another token): 200, expected 401'] },
+        },
+      }),
+    },
+    {
+      name: 'a lie about a job recorded instead of what AAP says',
+      breaks: 'forged-lies-recorded',
+      // A later job converged the instance: only the lied-about job's record is wrong.
+      mutate: (s) => ({
+        ...s,
+        instances: [instance('live', 'u-live', [provisionJob(1001, spec(), 'Failed'), provisionJob(1004, spec())])],
+        jobs: [...s.jobs, job(1004, 'u-live', 'live')],
+      }),
+    },
+    {
+      name: 'a waiter still armed for an execution that ended',
+      breaks: 'waiters-left',
+      mutate: (s) => ({
+        ...s,
+        notifications: {
+          ...notifications(s),
+          waiters: [{ job: 'job:1002', execution: arn(`deprovision-${NS}-gone-abc`), expiresAt: NOW_S + 1500 }],
+        },
+      }),
+    },
+    {
+      name: "one of AAP's notifications refused by the receiver",
+      breaks: 'aap-notifications-refused',
+      mutate: (s) => ({
+        ...s,
+        notifications: {
+          ...notifications(s),
+          aapFailures: ['notification 3 (job 1001): Error sending webhook notification: 401'],
+        },
+      }),
+    },
+  ];
+
+  it.each(notificationBreaches)('$name fails "$breaks" and nothing else', ({ breaks, mutate }) => {
+    const result = evaluate(mutate(withNotifications()));
+    const failed = result.rows.filter((row) => !row.ok);
+    expect(failed.map((row) => row.key)).toEqual([breaks]);
+    for (const row of failed) expect(row.details.length).toBeGreaterThan(0);
+  });
+
+  it('names the instance whose job a believed lie is about, and the waiter row of an ended execution', () => {
+    const believed = evaluate(notificationBreaches[1]?.mutate(withNotifications()) as ChaosSnapshot);
+    expect(believed.rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({
+      value: '1 of 1',
+      subjects: ['live'],
+    });
+    const left = evaluate(notificationBreaches[2]?.mutate(withNotifications()) as ChaosSnapshot);
+    expect(left.rows.find((row) => row.key === 'waiters-left')?.subjects).toEqual(['gone']);
+  });
+
+  it('a lie about a job purged since is judged by the status it ended with', () => {
+    const s = withNotifications();
+    const purged = { ...s, jobs: s.jobs.map((j) => (j.id === 1001 ? { ...j, purged: true } : j)) };
+    expect(evaluate(purged).rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({ ok: true });
+    const misrecorded = notificationBreaches[1]?.mutate(purged) as ChaosSnapshot;
+    expect(evaluate(misrecorded).rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({ ok: false });
+  });
+
+  it('a lie about a job whose record is not terminal yet is not judged (its poll has not read AAP since)', () => {
+    const s = withNotifications();
+    const running = evaluate({
+      ...s,
+      instances: [instance('live', 'u-live', [provisionJob(1001, spec(), 'Running')])],
+    });
+    expect(running.rows.find((row) => row.key === 'forged-lies-recorded')).toMatchObject({ ok: true });
+  });
+});

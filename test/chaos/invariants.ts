@@ -46,6 +46,27 @@ export interface ChaosSnapshot {
   webhookRefusals: { count: number; samples: readonly string[] };
   /** Events that got no 2xx/4xx answer through every retry: the intake itself was unavailable. */
   webhooksUndelivered: number;
+  /** The notification path, in runs with AAP's notifications on (absent: polling alone, no rows). */
+  notifications?: NotificationSnapshot;
+}
+
+/** A row of the job-waiters table, without its token. */
+export interface WaiterRow {
+  job: string;
+  execution: string;
+  /** Epoch seconds (the TTL attribute). */
+  expiresAt: number;
+}
+
+export interface NotificationSnapshot {
+  /** The forger's requests, and those the receiver answered otherwise than its contract says (samples). */
+  forged: { sent: number; unexpected: number; samples: readonly string[] };
+  /** Lies about real jobs the receiver accepted with the right token (it resumed whoever waited for them). */
+  lies: readonly { jobId: number; claimed: string; actualThen: string }[];
+  /** The job-waiters table after the run. */
+  waiters: readonly WaiterRow[];
+  /** AAP's own notifications that failed for another reason than the simulated loss: the receiver refused them. */
+  aapFailures: readonly string[];
 }
 
 export type InvariantKey =
@@ -60,7 +81,11 @@ export type InvariantKey =
   | 'webhooks-undelivered'
   | 'failed-executions'
   | 'simulator-anomalies'
-  | 'harness-errors';
+  | 'harness-errors'
+  | 'forged-notifications-answered'
+  | 'forged-lies-recorded'
+  | 'waiters-left'
+  | 'aap-notifications-refused';
 
 export interface InvariantRow {
   key: InvariantKey;
@@ -363,5 +388,98 @@ export function evaluate(snapshot: ChaosSnapshot): Evaluation {
     subjects: harness.map((l) => l.name),
   });
 
+  if (snapshot.notifications !== undefined) rows.push(...notificationRows(snapshot, snapshot.notifications, byUid));
+
   return { rows, ok: rows.every((row) => row.ok), trimmedJobRecords: trimmed };
+}
+
+/** The state the product must record for a job AAP ended with this status. */
+const RECORDED_STATE: Readonly<Record<string, ProvisioningJob['state']>> = {
+  successful: 'Succeeded',
+  failed: 'Failed',
+  error: 'Failed',
+  canceled: 'Canceled',
+};
+const TERMINAL_STATES: ReadonlySet<string> = new Set(Object.values(RECORDED_STATE));
+
+function notificationRows(
+  snapshot: ChaosSnapshot,
+  notifications: NotificationSnapshot,
+  byUid: ReadonlyMap<string, ComputeInstance>,
+): InvariantRow[] {
+  const rows: InvariantRow[] = [];
+  const { forged } = notifications;
+  rows.push({
+    key: 'forged-notifications-answered',
+    invariant: 'forged notifications answered otherwise than 401/413/400/200',
+    value: `${forged.unexpected} of ${forged.sent}`,
+    expected: '0',
+    ok: forged.unexpected === 0,
+    details: [...forged.samples],
+    subjects: [],
+  });
+
+  // A lie may resume an execution early; its poll reads AAP, so what the status says must be what AAP says.
+  const jobsById = new Map(snapshot.jobs.map((job) => [job.id, job]));
+  const believed: { name: string; line: string }[] = [];
+  const liedAbout = new Set<number>();
+  for (const lie of notifications.lies) {
+    if (liedAbout.has(lie.jobId)) continue;
+    liedAbout.add(lie.jobId);
+    const job = jobsById.get(lie.jobId);
+    const instance = job?.uid === null || job === undefined ? undefined : byUid.get(job.uid);
+    // A purged job answers 404 now, but the simulator's record keeps the status it ended with.
+    const expected = job === undefined ? undefined : RECORDED_STATE[job.status];
+    const entry = instance?.status?.provisioningJobs?.find((e) => e.jobID === String(lie.jobId));
+    if (instance === undefined || entry === undefined || !TERMINAL_STATES.has(entry.state)) continue;
+    if (entry.state !== expected) {
+      believed.push({
+        name: instance.metadata.name,
+        line: `${instance.metadata.name}: job ${lie.jobId} recorded ${entry.state}, AAP says ${job?.status}${job?.purged ? ' (purged)' : ''} (a forged notification said ${lie.claimed} while it was ${lie.actualThen})`,
+      });
+    }
+  }
+  rows.push({
+    key: 'forged-lies-recorded',
+    invariant: 'jobs a forged notification lied about, recorded otherwise than AAP says',
+    value: `${believed.length} of ${liedAbout.size}`,
+    expected: '0',
+    ok: believed.length === 0,
+    details: believed.map((b) => b.line),
+    subjects: believed.map((b) => b.name),
+  });
+
+  // Every wait ends by its notification (the receiver disarms), the arming read (disarmed) or its timeout (the row
+  // expires a margin later): an unexpired row of an execution that ended is a waiter nobody will ever disarm.
+  const running = new Set(snapshot.executions.filter((e) => e.status === 'RUNNING').map((e) => e.name));
+  const nowSeconds = snapshot.now.getTime() / 1000;
+  const left = notifications.waiters.filter(
+    (w) => w.expiresAt > nowSeconds && !running.has(w.execution.slice(w.execution.lastIndexOf(':') + 1)),
+  );
+  const expired = notifications.waiters.filter((w) => w.expiresAt <= nowSeconds).length;
+  const nameOf = (execution: string) =>
+    snapshot.lifecycles.find((l) => execution.includes(`-${l.name}-`))?.name ?? undefined;
+  rows.push({
+    key: 'waiters-left',
+    invariant: 'waiters left armed for executions that ended',
+    value: expired > 0 ? `${left.length} (+${expired} expired, for the TTL)` : String(left.length),
+    expected: '0',
+    ok: left.length === 0,
+    details: left.map(
+      (w) =>
+        `${w.job} waited on by ${w.execution.slice(w.execution.lastIndexOf(':') + 1)}: expires ${Math.round(w.expiresAt - nowSeconds)} s after the check`,
+    ),
+    subjects: [...new Set(left.map((w) => nameOf(w.execution)).filter((name) => name !== undefined))],
+  });
+
+  rows.push({
+    key: 'aap-notifications-refused',
+    invariant: "AAP's notifications the receiver failed (simulated losses apart)",
+    value: String(notifications.aapFailures.length),
+    expected: '0',
+    ok: notifications.aapFailures.length === 0,
+    details: [...notifications.aapFailures],
+    subjects: [],
+  });
+  return rows;
 }

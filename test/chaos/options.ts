@@ -71,6 +71,15 @@ export const FaultProfile = z.strictObject({
   webhookDelayRate: share,
   /** A delayed webhook arrives up to this many simulated seconds late (so after later ones: reordered). */
   webhookMaxDelaySeconds: seconds,
+  // AAP's job notifications (runs with notifications on), per period: the simulator's delivery faults
+  notificationFaultChance: share,
+  /** In a faulty period: the share of AAP's notifications never sent, and the share sent twice. */
+  notificationLossRate: share,
+  notificationDuplicateRate: share,
+  /** In a faulty period each notification waits up to this many simulated seconds (so later ones pass it). */
+  notificationMaxDelaySeconds: seconds,
+  /** Requests the forger POSTs to the receiver per period: bad tokens, lies about real jobs, junk bodies. */
+  forgeriesPerPeriod: z.int().min(0).max(1000),
 });
 export type FaultProfile = z.infer<typeof FaultProfile>;
 
@@ -115,6 +124,11 @@ const NO_FAULTS: FaultProfile = {
   webhookDuplicateRate: 0,
   webhookDelayRate: 0,
   webhookMaxDelaySeconds: 0,
+  notificationFaultChance: 0,
+  notificationLossRate: 0,
+  notificationDuplicateRate: 0,
+  notificationMaxDelaySeconds: 0,
+  forgeriesPerPeriod: 0,
 };
 
 const STANDARD: FaultProfile = {
@@ -151,6 +165,11 @@ const STANDARD: FaultProfile = {
   webhookDuplicateRate: 0.15,
   webhookDelayRate: 0.2,
   webhookMaxDelaySeconds: 120,
+  notificationFaultChance: 0.6,
+  notificationLossRate: 0.3,
+  notificationDuplicateRate: 0.3,
+  notificationMaxDelaySeconds: 120,
+  forgeriesPerPeriod: 6,
 };
 
 export const FAULT_PROFILES = {
@@ -177,6 +196,11 @@ export const FAULT_PROFILES = {
     webhookDuplicateRate: 0.3,
     webhookDelayRate: 0.35,
     webhookMaxDelaySeconds: 300,
+    notificationFaultChance: 0.8,
+    notificationLossRate: 0.5,
+    notificationDuplicateRate: 0.5,
+    notificationMaxDelaySeconds: 600,
+    forgeriesPerPeriod: 20,
   },
 } satisfies Record<string, FaultProfile>;
 export type FaultProfileName = keyof typeof FAULT_PROFILES;
@@ -219,6 +243,11 @@ export const ChaosOptions = z.strictObject({
   spreadSeconds: seconds.default(300),
   createJob: JobDurations.default({ pending: 2, waiting: 2, running: 60, effectAt: 0.5 }),
   deleteJob: JobDurations.default({ pending: 1, waiting: 1, running: 30, effectAt: 0.3 }),
+  /**
+   * AAP notifies the workflows when a job ends (the receiver behind the gateway, JOB_NOTIFICATIONS=on), with the
+   * notification faults and the forger of the weather; `false` runs on polling alone, as before issue 13.
+   */
+  notifications: z.boolean().default(true),
   /** Extra settings for the task functions (LAUNCH_INTENT_TTL_SECONDS, MAX_JOB_HISTORY…). */
   env: z.record(z.string(), z.string()).default({}),
   /** Progress lines (one per phase); silent when omitted. */

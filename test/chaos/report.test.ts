@@ -2,7 +2,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { executionPath } from './forensics';
 import type { InvariantRow } from './invariants';
 import { parseChaosOptions } from './options';
-import { formatTable, replayCommand } from './report';
+import { formatTable, reorderedArrivals, replayCommand } from './report';
 
 const entered = (name: string): HistoryEvent =>
   ({ type: 'TaskStateEntered', stateEnteredEventDetails: { name } }) as HistoryEvent;
@@ -63,6 +63,14 @@ describe('the replay command', () => {
       "npx tsx bench/chaos.ts --seed 'night 7' --lifecycles 200 --concurrency 16 --time-scale 0.01 --faults heavy --settle-seconds 3600 --env LAUNCH_INTENT_TTL_SECONDS=300",
     );
   });
+
+  it('says when the run polled alone (notifications are on by default)', () => {
+    const options = parseChaosOptions({ seed: 7, notifications: false });
+    expect(replayCommand(options, 'standard')).toBe(
+      'npx tsx bench/chaos.ts --seed 7 --lifecycles 50 --concurrency 16 --time-scale 0.01 --faults standard --settle-seconds 3600 --notifications off',
+    );
+    expect(parseChaosOptions({ seed: 7 }).notifications).toBe(true);
+  });
 });
 
 describe('chaos options', () => {
@@ -79,5 +87,22 @@ describe('chaos options', () => {
     const options = parseChaosOptions({ seed: 'x', faults: { base: 'none', webhookLossRate: 0.5 } });
     expect(options.faults).toMatchObject({ webhookLossRate: 0.5, aapErrorChance: 0 });
     expect(options.seed).toBe('x');
+  });
+});
+
+describe('reordered notification arrivals', () => {
+  const sent = (created: number, modified: number, status: 'successful' | 'failed' = 'successful') => ({
+    created,
+    modified,
+    status,
+  });
+
+  it.each([
+    { case: 'in order', records: [sent(1, 2), sent(3, 4)], count: 0 },
+    { case: 'two arrive before the first, delayed', records: [sent(1, 90), sent(2, 3), sent(4, 5)], count: 2 },
+    { case: 'a lost one does not count', records: [sent(1, 90, 'failed'), sent(2, 3)], count: 0 },
+    { case: 'given out of order', records: [sent(5, 6), sent(1, 10)], count: 1 },
+  ])('$case: $count', ({ records, count }) => {
+    expect(reorderedArrivals(records)).toBe(count);
   });
 });

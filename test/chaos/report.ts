@@ -1,3 +1,4 @@
+import type { NotificationRecord } from '../../local/aap-simulator';
 import type { InvariantRow } from './invariants';
 import type { ChaosOptions } from './options';
 
@@ -22,7 +23,10 @@ export function formatTable(rows: readonly InvariantRow[], detailLimit = 10): st
 
 /** The command that plays the same plan again (same lifecycles, same fault weather, same webhook fates). */
 export function replayCommand(
-  options: Pick<ChaosOptions, 'seed' | 'lifecycles' | 'concurrency' | 'timeScale' | 'settleSeconds' | 'env'>,
+  options: Pick<
+    ChaosOptions,
+    'seed' | 'lifecycles' | 'concurrency' | 'timeScale' | 'settleSeconds' | 'env' | 'notifications'
+  >,
   profile: string,
 ): string {
   const quote = (text: string) => (/^[\w.:=/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
@@ -34,6 +38,22 @@ export function replayCommand(
     `--time-scale ${options.timeScale}`,
     profile.startsWith("'") ? `--faults-json ${profile}` : `--faults ${profile}`,
     `--settle-seconds ${options.settleSeconds}`,
+    // On is the default: only the polling-only run needs saying so.
+    ...(options.notifications ? [] : ['--notifications off']),
     ...Object.entries(options.env).map(([key, value]) => `--env ${quote(`${key}=${value}`)}`),
   ].join(' ');
+}
+
+/** Delivered notifications that arrived (were answered) before one AAP created earlier: arrivals out of AAP's order. */
+export function reorderedArrivals(
+  records: readonly Pick<NotificationRecord, 'created' | 'modified' | 'status'>[],
+): number {
+  const delivered = records.filter((record) => record.status === 'successful').sort((a, b) => a.created - b.created);
+  let count = 0;
+  let latestArrival = Number.NEGATIVE_INFINITY;
+  for (const record of delivered) {
+    if (record.modified < latestArrival) count++;
+    latestArrival = Math.max(latestArrival, record.modified);
+  }
+  return count;
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type ComputeInstance, PLURAL, parseComputeInstance } from '../../lib/computeinstance';
 import { FileClusterRegistry } from '../../lib/k8s/clusters';
+import { WAITER_EXPIRY_MARGIN_SECONDS } from '../../lib/notifications/arming';
 import type { TemplateSpec } from '../../local/aap-simulator';
 import { type Gateway, type HttpApiHandler, startGateway } from '../../local/gateway';
 import { DEFAULT_NAMESPACE, LOCAL_CLUSTER_ID, type LocalStack, startLocalStack } from '../../local/stack';
@@ -8,14 +9,22 @@ import { ClusterUser } from './cluster-user';
 import { type EventSource, startEventSource } from './event-source';
 import { FaultWeather, type OutageWindow, type WeatherStats } from './fault-weather';
 import { type Evidence, executionPath, gatherEvidence } from './forensics';
-import { type ChaosSnapshot, type Evaluation, evaluate, type InvariantRow } from './invariants';
+import {
+  type ChaosSnapshot,
+  type Evaluation,
+  evaluate,
+  type InvariantRow,
+  type NotificationSnapshot,
+  type WaiterRow,
+} from './invariants';
 import { type LifecycleOutcome, playLifecycle } from './lifecycle';
+import { type ForgerStats, NotificationForger } from './notification-forger';
 import { Observer } from './observer';
 import { type ChaosOptions, type ChaosOptionsInput, parseChaosOptions } from './options';
 import { DEFAULT_PLAN_SETTINGS, planLifecycles } from './plan';
 import { Prng } from './prng';
 import { ReconcilerSchedule } from './reconciler-schedule';
-import { formatTable, replayCommand } from './report';
+import { formatTable, reorderedArrivals, replayCommand } from './report';
 import { WebhookChannel, type WebhookStats } from './webhook-channel';
 
 /**
@@ -63,6 +72,28 @@ export interface ChaosResult {
   watch: { lists: number; reconnects: number };
   /** The scheduled outages and the deletions the user asked for while they lasted. */
   outages: OutageReport;
+  /** The notification path; undefined when the run polled alone (`notifications: false`). */
+  notifications: NotificationReport | undefined;
+}
+
+export interface NotificationReport {
+  /** AAP's notifications (one per job end it announced): delivered, lost, delayed, duplicated, failed otherwise. */
+  aap: {
+    sent: number;
+    delivered: number;
+    lost: number;
+    delayed: number;
+    /** Delivered before a notification AAP created earlier (the delays reorder them). */
+    reordered: number;
+    duplicated: number;
+    failed: number;
+  };
+  forged: Omit<ForgerStats, 'lies' | 'samples'> & { lies: number };
+  /** How the executions' `.waitForTaskToken` waits ended: resumed (a notification or the arming read), timed out. */
+  waits: { resumed: number; timedOut: number; failed: number };
+  /** Rows of the job-waiters table after the run: all of them, and those not expired. */
+  waiterRows: number;
+  waiterRowsUnexpired: number;
 }
 
 export interface OutageReport {
@@ -145,6 +176,7 @@ export async function runChaos(
     timeScale: options.timeScale,
     templates: templates(options),
     env: options.env,
+    notifications: options.notifications,
   });
   const closers: Array<() => Promise<unknown>> = [() => stack.close()];
   try {
@@ -218,6 +250,8 @@ export async function runChaos(
     );
     weather.start();
     closers.unshift(() => weather.stop());
+    const forger = options.notifications ? startForger(stack, options, root) : undefined;
+    if (forger !== undefined) closers.unshift(() => forger.stop());
 
     // ---- the lifecycles, under the weather
     const user = new ClusterUser(stack.kube.url, stack.kube.token, DEFAULT_NAMESPACE);
@@ -246,6 +280,7 @@ export async function runChaos(
 
     // ---- faults off; give the reconciler and the workflows time to converge
     await weather.stop();
+    await forger?.stop();
     channel.calm();
     const settleStart = stack.now().getTime();
     const settleDeadline = settleStart + options.settleSeconds * 1000;
@@ -272,7 +307,17 @@ export async function runChaos(
     await channel.drained();
     log(`settled in ${settleSeconds.toFixed(0)} simulated s (${converged ? 'converged' : 'NOT converged'})`);
 
-    const snapshot = takeSnapshot(stack, outcomes, cluster.finalizer, channel, options);
+    let notificationSnapshot: NotificationSnapshot | undefined;
+    if (forger !== undefined) {
+      // A wait that timed out leaves its row for WAITER_EXPIRY_MARGIN_SECONDS more (a late notification still finds
+      // it); let those expire, with room for a late arming call, so that a row still armed is one nobody disarms.
+      await sleep(toRealMs(WAITER_EXPIRY_MARGIN_SECONDS + 120));
+      notificationSnapshot = await takeNotificationSnapshot(stack, forger);
+    }
+    const snapshot: ChaosSnapshot = {
+      ...takeSnapshot(stack, outcomes, cluster.finalizer, channel, options),
+      ...(notificationSnapshot === undefined ? {} : { notifications: notificationSnapshot }),
+    };
     const evaluation = evaluate(snapshot);
     const replay = replayCommand(options, faultsArgument(input.faults));
     const subjects = [...new Set(evaluation.rows.filter((row) => !row.ok).flatMap((row) => row.subjects))].slice(0, 12);
@@ -331,10 +376,110 @@ export async function runChaos(
       userRetries: user.retries,
       watch: events.stats(),
       outages: outageReport(weather, outcomes),
+      notifications:
+        forger === undefined || notificationSnapshot === undefined
+          ? undefined
+          : notificationReport(stack, forger, notificationSnapshot),
     };
   } finally {
     for (const close of closers) await close().catch(() => undefined);
   }
+}
+
+function startForger(stack: LocalStack, options: ChaosOptions, root: Prng): NotificationForger {
+  if (stack.gateway === undefined) throw new Error('the local stack started with notifications has no gateway');
+  const forger = new NotificationForger({
+    url: `${stack.gateway.url}/v1/aap/notifications`,
+    token: stack.env.AAP_NOTIFICATION_TOKEN as string,
+    jobs: () => stack.aap.world.jobs(),
+    prng: root.fork('forger'),
+    perPeriod: options.faults.forgeriesPerPeriod,
+    periodMs: options.faults.periodSeconds * 1000 * options.timeScale,
+  });
+  forger.start();
+  return forger;
+}
+
+/** The job-waiters table as the receiver sees it (tokens left out), read with the SDK the product uses. */
+export async function scanWaiters(stack: LocalStack): Promise<WaiterRow[]> {
+  const { DynamoDBClient, ScanCommand } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({
+    endpoint: stack.dynamodb.endpoint,
+    region: stack.env.AWS_REGION as string,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const rows: WaiterRow[] = [];
+  try {
+    let startKey: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: stack.env.JOB_WAITERS_TABLE as string,
+          ProjectionExpression: '#job, #execution, #expiresAt',
+          ExpressionAttributeNames: { '#job': 'job', '#execution': 'execution', '#expiresAt': 'expiresAt' },
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        rows.push({
+          job: item.job?.S ?? '?',
+          execution: item.execution?.S ?? '?',
+          expiresAt: Number(item.expiresAt?.N ?? Number.NaN),
+        });
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  } finally {
+    client.destroy();
+  }
+  return rows;
+}
+
+const SIMULATED_LOSS = 'lost (simulated)';
+
+async function takeNotificationSnapshot(stack: LocalStack, forger: NotificationForger): Promise<NotificationSnapshot> {
+  const { records } = stack.aap.notifications();
+  return {
+    forged: { sent: forger.stats.sent, unexpected: forger.stats.unexpected, samples: [...forger.stats.samples] },
+    lies: [...forger.stats.lies],
+    waiters: await scanWaiters(stack),
+    aapFailures: records
+      .filter((record) => record.status === 'failed' && record.error !== SIMULATED_LOSS)
+      .map((record) => `notification ${record.id} (${record.job?.kind} ${record.job?.id}): ${record.error}`),
+  };
+}
+
+function notificationReport(
+  stack: LocalStack,
+  forger: NotificationForger,
+  snapshot: NotificationSnapshot,
+): NotificationReport {
+  const { records, deliveries } = stack.aap.notifications();
+  const waits = { resumed: 0, timedOut: 0, failed: 0 };
+  const callback = (details: unknown) =>
+    (details as { resource?: string } | undefined)?.resource === 'invoke.waitForTaskToken';
+  for (const execution of stack.sfn.executions()) {
+    for (const event of stack.sfn.history(execution.executionArn) as unknown as Array<Record<string, unknown>>) {
+      if (event.type === 'TaskSucceeded' && callback(event.taskSucceededEventDetails)) waits.resumed++;
+      else if (event.type === 'TaskTimedOut' && callback(event.taskTimedOutEventDetails)) waits.timedOut++;
+      else if (event.type === 'TaskFailed' && callback(event.taskFailedEventDetails)) waits.failed++;
+    }
+  }
+  const nowSeconds = stack.now().getTime() / 1000;
+  const { lies, samples, ...forged } = forger.stats;
+  return {
+    aap: {
+      sent: records.length,
+      delivered: records.filter((record) => record.status === 'successful').length,
+      ...deliveries,
+      reordered: reorderedArrivals(records),
+      failed: snapshot.aapFailures.length,
+    },
+    forged: { ...forged, byKind: { ...forged.byKind }, lies: lies.length },
+    waits,
+    waiterRows: snapshot.waiters.length,
+    waiterRowsUnexpired: snapshot.waiters.filter((w) => w.expiresAt > nowSeconds).length,
+  };
 }
 
 function outageReport(weather: FaultWeather, outcomes: readonly LifecycleOutcome[]): OutageReport {

@@ -396,6 +396,8 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
       expect(lost?.error).toBe('lost (simulated)');
       await settle();
       expect(receiver.forJob(id)).toEqual([]);
+      expect(sim.notifications().deliveries).toEqual({ lost: 1, delayed: 0, duplicated: 0 });
+      expect(sim.notifications().records.map((r) => r.status)).toEqual(['failed']);
     });
 
     it('duplicates a notification: two requests, one notification recorded as sent once', async () => {
@@ -410,6 +412,8 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
       const notifications = await notificationsOf(id);
       expect(notifications).toHaveLength(1);
       expect(notifications[0]).toMatchObject({ status: 'successful', notifications_sent: 1 });
+      // AWX records one send; only the simulator's count shows the second request.
+      expect(sim.notifications().deliveries).toEqual({ lost: 0, delayed: 0, duplicated: 1 });
     });
 
     it('delays a notification by the scaled delay', async () => {
@@ -424,6 +428,7 @@ describe('AAP simulator: webhook notifications delivered as AWX sends them', () 
       const finishedAt = sim.world.jobs().find((job) => job.id === id)?.finishedAt ?? Number.NaN;
       // Timers may fire a millisecond early by Date.now.
       expect(request?.at).toBeGreaterThanOrEqual(finishedAt + 50 + 400 - 2);
+      expect(sim.notifications().deliveries).toEqual({ lost: 0, delayed: 1, duplicated: 0 });
     });
 
     it('draws the same fates for the same seed, and other fates for another seed', async () => {
