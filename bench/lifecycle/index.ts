@@ -20,6 +20,7 @@ export {
 } from './schedule';
 export {
   JOB_DURATIONS,
+  LEAN_FALLBACK_POLL_SCHEDULE,
   type PlannedJob,
   planJobs,
   QUICK_JOB_DURATIONS,
