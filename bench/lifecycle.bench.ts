@@ -12,6 +12,7 @@
 import { DEFAULT_POLL_SCHEDULE } from '../lib/workflow/polling';
 import {
   allowedLagSeconds,
+  clockGroups,
   JOB_DURATIONS,
   type MeasuredJob,
   minimumPollsWithinLagTarget,
@@ -49,6 +50,8 @@ export interface LifecycleRow {
   baseline: boolean;
   /** `measured` in a stack, or `model`: the schedule alone, for a cell too slow to run at its time scale. */
   source: 'measured' | 'model';
+  /** The clock of the stack that measured it (NaN for a model row). */
+  timeScale: number;
   jobs: number;
   lagP50: number;
   lagP95: number;
@@ -104,6 +107,7 @@ function measuredRow(run: StrategyRun, durationSeconds: number, jobs: MeasuredJo
     strategy: run.strategy.label,
     baseline: run.strategy.baseline,
     source: 'measured',
+    timeScale: run.timeScale,
     jobs: jobs.length,
     lagP50: median(lags),
     lagP95: percentile(lags, 95),
@@ -146,6 +150,7 @@ function modelRow(run: StrategyRun, durationSeconds: number, jobs: number, model
     strategy: strategy.label,
     baseline: strategy.baseline,
     source: 'model',
+    timeScale: Number.NaN,
     jobs,
     lagP50: median(lags),
     lagP95: percentile(lags, 95),
@@ -244,14 +249,14 @@ function pipelineTable(runs: readonly StrategyRun[]): Table {
       const stats = summarize(rounds);
       return [
         run.strategy.label,
-        run.strategy.timeScale,
+        run.timeScale,
         run.jobs.length,
         fixed(run.wallSeconds, 0),
         `${Math.round(run.cpuBusyShare * 100)} %`,
         count(rounds.length),
         fixed(stats.p50, 2),
         fixed(stats.p95, 2),
-        fixed(stats.p50 * run.strategy.timeScale * 1000, 0),
+        fixed(stats.p50 * run.timeScale * 1000, 0),
       ];
     }),
     notes: [
@@ -299,7 +304,7 @@ function targetsFor(rows: readonly LifecycleRow[], runs: readonly StrategyRun[],
   const lagNote = (r: LifecycleRow | undefined) =>
     r === undefined
       ? undefined
-      : `the schedule alone (zero processing, anchored at the launch intent) gives ${fixed(r.scheduleOnlyLagP95)} s; this stack's pipeline latency is ${fixed(latency, 2)} s per poll round (p50, time scale ${adaptive?.strategy.timeScale})`;
+      : `the schedule alone (zero processing, anchored at the launch intent) gives ${fixed(r.scheduleOnlyLagP95)} s; this stack's pipeline latency is ${fixed(latency, 2)} s per poll round (p50, time scale ${adaptive?.timeScale})`;
   const lagTargets: Target[] = [
     {
       name: 'detection lag, jobs under a minute',
@@ -359,28 +364,23 @@ function notificationTargets(rows: readonly LifecycleRow[], runs: readonly Strat
       (r) => r.durationSeconds === seconds && r.source === 'measured' && r.strategy === run?.strategy.label,
     );
   };
-  const scaleNote = (key: StrategyKey) => {
-    const run = runOf(key);
-    return run === undefined
-      ? ''
-      : ` (time scale ${run.strategy.timeScale}: 1 stack-clock s = ${run.strategy.timeScale * 1000} ms real)`;
-  };
+  const scaleNote = (r: LifecycleRow) =>
+    ` (time scale ${r.timeScale}: 1 stack-clock s = ${Math.round(r.timeScale * 1000)} ms real)`;
   const beyondDelivery = (key: StrategyKey, label: string): Target[] =>
     JOB_DURATIONS.map((seconds) => {
       const r = row(key, seconds);
-      const timeScale = runOf(key)?.strategy.timeScale ?? Number.NaN;
       return {
         name: `${label}: lag ≤ 1 s beyond delivery, ${duration(seconds)} job`,
         measuredAs: `${label}, ${duration(seconds)} jobs, (lag − delivery) p95 in real seconds`,
         direction: 'at-most',
         limit: 1,
-        measured: (r?.beyondDeliveryP95 ?? Number.NaN) * timeScale,
+        measured: r === undefined ? Number.NaN : r.beyondDeliveryP95 * r.timeScale,
         unit: 's',
         digits: 2,
         note:
           r === undefined
             ? undefined
-            : `${fixed(r.beyondDeliveryP95, 2)} s on the stack clock${scaleNote(key)}: the receiver, SendTaskSuccess, one state and the poll, cold starts included; delivery itself p95 ${fixed(r.deliveryP95, 2)} s`,
+            : `${fixed(r.beyondDeliveryP95, 2)} s on the stack clock${scaleNote(r)}: the receiver, SendTaskSuccess, one state and the poll, cold starts included; delivery itself p95 ${fixed(r.deliveryP95, 2)} s`,
       };
     });
   const transitions = (key: StrategyKey, label: string, seconds: number, limit: number): Target => {
@@ -423,7 +423,7 @@ function notificationTargets(rows: readonly LifecycleRow[], runs: readonly Strat
           note:
             r === undefined
               ? undefined
-              : `a lost notification is seen at the next timed look: at most the fallback wait in progress when the job ended${scaleNote(key)}`,
+              : `a lost notification is seen at the next timed look: at most the fallback wait in progress when the job ended, a share of the time since the launch intent${scaleNote(r)}`,
         },
       ];
     });
@@ -449,16 +449,22 @@ export async function runLifecycleBench(options: {
   const runs: StrategyRun[] = [];
   for (const strategy of STRATEGIES) {
     const measured = durations.filter((seconds) => seconds <= strategy.longestMeasuredSeconds[mode]);
-    runs.push(await runStrategy(strategy, measured, strategy.jobsPerDuration[mode], options.log));
+    for (const group of clockGroups(strategy, measured)) {
+      runs.push(
+        await runStrategy(strategy, group.durations, strategy.jobsPerDuration[mode], options.log, group.timeScale),
+      );
+    }
   }
   const model = fitTransitions(runs);
   const rows: LifecycleRow[] = [];
   for (const seconds of durations) {
-    for (const run of runs) {
-      const jobs = cellJobs(run, seconds);
-      rows.push(
-        jobs ? measuredRow(run, seconds, jobs) : modelRow(run, seconds, run.strategy.jobsPerDuration[mode], model),
-      );
+    for (const strategy of STRATEGIES) {
+      const ofStrategy = runs.filter((run) => run.strategy.key === strategy.key);
+      const measuring = ofStrategy.find((run) => run.durations.includes(seconds));
+      const jobs = measuring && cellJobs(measuring, seconds);
+      const anyRun = ofStrategy[0];
+      if (measuring && jobs) rows.push(measuredRow(measuring, seconds, jobs));
+      else if (anyRun) rows.push(modelRow(anyRun, seconds, strategy.jobsPerDuration[mode], model));
     }
   }
   const pollingTargets = targetsFor(rows, runs, model).map(evaluateTarget);
@@ -470,7 +476,7 @@ export async function runLifecycleBench(options: {
       return {
         key: run.strategy.key,
         label: run.strategy.label,
-        timeScale: run.strategy.timeScale,
+        timeScale: run.timeScale,
         wallSeconds: run.wallSeconds,
         cpuBusyShare: run.cpuBusyShare,
         pollRounds: rounds.length,

@@ -19,6 +19,7 @@ export {
   transitionsFor,
 } from './schedule';
 export {
+  clockGroups,
   JOB_DURATIONS,
   LEAN_FALLBACK_POLL_SCHEDULE,
   type PlannedJob,

@@ -43,6 +43,8 @@ const LOST_NOTIFICATIONS_SEED = 1313;
 
 export interface StrategyRun {
   strategy: Strategy;
+  /** The stack's clock: the strategy's, or a slower one for its short cells. */
+  timeScale: number;
   durations: number[];
   jobs: MeasuredJob[];
   aapCalls: AapCallBreakdown;
@@ -134,9 +136,10 @@ export async function runStrategy(
   durations: readonly number[],
   jobsPerDuration: number,
   log: (line: string) => void,
+  timeScale: number = strategy.timeScale,
 ): Promise<StrategyRun> {
   const stack = await startLocalStack({
-    timeScale: strategy.timeScale,
+    timeScale,
     templates: [CREATE_TEMPLATE],
     env: strategy.env,
     notifications: strategy.notifications !== undefined,
@@ -165,7 +168,7 @@ export async function runStrategy(
     }
     const longest = Math.max(...durations);
     log(
-      `  ${strategy.label}: ${plan.length} jobs launched; waiting for the longest (${longest} s ≈ ${Math.round(longest * 1.1 * strategy.timeScale)} s real)`,
+      `  ${strategy.label}: ${plan.length} jobs launched; time scale ${timeScale}, waiting for the longest (${longest} s ≈ ${Math.round(longest * 1.1 * timeScale)} s real)`,
     );
     const chains = await Promise.all(settling);
     const wallSeconds = (performance.now() - started) / 1000;
@@ -181,6 +184,7 @@ export async function runStrategy(
     }
     return {
       strategy,
+      timeScale,
       durations: [...durations],
       jobs,
       aapCalls,

@@ -34,6 +34,12 @@ export interface Strategy {
     lostFraction: number;
   };
   timeScale: number;
+  /**
+   * Short cells run in stacks of their own on slower clocks: a job's schedule counts from its launch intent, and on
+   * a fast clock the launch's real milliseconds are many stack-clock seconds, which would add a scaled-up launch
+   * latency to every wait of a short job (its fallback wait is a share of the time since the intent).
+   */
+  slowerClocks?: ReadonlyArray<{ upToSeconds: number; timeScale: number }>;
   /** The longest job run in this stack; longer ones are modelled from the schedule. */
   longestMeasuredSeconds: { full: number; quick: number };
   jobsPerDuration: { full: number; quick: number };
@@ -88,6 +94,12 @@ export const STRATEGIES: readonly Strategy[] = [
     ...fallback(DEFAULT_FALLBACK_POLL_SCHEDULE),
     notifications: { lostFraction: 0.3 },
     ...notified,
+    // The lag of a lost notification is a share of the time since the launch intent: real time for jobs under a
+    // minute, a tenth of it up to 10 minutes, so the launch's own latency is not scaled up into that share.
+    slowerClocks: [
+      { upToSeconds: 60, timeScale: 1 },
+      { upToSeconds: 600, timeScale: 0.1 },
+    ],
     // More jobs, so each cell has lost notifications to measure (the seed decides which).
     jobsPerDuration: { full: 10, quick: 4 },
     launchSpacingMs: 300,
@@ -169,4 +181,20 @@ export function planJobs(durations: readonly number[], count: number): PlannedJo
         name: `vm-${cellSeconds}s-${i}`,
       })),
     );
+}
+
+/** The stacks a strategy's cells run in: each slower clock takes the cells up to its bound, the rest the strategy's. */
+export function clockGroups(
+  strategy: Pick<Strategy, 'timeScale' | 'slowerClocks'>,
+  durations: readonly number[],
+): Array<{ timeScale: number; durations: number[] }> {
+  const groups: Array<{ timeScale: number; durations: number[] }> = [];
+  let left = [...durations];
+  for (const clock of [...(strategy.slowerClocks ?? [])].sort((a, b) => a.upToSeconds - b.upToSeconds)) {
+    const taken = left.filter((seconds) => seconds <= clock.upToSeconds);
+    if (taken.length > 0) groups.push({ timeScale: clock.timeScale, durations: taken });
+    left = left.filter((seconds) => seconds > clock.upToSeconds);
+  }
+  if (left.length > 0) groups.push({ timeScale: strategy.timeScale, durations: left });
+  return groups;
 }

@@ -1,5 +1,6 @@
 import {
   allowedLagSeconds,
+  clockGroups,
   LEAN_FALLBACK_POLL_SCHEDULE,
   minimumPollsWithinLagTarget,
   planJobs,
@@ -117,6 +118,20 @@ describe('the lifecycle benchmark plan', () => {
       { cellSeconds: 10, requestedSeconds: 10, name: 'vm-10s-1' },
       { cellSeconds: 10, requestedSeconds: 10.667, name: 'vm-10s-2' },
     ]);
+  });
+
+  it('runs short cells on their slower clocks and the rest on the strategy’s own', () => {
+    const slowerClocks = [
+      { upToSeconds: 600, timeScale: 0.1 },
+      { upToSeconds: 60, timeScale: 1 },
+    ];
+    expect(clockGroups({ timeScale: 0.02, slowerClocks }, [10, 60, 600, 1800, 7200])).toEqual([
+      { timeScale: 1, durations: [10, 60] },
+      { timeScale: 0.1, durations: [600] },
+      { timeScale: 0.02, durations: [1800, 7200] },
+    ]);
+    expect(clockGroups({ timeScale: 0.02, slowerClocks }, [600])).toEqual([{ timeScale: 0.1, durations: [600] }]);
+    expect(clockGroups({ timeScale: 0.02 }, [10, 7200])).toEqual([{ timeScale: 0.02, durations: [10, 7200] }]);
   });
 
   it.each([0, 1.5])('refuses %p jobs per duration', (n) => {
