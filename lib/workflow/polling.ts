@@ -20,10 +20,9 @@ export const DEFAULT_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 
  * wait within a second, so the timed look only matters when one is lost (AAP tries once, never again). Its lag is
  * then at most the wait in progress when the job ended, so these are chosen to keep that lag within 25 % of the
  * job's length at every length (the lifecycle bench's "30 % lost" row): a fifth of the time run so far, with a 2 s
- * floor, as a 10 s job allows 2.5 s (today's 5 s floor would give it 5). That costs rounds: about 32 timed looks by
- * 30 minutes, each 4 state transitions, so a 30-minute job is ~130 transitions, not the 15 a lean fallback (a look
- * every 20-30 minutes) achieves while losing 25 % for every lost notification under a few hours; the bench shows
- * both. The cap (30 min) stays above a fifth of a 2-hour job so that it does not add rounds there, while a job hung
+ * floor, as a 10 s job allows 2.5 s (today's 5 s floor would give it 5). That costs rounds: a 30-minute job is
+ * 111 transitions, a 2-hour one 139 (bench, p50), not the 15 and 27 of a lean fallback (a look every 20-30 minutes),
+ * which leaves a lost notification of any job under a few hours 10-100 times past 25 %; the bench shows both. The cap (30 min) stays above a fifth of a 2-hour job so that it does not add rounds there, while a job hung
  * for days still gets a look every half hour.
  */
 export const DEFAULT_FALLBACK_POLL_SCHEDULE: PollSchedule = { minSeconds: 2, maxSeconds: 1800, fraction: 0.2 };
