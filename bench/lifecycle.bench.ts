@@ -12,6 +12,7 @@
 import { DEFAULT_POLL_SCHEDULE } from '../lib/workflow/polling';
 import {
   allowedLagSeconds,
+  clockGroups,
   JOB_DURATIONS,
   type MeasuredJob,
   minimumPollsWithinLagTarget,
@@ -19,6 +20,7 @@ import {
   QUICK_JOB_DURATIONS,
   runStrategy,
   STRATEGIES,
+  type StrategyKey,
   type StrategyRun,
   schedulePolls,
   scheduleTradeOff,
@@ -48,6 +50,8 @@ export interface LifecycleRow {
   baseline: boolean;
   /** `measured` in a stack, or `model`: the schedule alone, for a cell too slow to run at its time scale. */
   source: 'measured' | 'model';
+  /** The clock of the stack that measured it (NaN for a model row). */
+  timeScale: number;
   jobs: number;
   lagP50: number;
   lagP95: number;
@@ -55,6 +59,14 @@ export interface LifecycleRow {
   polls: number;
   transitions: number;
   aapCallsPerJob: number;
+  /** With notifications: notification waits ended by their timeout (fallback polls), p50 per job. */
+  fallbackTimeouts: number;
+  /** Jobs the workflow saw end (a poll after the job's end) / notifications lost. */
+  detected: number;
+  lost: number;
+  /** The notification's own delivery time (job end → receiver answered) p95, and the lag beyond it, p95. */
+  deliveryP95: number;
+  beyondDeliveryP95: number;
 }
 
 export interface LifecycleData {
@@ -89,11 +101,13 @@ function measuredRow(run: StrategyRun, durationSeconds: number, jobs: MeasuredJo
   const scheduleOnly = jobs.map((job) => schedulePolls(job.endAfterLaunchSeconds, run.strategy.schedule).lagSeconds);
   const lags = jobs.map((job) => job.lagSeconds);
   const extra = nonPollCallsPerJob(run);
+  const delivered = jobs.filter((job) => !Number.isNaN(job.deliverySeconds));
   return {
     durationSeconds,
     strategy: run.strategy.label,
     baseline: run.strategy.baseline,
     source: 'measured',
+    timeScale: run.timeScale,
     jobs: jobs.length,
     lagP50: median(lags),
     lagP95: percentile(lags, 95),
@@ -101,6 +115,17 @@ function measuredRow(run: StrategyRun, durationSeconds: number, jobs: MeasuredJo
     polls: median(jobs.map((j) => j.polls)),
     transitions: median(jobs.map((j) => j.transitions)),
     aapCallsPerJob: median(jobs.map((j) => j.polls + extra)),
+    fallbackTimeouts: median(jobs.map((j) => j.fallbackTimeouts)),
+    detected: jobs.filter((job) => Number.isFinite(job.lagSeconds)).length,
+    lost: run.strategy.notifications ? jobs.length - delivered.length : 0,
+    deliveryP95: percentile(
+      delivered.map((job) => job.deliverySeconds),
+      95,
+    ),
+    beyondDeliveryP95: percentile(
+      delivered.map((job) => job.lagSeconds - job.deliverySeconds),
+      95,
+    ),
   };
 }
 
@@ -112,6 +137,8 @@ function launchOffsetSeconds(run: StrategyRun): number {
 /** The same spread of jobs as a measured cell would have, started as late as the run's did, on the schedule alone. */
 function modelRow(run: StrategyRun, durationSeconds: number, jobs: number, model: TransitionModel): LifecycleRow {
   const { strategy } = run;
+  // The model is the poll schedule alone: it knows nothing of notifications, so those cells are always run.
+  if (strategy.notifications) throw new Error(`${strategy.label}: every length must be measured, none modelled`);
   const offset = launchOffsetSeconds(run);
   const scheduled = planJobs([durationSeconds], jobs).map((job) =>
     schedulePolls(offset + job.requestedSeconds, strategy.schedule),
@@ -123,6 +150,7 @@ function modelRow(run: StrategyRun, durationSeconds: number, jobs: number, model
     strategy: strategy.label,
     baseline: strategy.baseline,
     source: 'model',
+    timeScale: Number.NaN,
     jobs,
     lagP50: median(lags),
     lagP95: percentile(lags, 95),
@@ -131,14 +159,24 @@ function modelRow(run: StrategyRun, durationSeconds: number, jobs: number, model
     transitions: transitionsFor(polls, model),
     // One launch; the template id is cached by a warm container.
     aapCallsPerJob: polls + 1,
+    fallbackTimeouts: 0,
+    detected: jobs,
+    lost: 0,
+    deliveryP95: Number.NaN,
+    beyondDeliveryP95: Number.NaN,
   };
 }
 
-/** Transitions = fixed + perPoll × polls, fitted on single-execution jobs (continuations add a few states). */
+/**
+ * Transitions = fixed + perPoll × polls, fitted on single-execution jobs of polling alone (continuations add a few
+ * states; a notification round costs what the notification path costs, and no model row uses it).
+ */
 function fitTransitions(runs: readonly StrategyRun[]): TransitionModel {
-  const points = runs.flatMap((run) =>
-    run.jobs.filter((job) => job.executions === 1).map((job) => ({ x: job.polls, y: job.transitions })),
-  );
+  const points = runs
+    .filter((run) => !run.strategy.notifications)
+    .flatMap((run) =>
+      run.jobs.filter((job) => job.executions === 1).map((job) => ({ x: job.polls, y: job.transitions })),
+    );
   const fit = linearFit(points);
   if (!fit) throw new Error('every measured job polled equally often: cannot fit transitions per poll');
   return { fixed: Math.round(fit.intercept * 100) / 100, perPoll: Math.round(fit.slope * 100) / 100 };
@@ -156,7 +194,11 @@ function lifecycleTable(rows: readonly LifecycleRow[]): Table {
       { header: 'lag p95 s', align: 'right' },
       { header: 'schedule-only lag p95 s', align: 'right' },
       { header: 'allowed lag s', align: 'right' },
+      { header: 'delivery p95 s', align: 'right' },
+      { header: 'lag beyond delivery p95 s', align: 'right' },
+      { header: 'lost / detected', align: 'right' },
       { header: 'polls', align: 'right' },
+      { header: 'fallback timeouts', align: 'right' },
       { header: 'transitions', align: 'right' },
       { header: 'AAP calls/job', align: 'right' },
     ],
@@ -169,7 +211,11 @@ function lifecycleTable(rows: readonly LifecycleRow[]): Table {
       fixed(r.lagP95),
       fixed(r.scheduleOnlyLagP95),
       fixed(allowedLagSeconds(r.durationSeconds)),
+      Number.isNaN(r.deliveryP95) ? '–' : fixed(r.deliveryP95, 2),
+      Number.isNaN(r.beyondDeliveryP95) ? '–' : fixed(r.beyondDeliveryP95, 2),
+      `${r.lost} / ${r.detected}`,
       count(r.polls),
+      count(r.fallbackTimeouts),
       count(r.transitions),
       fixed(r.aapCallsPerJob, 2),
     ]),
@@ -177,6 +223,9 @@ function lifecycleTable(rows: readonly LifecycleRow[]): Table {
       'jobs of a cell last 0.9–1.1 × its duration (spread evenly), so the lag samples every phase of the poll cycle; lag and transitions are per job (p50/p95 over its cell, nearest rank), transitions summed over continuations',
       'lag is measured on the stack clock: it includes the pipeline latency of the next table; "schedule-only" is the same jobs (each ending when it really did) on the schedule anchored at their launch intent with zero processing: the real first poll comes later by the launch\'s own latency, so for short jobs, whose lag is all phase, the measured lag can be lower as well as higher',
       '"model" rows were not run (too slow at their time scale): the schedule alone for the same spread of jobs started as late after their intent as the run\'s were, transitions from the fit below',
+      "delivery = from the job's end to AAP sending its notification (the AAP simulator's notification record); lag beyond delivery = lag − delivery over the jobs whose notification was sent and not lost: the request, the receiver, the resumed execution and the poll, all this project's; polls, fallback timeouts and transitions are p50 per job",
+      'with notifications, "polls" are every read of the job: each wait also reads it once when it is armed (a job that ended before its waiter was stored must not wait for the fallback), so a notification wait round costs two AAP reads, and the lag ends at whichever read came first',
+      "every stack-clock second is timeScale real seconds of processing (0.02: 1 s = 20 ms real): the notification path's stack-clock lag is its real milliseconds × 50, cold starts of the receiver and arming functions included; the targets compare its real seconds, as on AWS nothing is scaled",
     ],
   };
 }
@@ -200,14 +249,14 @@ function pipelineTable(runs: readonly StrategyRun[]): Table {
       const stats = summarize(rounds);
       return [
         run.strategy.label,
-        run.strategy.timeScale,
+        run.timeScale,
         run.jobs.length,
         fixed(run.wallSeconds, 0),
         `${Math.round(run.cpuBusyShare * 100)} %`,
         count(rounds.length),
         fixed(stats.p50, 2),
         fixed(stats.p95, 2),
-        fixed(stats.p50 * run.strategy.timeScale * 1000, 0),
+        fixed(stats.p50 * run.timeScale * 1000, 0),
       ];
     }),
     notes: [
@@ -255,7 +304,7 @@ function targetsFor(rows: readonly LifecycleRow[], runs: readonly StrategyRun[],
   const lagNote = (r: LifecycleRow | undefined) =>
     r === undefined
       ? undefined
-      : `the schedule alone (zero processing, anchored at the launch intent) gives ${fixed(r.scheduleOnlyLagP95)} s; this stack's pipeline latency is ${fixed(latency, 2)} s per poll round (p50, time scale ${adaptive?.strategy.timeScale})`;
+      : `the schedule alone (zero processing, anchored at the launch intent) gives ${fixed(r.scheduleOnlyLagP95)} s; this stack's pipeline latency is ${fixed(latency, 2)} s per poll round (p50, time scale ${adaptive?.timeScale})`;
   const lagTargets: Target[] = [
     {
       name: 'detection lag, jobs under a minute',
@@ -306,6 +355,89 @@ function targetsFor(rows: readonly LifecycleRow[], runs: readonly StrategyRun[],
   ];
 }
 
+/** The issue-13 targets, for the shipped fallback and for the lean one beside it (each misses what the other meets). */
+function notificationTargets(rows: readonly LifecycleRow[], runs: readonly StrategyRun[]): Target[] {
+  const runOf = (key: StrategyKey) => runs.find((run) => run.strategy.key === key);
+  const row = (key: StrategyKey, seconds: number) => {
+    const run = runOf(key);
+    return rows.find(
+      (r) => r.durationSeconds === seconds && r.source === 'measured' && r.strategy === run?.strategy.label,
+    );
+  };
+  const scaleNote = (r: LifecycleRow) =>
+    ` (time scale ${r.timeScale}: 1 stack-clock s = ${Math.round(r.timeScale * 1000)} ms real)`;
+  const beyondDelivery = (key: StrategyKey, label: string): Target[] =>
+    JOB_DURATIONS.map((seconds) => {
+      const r = row(key, seconds);
+      return {
+        name: `${label}: lag ≤ 1 s beyond delivery, ${duration(seconds)} job`,
+        measuredAs: `${label}, ${duration(seconds)} jobs, (lag − delivery) p95 in real seconds`,
+        direction: 'at-most',
+        limit: 1,
+        measured: r === undefined ? Number.NaN : r.beyondDeliveryP95 * r.timeScale,
+        unit: 's',
+        digits: 2,
+        note:
+          r === undefined
+            ? undefined
+            : `${fixed(r.beyondDeliveryP95, 2)} s on the stack clock${scaleNote(r)}: the receiver, SendTaskSuccess, one state and the poll, cold starts included; delivery itself p95 ${fixed(r.deliveryP95, 2)} s`,
+      };
+    });
+  const transitions = (key: StrategyKey, label: string, seconds: number, limit: number): Target => {
+    const r = row(key, seconds);
+    return {
+      name: `${label}: ≤ ${limit} transitions, ${duration(seconds)} job`,
+      measuredAs: `${label}, ${duration(seconds)} jobs, transitions p50`,
+      direction: 'at-most',
+      limit,
+      measured: r?.transitions ?? Number.NaN,
+      unit: '',
+      digits: 0,
+      note:
+        r === undefined
+          ? undefined
+          : `${count(r.fallbackTimeouts)} fallback timeouts before the notification (p50); each fallback round costs 3 transitions (wait task, poll task, choice); the timed looks are what a lost notification is caught by`,
+    };
+  };
+  const lost = (key: StrategyKey, label: string): Target[] =>
+    JOB_DURATIONS.flatMap((seconds): Target[] => {
+      const r = row(key, seconds);
+      return [
+        {
+          name: `${label}: every job detected, ${duration(seconds)}`,
+          measuredAs: `${label}, ${duration(seconds)} jobs, undetected jobs`,
+          direction: 'at-most',
+          limit: 0,
+          measured: r === undefined ? Number.NaN : r.jobs - r.detected,
+          unit: '',
+          digits: 0,
+          note: r === undefined ? undefined : `${r.lost} of ${r.jobs} notifications lost`,
+        },
+        {
+          name: `${label}: lag p95 ≤ 25 % of a ${duration(seconds)} job`,
+          measuredAs: `${label}, ${duration(seconds)} jobs, lag p95`,
+          direction: 'at-most',
+          limit: seconds * 0.25,
+          measured: r?.lagP95 ?? Number.NaN,
+          unit: 's',
+          note:
+            r === undefined
+              ? undefined
+              : `a lost notification is seen at the next timed look: at most the fallback wait in progress when the job ended, a share of the time since the launch intent${scaleNote(r)}`,
+        },
+      ];
+    });
+  return [
+    ...beyondDelivery('notifications', 'notifications'),
+    transitions('notifications', 'notifications', 1800, 15),
+    transitions('notifications', 'notifications', 7200, 25),
+    ...lost('notifications-lost', '30 % lost'),
+    transitions('lean-notifications', 'lean fallback', 1800, 15),
+    transitions('lean-notifications', 'lean fallback', 7200, 25),
+    ...lost('lean-notifications-lost', 'lean fallback, 30 % lost'),
+  ];
+}
+
 export async function runLifecycleBench(options: {
   quick: boolean;
   log: (line: string) => void;
@@ -317,26 +449,34 @@ export async function runLifecycleBench(options: {
   const runs: StrategyRun[] = [];
   for (const strategy of STRATEGIES) {
     const measured = durations.filter((seconds) => seconds <= strategy.longestMeasuredSeconds[mode]);
-    runs.push(await runStrategy(strategy, measured, strategy.jobsPerDuration[mode], options.log));
+    for (const group of clockGroups(strategy, measured)) {
+      runs.push(
+        await runStrategy(strategy, group.durations, strategy.jobsPerDuration[mode], options.log, group.timeScale),
+      );
+    }
   }
   const model = fitTransitions(runs);
   const rows: LifecycleRow[] = [];
   for (const seconds of durations) {
-    for (const run of runs) {
-      const jobs = cellJobs(run, seconds);
-      rows.push(
-        jobs ? measuredRow(run, seconds, jobs) : modelRow(run, seconds, run.strategy.jobsPerDuration[mode], model),
-      );
+    for (const strategy of STRATEGIES) {
+      const ofStrategy = runs.filter((run) => run.strategy.key === strategy.key);
+      const measuring = ofStrategy.find((run) => run.durations.includes(seconds));
+      const jobs = measuring && cellJobs(measuring, seconds);
+      const anyRun = ofStrategy[0];
+      if (measuring && jobs) rows.push(measuredRow(measuring, seconds, jobs));
+      else if (anyRun) rows.push(modelRow(anyRun, seconds, strategy.jobsPerDuration[mode], model));
     }
   }
-  const targets = targetsFor(rows, runs, model).map(evaluateTarget);
+  const pollingTargets = targetsFor(rows, runs, model).map(evaluateTarget);
+  const notifiedTargets = notificationTargets(rows, runs).map(evaluateTarget);
+  const targets = [...notifiedTargets, ...pollingTargets];
   const data: LifecycleData = {
     strategies: runs.map((run) => {
       const rounds = run.jobs.flatMap((job) => job.overheadSeconds);
       return {
         key: run.strategy.key,
         label: run.strategy.label,
-        timeScale: run.strategy.timeScale,
+        timeScale: run.timeScale,
         wallSeconds: run.wallSeconds,
         cpuBusyShare: run.cpuBusyShare,
         pollRounds: rounds.length,
@@ -359,7 +499,11 @@ export async function runLifecycleBench(options: {
       lifecycleTable(rows),
       pipelineTable(runs),
       tradeOffTable(model),
-      targetsTable('Lifecycle targets (the adaptive schedule, as shipped)', targets),
+      targetsTable(
+        'Notification targets (issue 13): the shipped fallback, and the lean one beside it',
+        notifiedTargets,
+      ),
+      targetsTable('Polling targets (polling only, as shipped with JOB_NOTIFICATIONS=off)', pollingTargets),
     ],
     targets,
     data,

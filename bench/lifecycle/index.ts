@@ -19,7 +19,9 @@ export {
   transitionsFor,
 } from './schedule';
 export {
+  clockGroups,
   JOB_DURATIONS,
+  LEAN_FALLBACK_POLL_SCHEDULE,
   type PlannedJob,
   planJobs,
   QUICK_JOB_DURATIONS,

@@ -26,6 +26,10 @@ export interface JobMeasurement {
   /** From the job's end to the first poll that arrived after it; NaN if no poll did. */
   lagSeconds: number;
   polls: number;
+  /** Notification waits that ended by their timeout: fallback polls. */
+  fallbackTimeouts: number;
+  /** A notification resumed one of its waits. */
+  notified: boolean;
   /** Summed over the execution and its continuations. */
   transitions: number;
   executions: number;
@@ -37,7 +41,10 @@ export interface JobMeasurement {
   overheadSeconds: number[];
 }
 
+/** The plain Wait of polling alone (or of a notification wait that could not be armed). */
 const POLL_WAIT_STATE = 'WaitBeforeNextPoll';
+/** The `.waitForTaskToken` task a notification ends early; its timeout is the fallback poll. */
+const CALLBACK_WAIT_STATE = 'WaitForProvisionJobToEnd';
 
 function jobPollPattern(jobId: number): RegExp {
   return new RegExp(`/v2/jobs/${jobId}/$`);
@@ -47,21 +54,46 @@ export interface ScheduledWait {
   waitSeconds: number;
   /** The launch intent's timestamp the schedule counts from. */
   launchedAt: string;
+  /**
+   * How the wait ended: `timer` (a Wait state), `timeout` (the fallback poll of a notification wait), `notified` (a
+   * notification resumed it before its timeout). Only timed ends say anything about the pipeline's latency.
+   */
+  ended: 'timer' | 'timeout' | 'notified';
 }
 
-/** The waits scheduled before each poll, in order, read from the inputs of the poll Wait state. */
+function waitInput(name: string, input: string | undefined): Omit<ScheduledWait, 'ended'> {
+  const parsed = JSON.parse(input ?? '{}') as { poll?: { waitSeconds?: unknown; launchedAt?: unknown } };
+  const { waitSeconds, launchedAt } = parsed.poll ?? {};
+  if (typeof waitSeconds !== 'number' || typeof launchedAt !== 'string') {
+    throw new Error(`${name} was entered without $.poll.waitSeconds and $.poll.launchedAt`);
+  }
+  return { waitSeconds, launchedAt };
+}
+
+/**
+ * The waits scheduled before each poll, in order: the inputs of the poll Wait state and of the notification wait
+ * task, with how each ended. A notification wait that could not be armed (TaskFailed) is followed by the plain
+ * Wait, which is then that round's wait.
+ */
 export function scheduledWaits(traces: readonly ExecutionTrace[]): ScheduledWait[] {
   const waits: ScheduledWait[] = [];
   for (const trace of traces) {
+    let callback: Omit<ScheduledWait, 'ended'> | undefined;
     for (const event of trace.history) {
       const entered = event.stateEnteredEventDetails;
-      if (event.type !== 'WaitStateEntered' || entered?.name !== POLL_WAIT_STATE) continue;
-      const input = JSON.parse(entered.input ?? '{}') as { poll?: { waitSeconds?: unknown; launchedAt?: unknown } };
-      const { waitSeconds, launchedAt } = input.poll ?? {};
-      if (typeof waitSeconds !== 'number' || typeof launchedAt !== 'string') {
-        throw new Error(`${POLL_WAIT_STATE} was entered without $.poll.waitSeconds and $.poll.launchedAt`);
+      if (event.type === 'WaitStateEntered' && entered?.name === POLL_WAIT_STATE) {
+        waits.push({ ...waitInput(POLL_WAIT_STATE, entered.input), ended: 'timer' });
+      } else if (event.type === 'TaskStateEntered' && entered?.name === CALLBACK_WAIT_STATE) {
+        callback = waitInput(CALLBACK_WAIT_STATE, entered.input);
+      } else if (callback !== undefined && event.type === 'TaskTimedOut') {
+        waits.push({ ...callback, ended: 'timeout' });
+        callback = undefined;
+      } else if (callback !== undefined && event.type === 'TaskSucceeded') {
+        waits.push({ ...callback, ended: 'notified' });
+        callback = undefined;
+      } else if (callback !== undefined && event.type === 'TaskFailed') {
+        callback = undefined;
       }
-      waits.push({ waitSeconds, launchedAt });
     }
   }
   return waits;
@@ -85,12 +117,14 @@ export function measureJob(
   const waits = scheduledWaits(traces);
   const launchedAt = waits[0]?.launchedAt;
   if (launchedAt === undefined) throw new Error(`AAP job ${job.id}: its executions never waited to poll it`);
-  // Poll i follows wait i; with as many waits as polls the rounds pair up one to one.
+  // Poll i follows wait i; with as many waits as polls the rounds pair up one to one. A round a notification cut
+  // short has no scheduled length to subtract.
   const overheadSeconds =
     waits.length === pollTimes.length
-      ? pollTimes
-          .slice(1)
-          .map((time, i) => (time - (pollTimes[i] as number)) / 1000 - (waits[i + 1] as ScheduledWait).waitSeconds)
+      ? pollTimes.slice(1).flatMap((time, i) => {
+          const wait = waits[i + 1] as ScheduledWait;
+          return wait.ended === 'notified' ? [] : [(time - (pollTimes[i] as number)) / 1000 - wait.waitSeconds];
+        })
       : [];
   return {
     jobId: job.id,
@@ -99,6 +133,8 @@ export function measureJob(
     endAfterLaunchSeconds: (finishedAt - Date.parse(launchedAt)) / 1000,
     lagSeconds: seen === undefined ? Number.NaN : (seen - finishedAt) / 1000,
     polls: pollTimes.length,
+    fallbackTimeouts: waits.filter((wait) => wait.ended === 'timeout').length,
+    notified: waits.some((wait) => wait.ended === 'notified'),
     transitions: traces.reduce((sum, trace) => sum + trace.stateTransitions, 0),
     executions: traces.length,
     overheadSeconds,

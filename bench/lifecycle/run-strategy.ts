@@ -19,10 +19,32 @@ import { type PlannedJob, planJobs, type Strategy } from './strategies';
 
 export interface MeasuredJob extends JobMeasurement {
   cellSeconds: number;
+  /**
+   * With notifications: from the job's end to AAP sending its notification (the AAP simulator's notification record,
+   * `created`; a delay fault would add to it), on the stack clock; NaN when it was lost (or never sent). Everything
+   * after it (the request, the receiver, the resumed execution, the poll) is this project's and counts as lag beyond
+   * delivery.
+   */
+  deliverySeconds: number;
 }
+
+/** When AAP sent the job's notification, as the AAP simulator recorded it (`GET jobs/{id}/notifications/`). */
+async function notificationSentAt(stack: LocalStack, jobId: number): Promise<number> {
+  const response = await fetch(`${stack.aap.url}/api/v2/jobs/${jobId}/notifications/`, {
+    headers: { authorization: `Bearer ${stack.aap.token}` },
+  });
+  if (response.status !== 200) throw new Error(`notifications of AAP job ${jobId}: ${response.status}`);
+  const { results } = (await response.json()) as { results: Array<{ status: string; created: string }> };
+  const delivered = results.filter((n) => n.status === 'successful').map((n) => Date.parse(n.created));
+  return delivered.length === 0 ? Number.NaN : Math.min(...delivered);
+}
+
+const LOST_NOTIFICATIONS_SEED = 1313;
 
 export interface StrategyRun {
   strategy: Strategy;
+  /** The stack's clock: the strategy's, or a slower one for its short cells. */
+  timeScale: number;
   durations: number[];
   jobs: MeasuredJob[];
   aapCalls: AapCallBreakdown;
@@ -78,7 +100,11 @@ interface Launched {
   executionArn: string;
 }
 
-function collect(stack: LocalStack, launched: Launched, chain: readonly ExecutionRecord[]): MeasuredJob {
+function collect(
+  stack: LocalStack,
+  launched: Launched,
+  chain: readonly ExecutionRecord[],
+): JobMeasurement & { cellSeconds: number } {
   const { planned, instance } = launched;
   const where = `${planned.name} (${planned.requestedSeconds} s)`;
   const failed = chain.find((record) => record.status !== 'SUCCEEDED');
@@ -110,12 +136,21 @@ export async function runStrategy(
   durations: readonly number[],
   jobsPerDuration: number,
   log: (line: string) => void,
+  timeScale: number = strategy.timeScale,
 ): Promise<StrategyRun> {
   const stack = await startLocalStack({
-    timeScale: strategy.timeScale,
+    timeScale,
     templates: [CREATE_TEMPLATE],
     env: strategy.env,
+    notifications: strategy.notifications !== undefined,
   });
+  if (strategy.notifications && strategy.notifications.lostFraction > 0) {
+    // A fixed seed: every run loses the same notifications.
+    stack.aap.setFaults({
+      seed: LOST_NOTIFICATIONS_SEED,
+      notifications: { lostFraction: strategy.notifications.lostFraction },
+    });
+  }
   let sfn: SFNClient | undefined;
   try {
     sfn = sfnClient(stack);
@@ -133,17 +168,26 @@ export async function runStrategy(
     }
     const longest = Math.max(...durations);
     log(
-      `  ${strategy.label}: ${plan.length} jobs launched; waiting for the longest (${longest} s ≈ ${Math.round(longest * 1.1 * strategy.timeScale)} s real)`,
+      `  ${strategy.label}: ${plan.length} jobs launched; time scale ${timeScale}, waiting for the longest (${longest} s ≈ ${Math.round(longest * 1.1 * timeScale)} s real)`,
     );
     const chains = await Promise.all(settling);
     const wallSeconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const jobs = launched.map((job, i) => collect(stack, job, chains[i] ?? []));
+    const measured = launched.map((job, i) => collect(stack, job, chains[i] ?? []));
+    // Read before the notification records are asked for, which the request log would count too.
+    const aapCalls = breakDownAapCalls(stack.aap.requestLog());
+    const jobs: MeasuredJob[] = [];
+    for (const job of measured) {
+      const sentAt = strategy.notifications ? await notificationSentAt(stack, job.jobId) : Number.NaN;
+      const finishedAt = stack.aap.world.jobs().find((j) => j.id === job.jobId)?.finishedAt ?? Number.NaN;
+      jobs.push({ ...job, deliverySeconds: (sentAt - finishedAt) / 1000 });
+    }
     return {
       strategy,
+      timeScale,
       durations: [...durations],
       jobs,
-      aapCalls: breakDownAapCalls(stack.aap.requestLog()),
+      aapCalls,
       wallSeconds,
       cpuBusyShare: (cpu.user + cpu.system) / 1e6 / wallSeconds,
     };

@@ -80,7 +80,7 @@ export const Settings = z
     JOB_WAITERS_TABLE: optionalText,
     // Local stack only: the embedded DynamoDB.
     DYNAMODB_ENDPOINT: optionalText,
-    FALLBACK_POLL_MIN_SECONDS: positiveInt(5),
+    FALLBACK_POLL_MIN_SECONDS: positiveInt(2),
     FALLBACK_POLL_MAX_SECONDS: positiveInt(1800),
     FALLBACK_POLL_FRACTION: z.coerce.number().positive().max(1).default(0.2),
     LAUNCH_INTENT_TTL_SECONDS: positiveInt(300),

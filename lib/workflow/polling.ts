@@ -18,13 +18,14 @@ export const DEFAULT_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 
 /**
  * The fallback schedule while AAP's notifications are on (JOB_NOTIFICATIONS=on): a notification normally ends the
  * wait within a second, so the timed look only matters when one is lost (AAP tries once, never again). Its lag is
- * then at most the wait in progress when the job ended, i.e. `fraction` of the time the job had run, so a fraction
- * below 0.25 keeps that lag under 25 % of the job's length; 0.2 leaves room for the look itself and roughly halves
- * the rounds (and state transitions) of today's 0.1. The floor stays today's 5 s, so a short job whose notification
- * is lost is seen no later than with polling alone; the cap (30 min) stays above a fifth of a 2-hour job so that it
- * does not add rounds there, while a job hung for days still gets a look every half hour. The bench tunes these.
+ * then at most the wait in progress when the job ended, so these are chosen to keep that lag within 25 % of the
+ * job's length at every length (the lifecycle bench's "30 % lost" row): a fifth of the time run so far, with a 2 s
+ * floor, as a 10 s job allows 2.5 s (today's 5 s floor would give it 5). That costs rounds: a 30-minute job is
+ * 111 transitions, a 2-hour one 139 (bench, p50), not the 15 and 27 of a lean fallback (a look every 20-30 minutes),
+ * which leaves a lost notification of any job under a few hours 10-100 times past 25 %; the bench shows both. The cap (30 min) stays above a fifth of a 2-hour job so that it does not add rounds there, while a job hung
+ * for days still gets a look every half hour.
  */
-export const DEFAULT_FALLBACK_POLL_SCHEDULE: PollSchedule = { minSeconds: 5, maxSeconds: 1800, fraction: 0.2 };
+export const DEFAULT_FALLBACK_POLL_SCHEDULE: PollSchedule = { minSeconds: 2, maxSeconds: 1800, fraction: 0.2 };
 
 export function nextPollDelaySeconds(elapsedSeconds: number, schedule: PollSchedule = DEFAULT_POLL_SCHEDULE): number {
   if (!Number.isFinite(elapsedSeconds) || elapsedSeconds < 0) elapsedSeconds = 0;

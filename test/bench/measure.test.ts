@@ -48,6 +48,19 @@ function waitEntered(waitSeconds: number, name = 'WaitBeforeNextPoll'): HistoryE
   };
 }
 
+function callbackEntered(waitSeconds: number): HistoryEvent {
+  return {
+    ...waitEntered(waitSeconds, 'WaitForProvisionJobToEnd'),
+    type: 'TaskStateEntered',
+  };
+}
+
+const event = (type: 'TaskTimedOut' | 'TaskSucceeded' | 'TaskFailed'): HistoryEvent => ({
+  type,
+  id: 2,
+  timestamp: new Date(T0),
+});
+
 const trace = (stateTransitions: number, waits: number[]): ExecutionTrace => ({
   stateTransitions,
   history: waits.map((wait) => waitEntered(wait)),
@@ -102,8 +115,8 @@ describe('the lifecycle measurements', () => {
   it('reads the scheduled waits of the poll Wait state only', () => {
     const other = waitEntered(300, 'WaitAfterLaunchRefused');
     expect(scheduledWaits([{ stateTransitions: 3, history: [other, waitEntered(5), waitEntered(6)] }])).toEqual([
-      { waitSeconds: 5, launchedAt: LAUNCHED_AT },
-      { waitSeconds: 6, launchedAt: LAUNCHED_AT },
+      { waitSeconds: 5, launchedAt: LAUNCHED_AT, ended: 'timer' },
+      { waitSeconds: 6, launchedAt: LAUNCHED_AT, ended: 'timer' },
     ]);
     const broken: HistoryEvent = {
       ...waitEntered(5),
@@ -112,6 +125,38 @@ describe('the lifecycle measurements', () => {
     expect(() => scheduledWaits([{ stateTransitions: 1, history: [broken] }])).toThrow(
       'WaitBeforeNextPoll was entered without $.poll.waitSeconds and $.poll.launchedAt',
     );
+  });
+
+  it('reads the notification waits too: how each ended, and a wait that could not be armed gives way to the Wait', () => {
+    const history = [
+      callbackEntered(5),
+      event('TaskTimedOut'),
+      callbackEntered(6),
+      event('TaskFailed'),
+      waitEntered(6),
+      callbackEntered(7),
+      event('TaskSucceeded'),
+    ];
+    expect(scheduledWaits([{ stateTransitions: 12, history }])).toEqual([
+      { waitSeconds: 5, launchedAt: LAUNCHED_AT, ended: 'timeout' },
+      { waitSeconds: 6, launchedAt: LAUNCHED_AT, ended: 'timer' },
+      { waitSeconds: 7, launchedAt: LAUNCHED_AT, ended: 'notified' },
+    ]);
+  });
+
+  it('counts fallback timeouts and the notification, and takes no round latency from a notified round', () => {
+    // Polls at 5.5 (after a 5 s timeout) and 11.2 (a timeout of 5 s: 0.7 s beyond), 16.4 (notified: no latency).
+    const history = [
+      callbackEntered(5),
+      event('TaskTimedOut'),
+      callbackEntered(5),
+      event('TaskTimedOut'),
+      callbackEntered(60),
+      event('TaskSucceeded'),
+    ];
+    const measured = measureJob(job(), 12, polls, [{ stateTransitions: 15, history }]);
+    expect(measured).toMatchObject({ fallbackTimeouts: 2, notified: true, polls: 3 });
+    expect(measured.overheadSeconds.map((s) => Math.round(s * 1000) / 1000)).toEqual([0.7]);
   });
 
   it('sorts AAP requests into polls, launches, template lookups and the rest', () => {

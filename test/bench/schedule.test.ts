@@ -1,5 +1,7 @@
 import {
   allowedLagSeconds,
+  clockGroups,
+  LEAN_FALLBACK_POLL_SCHEDULE,
   minimumPollsWithinLagTarget,
   planJobs,
   STRATEGIES,
@@ -7,7 +9,12 @@ import {
   scheduleTradeOff,
   transitionsFor,
 } from '../../bench/lifecycle';
-import { DEFAULT_POLL_SCHEDULE, nextPollDelaySeconds } from '../../lib/workflow/polling';
+import {
+  DEFAULT_FALLBACK_POLL_SCHEDULE,
+  DEFAULT_POLL_SCHEDULE,
+  nextPollDelaySeconds,
+  type PollSchedule,
+} from '../../lib/workflow/polling';
 
 const fixedEvery = (seconds: number) => ({ minSeconds: seconds, maxSeconds: seconds, fraction: 0.1 });
 const MODEL = { fixed: 5, perPoll: 3 };
@@ -113,16 +120,43 @@ describe('the lifecycle benchmark plan', () => {
     ]);
   });
 
+  it('runs short cells on their slower clocks and the rest on the strategy’s own', () => {
+    const slowerClocks = [
+      { upToSeconds: 600, timeScale: 0.1 },
+      { upToSeconds: 60, timeScale: 1 },
+    ];
+    expect(clockGroups({ timeScale: 0.02, slowerClocks }, [10, 60, 600, 1800, 7200])).toEqual([
+      { timeScale: 1, durations: [10, 60] },
+      { timeScale: 0.1, durations: [600] },
+      { timeScale: 0.02, durations: [1800, 7200] },
+    ]);
+    expect(clockGroups({ timeScale: 0.02, slowerClocks }, [600])).toEqual([{ timeScale: 0.1, durations: [600] }]);
+    expect(clockGroups({ timeScale: 0.02 }, [10, 7200])).toEqual([{ timeScale: 0.02, durations: [10, 7200] }]);
+  });
+
   it.each([0, 1.5])('refuses %p jobs per duration', (n) => {
     expect(() => planJobs([10], n)).toThrow(`jobs per duration must be ≥ 1, got ${n}`);
   });
 
-  it('runs the shipped schedule, the 30 s baseline it replaces, and a 2 s poll, each configured as it says', () => {
-    expect(STRATEGIES.map((s) => [s.key, s.env, s.baseline])).toEqual([
-      ['adaptive', {}, false],
-      ['fixed-30s', { POLL_MIN_SECONDS: '30', POLL_MAX_SECONDS: '30' }, true],
-      ['fixed-2s', { POLL_MIN_SECONDS: '2', POLL_MAX_SECONDS: '2' }, false],
+  it('runs notifications (shipped and lean fallback, with and without losses), the shipped polling schedule, the 30 s baseline it replaces, and a 2 s poll, each configured as it says', () => {
+    const fallbackEnv = (s: PollSchedule) => ({
+      FALLBACK_POLL_MIN_SECONDS: String(s.minSeconds),
+      FALLBACK_POLL_MAX_SECONDS: String(s.maxSeconds),
+      FALLBACK_POLL_FRACTION: String(s.fraction),
+    });
+    expect(STRATEGIES.map((s) => [s.key, s.env, s.baseline, s.notifications])).toEqual([
+      ['notifications', fallbackEnv(DEFAULT_FALLBACK_POLL_SCHEDULE), false, { lostFraction: 0 }],
+      ['notifications-lost', fallbackEnv(DEFAULT_FALLBACK_POLL_SCHEDULE), false, { lostFraction: 0.3 }],
+      ['lean-notifications', fallbackEnv(LEAN_FALLBACK_POLL_SCHEDULE), false, { lostFraction: 0 }],
+      ['lean-notifications-lost', fallbackEnv(LEAN_FALLBACK_POLL_SCHEDULE), false, { lostFraction: 0.3 }],
+      ['adaptive', {}, false, undefined],
+      ['fixed-30s', { POLL_MIN_SECONDS: '30', POLL_MAX_SECONDS: '30' }, true, undefined],
+      ['fixed-2s', { POLL_MIN_SECONDS: '2', POLL_MAX_SECONDS: '2' }, false, undefined],
     ]);
-    expect(STRATEGIES[0]?.schedule).toEqual(DEFAULT_POLL_SCHEDULE);
+    expect(STRATEGIES.find((s) => s.key === 'adaptive')?.schedule).toEqual(DEFAULT_POLL_SCHEDULE);
+    // Notification strategies are measured at every length: the schedule model knows nothing of notifications.
+    for (const s of STRATEGIES.filter((s) => s.notifications)) {
+      expect(s.longestMeasuredSeconds).toEqual({ full: 7200, quick: 600 });
+    }
   });
 });

@@ -12,14 +12,15 @@ async function launched(h: Harness) {
 }
 
 describe.each([
-  // settings, notifications, the wait 10 min into a job (polling: a tenth; fallback: a fifth)
-  ['off (default)', {}, false, 60],
-  ['on', ON, true, 120],
-] as const)('notifications %s', (_label, settings, notifications, waitAfterTenMinutes) => {
+  // settings, notifications, the first wait (polling: 5 s; fallback: 2 s), the wait 10 min into a job (polling: a
+  // tenth; fallback: a fifth)
+  ['off (default)', {}, false, 5, 60],
+  ['on', ON, true, 2, 120],
+] as const)('notifications %s', (_label, settings, notifications, firstWait, waitAfterTenMinutes) => {
   it(`launch and poll say notifications: ${notifications}, and wait ${waitAfterTenMinutes} s at 10 minutes`, async () => {
     const h = harness({ settings });
     const { ref, state } = await launched(h);
-    expect(state).toMatchObject({ notifications, waitSeconds: 5 });
+    expect(state).toMatchObject({ notifications, waitSeconds: firstWait });
     h.advance(600_000);
     expect(await poll(h.ctx, { ref, poll: state })).toMatchObject({
       notifications,
@@ -42,7 +43,7 @@ describe.each([
     h.aap.setStatus(state.job.id, 'running');
     h.deleteInstance(ref);
     const first = await cancelProvision(h.ctx, { ref, rounds: 0 });
-    expect(first).toMatchObject({ settled: false, job: state.job, notifications, waitSeconds: 5 });
+    expect(first).toMatchObject({ settled: false, job: state.job, notifications, waitSeconds: firstWait });
     h.advance(600_000);
     expect(await cancelProvision(h.ctx, { ref, cancel: first, rounds: 1 })).toMatchObject({
       notifications,
