@@ -142,10 +142,12 @@ describe('layoutGraph on the project state machines', () => {
       expect(first?.layer).toBe(1);
       expect(end?.layer).toBe(Math.max(...layout.nodes.map((node) => node.layer)));
       expect(flowProblems(layout)).toEqual([]);
-      // The poll loop is the loop the machine is built around: it must be drawn as one (back to the Choice between
-      // waiting for AAP's notification and the plain Wait).
-      const pollLoop = layout.edges.find((edge) => edge.from === 'IsTheJobFinished' && edge.to === 'WillAapNotifyUs');
-      expect(pollLoop?.back).toBe(true);
+      // The poll loops are the loops the machine is built around: each must be drawn as one, going back up (a job
+      // still running goes back to the notification wait, or with notifications off to the plain Wait).
+      const waitTask = machine === 'provision' ? 'WaitForProvisionJobToEnd' : 'WaitForDeprovisionJobToEnd';
+      const backUp = (from: string, to: string) => layout.edges.find((e) => e.from === from && e.to === to)?.back;
+      expect(backUp('IsTheJobFinished', waitTask)).toBe(true);
+      expect(backUp('WaitBeforeNextPoll', 'CountPollRound')).toBe(true);
     },
   );
 

@@ -95,3 +95,36 @@ describe('the provision poll loop with notifications on and no timed look before
     }
   });
 });
+
+describe('the provision poll loop with notifications off (polling alone)', () => {
+  let stack: LocalStack;
+  let cluster: ClusterClient;
+
+  beforeAll(async () => {
+    stack = await startLocalStack({ timeScale: 0.02 });
+    cluster = new ClusterClient(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('costs what it did before notifications: Wait, count, poll, choice a round, straight back to the Wait', async () => {
+    const sfn = sfnClient(stack);
+    try {
+      const { executionArn } = await startProvision(stack, sfn, await cluster.create('vm-polled'));
+      const record = await stack.sfn.settled(executionArn);
+      expect(record.status).toBe('SUCCEEDED');
+      const names = entered(stack.sfn.history(executionArn)).map((s) => s.name);
+      const polls = names.filter((n) => n === 'PollProvisionJob').length;
+      expect(polls).toBeGreaterThan(1);
+      expect(names.filter((n) => n === 'WillAapNotifyUs')).toHaveLength(1);
+      expect(names.filter((n) => n === 'WaitForProvisionJobToEnd')).toHaveLength(0);
+      names.forEach((name, i) => {
+        if (name === 'IsTheJobFinished' && i < names.length - 2) expect(names[i + 1]).toBe('WaitBeforeNextPoll');
+      });
+      expect(record.stateTransitions).toBe(7 + 4 * polls);
+    } finally {
+      sfn.destroy();
+    }
+  });
+});
