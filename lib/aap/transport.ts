@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosError, type AxiosInstance, type AxiosRequestConfig, isAxiosError } from 'axios';
 import axiosRetry from 'axios-retry';
 import { attemptTimeoutMs, canRetryAfter } from '../runtime/deadline';
-import type { Logger } from '../runtime/logger';
+import { errorName, type Logger } from '../runtime/logger';
 import { parseRetryAfterMs, retryDelayMs } from '../runtime/retry';
 import {
   AapError,
@@ -220,7 +220,7 @@ export class AapTransport {
       } catch (error) {
         // The provider's message is not ours to repeat: it may quote what it was handling.
         throw new Transient(
-          `Could not obtain the AAP token for ${endpoint}: the token provider failed (${errorName(error)})`,
+          `Could not obtain the AAP token for ${endpoint}: the token provider failed (${errorName(error) ?? typeof error})`,
           'TOKEN_UNAVAILABLE',
           { attempts: 0 },
         );
@@ -288,7 +288,7 @@ export class AapTransport {
         },
       );
     }
-    const what = code ?? errorName(error);
+    const what = code ?? errorName(error) ?? typeof error;
     throw new Transient(`${endpoint} failed without a response (${what})${tries}${fate}`, 'NETWORK', {
       attempts,
       launchOutcomeUnknown: outcomeUnknown,
@@ -313,8 +313,4 @@ function attemptsOf(config: AxiosRequestConfig | undefined): number {
 function headerValue(error: AxiosError, name: string): string | undefined {
   const value: unknown = error.response?.headers?.[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
 }

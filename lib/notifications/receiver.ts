@@ -4,6 +4,7 @@ import type { OutcomeRecord } from '../intake/outcome';
 import { jsonResponse, readRawBody, type WebhookRequest, type WebhookResponse } from '../intake/request';
 import { sameSecret } from '../intake/signature';
 import { type Issue, joinIssues, listIssues } from '../runtime/issues';
+import { errorName } from '../runtime/logger';
 import type { ResumeOutcome, TaskTokenPort } from '../sfn/task-tokens';
 import type { NotificationTokenSource } from './notification-token';
 import type { TaskTokenStore } from './waiters';
@@ -214,8 +215,8 @@ class StepFailed extends Error {
  * `withMessage`, the message too, for our own errors that are written not to hold one.
  */
 function describeError(error: unknown, withMessage = false): string {
-  const { name, message, reason } = (error ?? {}) as { name?: unknown; message?: unknown; reason?: unknown };
-  const label = typeof name === 'string' && name !== '' ? name : 'Error';
+  const { message, reason } = (error ?? {}) as { message?: unknown; reason?: unknown };
+  const label = errorName(error) ?? 'Error';
   // SendTaskSuccessFailed carries Step Functions' error name, and no token.
   if (typeof reason === 'string' && reason !== '') return `${label}(${reason})`;
   return withMessage && typeof message === 'string' && message !== '' ? `${label}: ${message}` : label;

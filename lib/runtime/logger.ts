@@ -22,6 +22,15 @@ export function isLogger(value: unknown): value is Logger {
   );
 }
 
+/**
+ * An error's name alone (a non-empty string, else undefined): what may be reported of an error whose message can
+ * quote a request, and so a task token or a secret (SDK errors of DynamoDB and Step Functions, for one).
+ */
+export function errorName(error: unknown): string | undefined {
+  const name = (error as { name?: unknown } | null | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+}
+
 /** An error as a log attribute: name and message only (causes and request objects of client errors may carry headers). */
 export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;

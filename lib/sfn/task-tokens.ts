@@ -1,4 +1,5 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
+import { errorName } from '../runtime/logger';
 import { inBudget } from './executions';
 import { stepFunctionsSdk as sdk } from './sdk';
 
@@ -29,7 +30,7 @@ export class SfnTaskTokens implements TaskTokenPort {
     } catch (error) {
       if (error instanceof Error && error.name === 'SfnCallOutOfTime') throw error;
       // The error's message may quote the token; only its name is kept.
-      const name = (error as { name?: string }).name ?? '';
+      const name = errorName(error) ?? '';
       if (GONE_ERRORS.has(name)) return 'gone';
       throw new SendTaskSuccessFailed(name || 'UnknownError');
     }

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { endedBeforeArming, waiterExpiresAt } from '../../notifications/arming';
 import { jobKey } from '../../notifications/waiters';
+import { errorName } from '../../runtime/logger';
 import type { TaskContext } from '../context';
 import type { AwaitJobInput } from '../wire';
 import { readJob } from './common';
@@ -55,7 +56,7 @@ async function armAndCheck(ctx: TaskContext, input: AwaitJobInput): Promise<{ ou
     });
   } catch (err) {
     // An SDK message may quote the item it could not write; only the error's name goes on.
-    throw new WaiterNotArmed((err as { name?: string }).name || 'UnknownError');
+    throw new WaiterNotArmed(errorName(err) ?? 'UnknownError');
   }
   if (armed === 'superseded') {
     ctx.logger.warn('a newer wait of this execution holds the job; this late arming stops here', {
@@ -72,7 +73,7 @@ async function armAndCheck(ctx: TaskContext, input: AwaitJobInput): Promise<{ ou
     // The waiter is stored: the notification, or at worst the timeout and the poll after it, still ends the wait.
     ctx.logger.warn('could not read the job after arming its wait; waiting for its notification or the timeout', {
       job: jobKey(ref),
-      error: (err as { name?: string }).name,
+      error: errorName(err),
     });
     return { outcome: 'waiting' };
   }
@@ -86,7 +87,7 @@ async function armAndCheck(ctx: TaskContext, input: AwaitJobInput): Promise<{ ou
     // The task has ended; a waiter left behind expires (TTL), and a notification for it finds the token gone.
     ctx.logger.warn('could not remove the wait of a job that had already ended; it expires on its own', {
       job: jobKey(ref),
-      error: (err as { name?: string }).name,
+      error: errorName(err),
     });
   }
   return { outcome: 'resumed' };
